@@ -81,7 +81,7 @@ type Schema struct {
 
 // Allowed values of the enumerated tags, in SPEC's order.
 var (
-	EnergySources = []string{"grid", "generator", "battery", "other"}
+	EnergySources   = []string{"grid", "generator", "battery", "other"}
 	WasteCategories = []string{"infectious", "sharps", "pathological", "pharmaceutical",
 		"chemical", "radioactive", "general"}
 	WasteTreatments = []string{"autoclave", "microwave", "incineration", "chemical",
