@@ -1,0 +1,268 @@
+// Package config loads and validates the collector's YAML configuration.
+// Unknown keys are errors, every option has a default, secrets can come from
+// the environment, and Validate names the key at fault before any network
+// I/O happens.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/greenpulse-health/greenpulse/reading"
+)
+
+// Environment variables that override secrets in the file, so that the file
+// can be committed or shared without them.
+const (
+	EnvInfluxToken  = "GREENPULSE_INFLUXDB_TOKEN"
+	EnvMQTTPassword = "GREENPULSE_MQTT_PASSWORD"
+)
+
+// Config is the collector's whole configuration.
+type Config struct {
+	Log      Log      `yaml:"log"`
+	HTTP     HTTP     `yaml:"http"`
+	MQTT     MQTT     `yaml:"mqtt"`
+	InfluxDB InfluxDB `yaml:"influxdb"`
+	Ingest   Ingest   `yaml:"ingest"`
+	Registry string   `yaml:"registry"`
+}
+
+// Log configures the structured logger.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// HTTP configures the collector's HTTP server.
+type HTTP struct {
+	Listen string `yaml:"listen"`
+}
+
+// MQTT configures the broker connection and subscription.
+type MQTT struct {
+	Broker               string        `yaml:"broker"`
+	ClientID             string        `yaml:"client_id"`
+	Username             string        `yaml:"username"`
+	Password             string        `yaml:"password"`
+	TopicRoot            string        `yaml:"topic_root"`
+	SharedGroup          string        `yaml:"shared_group"`
+	KeepAlive            time.Duration `yaml:"keepalive"`
+	ConnectTimeout       time.Duration `yaml:"connect_timeout"`
+	MaxReconnectInterval time.Duration `yaml:"max_reconnect_interval"`
+	TLS                  TLS           `yaml:"tls"`
+}
+
+// TLS configures an encrypted broker connection (brokers at ssl:// or tls://).
+type TLS struct {
+	CAFile             string `yaml:"ca_file"`
+	CertFile           string `yaml:"cert_file"`
+	KeyFile            string `yaml:"key_file"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// InfluxDB configures the database connection and buckets.
+type InfluxDB struct {
+	URL             string        `yaml:"url"`
+	Token           string        `yaml:"token"`
+	Org             string        `yaml:"org"`
+	Bucket          string        `yaml:"bucket"`
+	IndicatorBucket string        `yaml:"indicator_bucket"`
+	Timeout         time.Duration `yaml:"timeout"`
+	CreateBuckets   bool          `yaml:"create_buckets"`
+}
+
+// Ingest tunes validation, batching and retries.
+type Ingest struct {
+	MaxPayloadBytes int           `yaml:"max_payload_bytes"`
+	MaxFuture       time.Duration `yaml:"max_future"`
+	BatchPoints     int           `yaml:"batch_points"`
+	BatchMessages   int           `yaml:"batch_messages"`
+	FlushInterval   time.Duration `yaml:"flush_interval"`
+	QueueMessages   int           `yaml:"queue_messages"`
+	RetryInitial    time.Duration `yaml:"retry_initial"`
+	RetryMax        time.Duration `yaml:"retry_max"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Limits returns the reading limits of the ingest section.
+func (i Ingest) Limits() reading.Limits { return reading.Limits{MaxFuture: i.MaxFuture} }
+
+// Default returns the configuration used for every key the file leaves out:
+// SPEC's defaults, working as-is against the dev stack.
+func Default() Config {
+	return Config{
+		Log:  Log{Level: "info", Format: "text"},
+		HTTP: HTTP{Listen: "127.0.0.1:8080"},
+		MQTT: MQTT{
+			Broker:               "tcp://127.0.0.1:1883",
+			ClientID:             "greenpulse-collector",
+			TopicRoot:            "greenpulse",
+			KeepAlive:            30 * time.Second,
+			ConnectTimeout:       10 * time.Second,
+			MaxReconnectInterval: 30 * time.Second,
+		},
+		InfluxDB: InfluxDB{
+			URL:             "http://127.0.0.1:8086",
+			Org:             "greenpulse",
+			Bucket:          "greenpulse",
+			IndicatorBucket: "greenpulse_indicators",
+			Timeout:         10 * time.Second,
+			CreateBuckets:   true,
+		},
+		Ingest: Ingest{
+			MaxPayloadBytes: 1 << 20,
+			MaxFuture:       10 * time.Minute,
+			BatchPoints:     5000,
+			BatchMessages:   500,
+			FlushInterval:   100 * time.Millisecond,
+			QueueMessages:   2000,
+			RetryInitial:    500 * time.Millisecond,
+			RetryMax:        30 * time.Second,
+			ShutdownTimeout: 15 * time.Second,
+		},
+		Registry: "facilities.csv",
+	}
+}
+
+// Load reads the file at path over the defaults, applies the environment
+// overrides, resolves the registry path against the file's folder and
+// validates the result.
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	if cfg.Registry != "" && !filepath.IsAbs(cfg.Registry) {
+		cfg.Registry = filepath.Join(filepath.Dir(path), cfg.Registry)
+	}
+	return cfg, nil
+}
+
+// Parse decodes YAML over the defaults, applies the environment overrides and
+// validates.
+func Parse(data []byte) (Config, error) {
+	cfg := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	// An empty file decodes to io.EOF and means "all defaults".
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("parse YAML: %w", err)
+	}
+	if v := os.Getenv(EnvInfluxToken); v != "" {
+		cfg.InfluxDB.Token = v
+	}
+	if v := os.Getenv(EnvMQTTPassword); v != "" {
+		cfg.MQTT.Password = v
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks every key and reports every problem, each naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
+	}
+	oneOf := func(key, v string, allowed ...string) {
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		bad(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+	positive := func(key string, d time.Duration) {
+		if d <= 0 {
+			bad(key, "must be a positive duration such as 30s, got %s", d)
+		}
+	}
+
+	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf("log.format", c.Log.Format, "text", "json")
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		bad("http.listen", "want host:port such as 127.0.0.1:8080: %v", err)
+	}
+
+	if u, err := url.Parse(c.MQTT.Broker); err != nil || u.Host == "" {
+		bad("mqtt.broker", "want a URL such as tcp://127.0.0.1:1883, got %q", c.MQTT.Broker)
+	} else {
+		oneOf("mqtt.broker (scheme)", u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss")
+	}
+	if c.MQTT.ClientID == "" {
+		// A fixed id is what makes the broker keep our session and queue
+		// messages while we are away.
+		bad("mqtt.client_id", "required: the broker keeps the session of this id while the collector is down")
+	}
+	if !reading.NamePattern.MatchString(c.MQTT.TopicRoot) {
+		bad("mqtt.topic_root", "%q must be 1-64 letters, digits, '_' or '-'", c.MQTT.TopicRoot)
+	}
+	if c.MQTT.SharedGroup != "" && !reading.NamePattern.MatchString(c.MQTT.SharedGroup) {
+		bad("mqtt.shared_group", "%q must be 1-64 letters, digits, '_' or '-'", c.MQTT.SharedGroup)
+	}
+	positive("mqtt.keepalive", c.MQTT.KeepAlive)
+	positive("mqtt.connect_timeout", c.MQTT.ConnectTimeout)
+	positive("mqtt.max_reconnect_interval", c.MQTT.MaxReconnectInterval)
+	if (c.MQTT.TLS.CertFile == "") != (c.MQTT.TLS.KeyFile == "") {
+		bad("mqtt.tls", "cert_file and key_file go together")
+	}
+	for key, file := range map[string]string{"mqtt.tls.ca_file": c.MQTT.TLS.CAFile,
+		"mqtt.tls.cert_file": c.MQTT.TLS.CertFile, "mqtt.tls.key_file": c.MQTT.TLS.KeyFile} {
+		if file != "" {
+			if _, err := os.Stat(file); err != nil {
+				bad(key, "%v", err)
+			}
+		}
+	}
+
+	if u, err := url.Parse(c.InfluxDB.URL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		bad("influxdb.url", "want a URL such as http://127.0.0.1:8086, got %q", c.InfluxDB.URL)
+	}
+	if c.InfluxDB.Bucket == "" {
+		bad("influxdb.bucket", "required")
+	}
+	if c.InfluxDB.IndicatorBucket == "" || c.InfluxDB.IndicatorBucket == c.InfluxDB.Bucket {
+		bad("influxdb.indicator_bucket", "required, and not the raw bucket %q", c.InfluxDB.Bucket)
+	}
+	positive("influxdb.timeout", c.InfluxDB.Timeout)
+
+	in := c.Ingest
+	if in.MaxPayloadBytes < 1024 {
+		bad("ingest.max_payload_bytes", "must be at least 1024, got %d", in.MaxPayloadBytes)
+	}
+	positive("ingest.max_future", in.MaxFuture)
+	if in.BatchPoints < 1 {
+		bad("ingest.batch_points", "must be at least 1, got %d", in.BatchPoints)
+	}
+	if in.BatchMessages < 1 {
+		bad("ingest.batch_messages", "must be at least 1, got %d", in.BatchMessages)
+	}
+	if in.QueueMessages < in.BatchMessages {
+		bad("ingest.queue_messages", "must be at least batch_messages (%d), got %d", in.BatchMessages, in.QueueMessages)
+	}
+	positive("ingest.flush_interval", in.FlushInterval)
+	positive("ingest.retry_initial", in.RetryInitial)
+	if in.RetryMax < in.RetryInitial {
+		bad("ingest.retry_max", "must be at least retry_initial (%s), got %s", in.RetryInitial, in.RetryMax)
+	}
+	positive("ingest.shutdown_timeout", in.ShutdownTimeout)
+
+	if c.Registry == "" {
+		bad("registry", "required: the facility registry CSV")
+	}
+	return errors.Join(errs...)
+}

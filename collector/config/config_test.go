@@ -1,0 +1,78 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEmptyFileIsDefaults(t *testing.T) {
+	cfg, err := Parse(nil)
+	if err != nil {
+		t.Fatalf("Parse(empty): %v", err)
+	}
+	if cfg.HTTP.Listen != "127.0.0.1:8080" || cfg.MQTT.Broker != "tcp://127.0.0.1:1883" ||
+		cfg.InfluxDB.URL != "http://127.0.0.1:8086" || cfg.MQTT.TopicRoot != "greenpulse" {
+		t.Errorf("defaults differ from SPEC: %+v", cfg)
+	}
+}
+
+func TestValidationNamesTheKey(t *testing.T) {
+	tests := []struct {
+		yaml string
+		key  string
+	}{
+		{"log: {level: loud}", "log.level"},
+		{"http: {listen: 8080}", "http.listen"},
+		{"mqtt: {broker: '127.0.0.1:1883'}", "mqtt.broker"},
+		{"mqtt: {client_id: ''}", "mqtt.client_id"},
+		{"mqtt: {topic_root: 'a/b'}", "mqtt.topic_root"},
+		{"mqtt: {keepalive: 0s}", "mqtt.keepalive"},
+		{"mqtt: {tls: {cert_file: /nonexistent}}", "mqtt.tls"},
+		{"influxdb: {url: 'localhost:8086'}", "influxdb.url"},
+		{"influxdb: {indicator_bucket: greenpulse}", "influxdb.indicator_bucket"},
+		{"ingest: {batch_points: 0}", "ingest.batch_points"},
+		{"ingest: {queue_messages: 10, batch_messages: 100}", "ingest.queue_messages"},
+		{"ingest: {retry_initial: 10s, retry_max: 1s}", "ingest.retry_max"},
+		{"registry: ''", "registry"},
+		{"mqtt: {brokr: tcp://x:1}", "brokr"},
+		{"ingest: {flush_interval: soon}", "line 1: cannot unmarshal !!str `soon` into time.Duration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			_, err := Parse([]byte(tt.yaml))
+			if err == nil || !strings.Contains(err.Error(), tt.key) {
+				t.Errorf("Parse(%q) = %v, want an error naming %s", tt.yaml, err, tt.key)
+			}
+		})
+	}
+}
+
+func TestEnvironmentOverridesSecrets(t *testing.T) {
+	t.Setenv(EnvInfluxToken, "from-env")
+	t.Setenv(EnvMQTTPassword, "pw-env")
+	cfg, err := Parse([]byte("influxdb: {token: in-file}\nmqtt: {password: in-file}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.InfluxDB.Token != "from-env" || cfg.MQTT.Password != "pw-env" {
+		t.Errorf("token %q password %q, want the environment's", cfg.InfluxDB.Token, cfg.MQTT.Password)
+	}
+}
+
+// TestShippedConfigLoads keeps configs/collector.yaml working as documented.
+func TestShippedConfigLoads(t *testing.T) {
+	path := filepath.Join("..", "..", "configs", "collector.yaml")
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", path, err)
+	}
+	if cfg.Ingest.FlushInterval <= 0 || cfg.Ingest.FlushInterval > time.Second {
+		t.Errorf("flush interval %s", cfg.Ingest.FlushInterval)
+	}
+	if _, err := os.Stat(cfg.Registry); err != nil {
+		t.Errorf("registry %s: %v", cfg.Registry, err)
+	}
+}
