@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // Reading is one validated measurement of one facility: an InfluxDB point of
@@ -179,6 +180,10 @@ func (b *Builder) SetString(key, v string) {
 	if spec := b.fieldSpec(key, KindString); spec != nil {
 		if len(v) > spec.MaxLen {
 			b.err = errorf(ReasonOutOfRange, key, "longer than %d bytes", spec.MaxLen)
+			return
+		}
+		if !utf8.ValidString(v) {
+			b.err = errorf(ReasonMalformed, key, "not valid UTF-8")
 			return
 		}
 		b.set(key, Field{Key: spec.Name, Kind: KindString, Str: v})

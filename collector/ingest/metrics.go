@@ -1,0 +1,102 @@
+package ingest
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/greenpulse-health/greenpulse/reading"
+)
+
+// Metrics are the ingest pipeline's Prometheus metrics. Labels are bounded:
+// streams and rejection reasons are fixed sets, never raw topics.
+type Metrics struct {
+	messages       *prometheus.CounterVec
+	readings       *prometheus.CounterVec
+	rejected       *prometheus.CounterVec
+	pointsWritten  prometheus.Counter
+	writeDuration  prometheus.Histogram
+	batchPoints    prometheus.Histogram
+	influxErrors   *prometheus.CounterVec
+	pointsDropped  prometheus.Counter
+	ackDelay       prometheus.Histogram
+	pending        prometheus.Gauge
+	mqttConnected  prometheus.Gauge
+	mqttConnLost   prometheus.Counter
+	rejectPublishE prometheus.Counter
+}
+
+// NewMetrics creates the metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "greenpulse_collector_messages_total",
+			Help: "MQTT messages received, by stream (other: a topic whose stream is unknown).",
+		}, []string{"stream"}),
+		readings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "greenpulse_collector_readings_total",
+			Help: "Readings accepted for writing, by stream.",
+		}, []string{"stream"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "greenpulse_collector_rejected_total",
+			Help: "Rejected messages and batch items, by reason.",
+		}, []string{"reason"}),
+		pointsWritten: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "greenpulse_collector_points_written_total",
+			Help: "Points InfluxDB accepted.",
+		}),
+		writeDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "greenpulse_collector_write_duration_seconds",
+			Help:    "Duration of one write request to InfluxDB, failed ones included.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
+		}),
+		batchPoints: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "greenpulse_collector_write_batch_points",
+			Help:    "Points per write request.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 8),
+		}),
+		influxErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "greenpulse_collector_influxdb_errors_total",
+			Help: "Failed write requests, by kind: transient (retried) or permanent (InfluxDB refused the batch's content).",
+		}, []string{"kind"}),
+		pointsDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "greenpulse_collector_points_refused_total",
+			Help: "Points of batches InfluxDB refused permanently (HTTP 400: e.g. a field type conflict); logged with InfluxDB's message.",
+		}),
+		ackDelay: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "greenpulse_collector_ack_delay_seconds",
+			Help:    "Time from receiving a message to acknowledging it to the broker.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 18),
+		}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "greenpulse_collector_pending_messages",
+			Help: "Messages received and not yet acknowledged.",
+		}),
+		mqttConnected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "greenpulse_collector_mqtt_connected",
+			Help: "1 while connected to the MQTT broker.",
+		}),
+		mqttConnLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "greenpulse_collector_mqtt_connection_lost_total",
+			Help: "Times the MQTT connection was lost.",
+		}),
+		rejectPublishE: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "greenpulse_collector_rejection_publish_errors_total",
+			Help: "Rejections that could not be republished to the _rejected topic (they are still logged and counted).",
+		}),
+	}
+	reg.MustRegister(m.messages, m.readings, m.rejected, m.pointsWritten, m.writeDuration, m.batchPoints,
+		m.influxErrors, m.pointsDropped, m.ackDelay, m.pending, m.mqttConnected, m.mqttConnLost, m.rejectPublishE)
+	// Start every label at zero so that rate() and alerts see the series
+	// before the first event.
+	for _, s := range []string{"energy", "solar", "waste", "status", "other"} {
+		m.messages.WithLabelValues(s)
+	}
+	for _, s := range []string{"energy", "solar", "waste"} {
+		m.readings.WithLabelValues(s)
+	}
+	for _, r := range reading.Reasons() {
+		m.rejected.WithLabelValues(string(r))
+	}
+	m.influxErrors.WithLabelValues("transient")
+	m.influxErrors.WithLabelValues("permanent")
+	return m
+}

@@ -1,0 +1,194 @@
+package ingest
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/greenpulse-health/greenpulse/collector/config"
+)
+
+// Message is one MQTT message waiting to be written and acknowledged.
+type Message struct {
+	Topic    string
+	Payload  []byte
+	Received time.Time
+	ack      func()
+}
+
+// Subscriber receives facility messages from the broker into a queue and
+// acknowledges them on request. It is safe for concurrent use.
+//
+// The session is persistent (clean session off, fixed client id), so the
+// broker queues readings while the collector is away and redelivers what was
+// not acknowledged; subscriptions are made in OnConnect so that every
+// reconnect resubscribes, and the handler is in place before connecting,
+// because a resumed session can deliver before SUBSCRIBE is answered.
+type Subscriber struct {
+	cfg      config.MQTT
+	client   mqtt.Client
+	queue    chan<- Message
+	metrics  *Metrics
+	log      *slog.Logger
+	stopping chan struct{}
+	stopOnce sync.Once
+}
+
+// NewSubscriber builds the client; Connect starts it.
+func NewSubscriber(cfg config.MQTT, queue chan<- Message, metrics *Metrics, log *slog.Logger) (*Subscriber, error) {
+	s := &Subscriber{cfg: cfg, queue: queue, metrics: metrics, log: log, stopping: make(chan struct{})}
+	opts := mqtt.NewClientOptions().
+		AddBroker(cfg.Broker).
+		SetClientID(cfg.ClientID).
+		SetUsername(cfg.Username).
+		SetPassword(cfg.Password).
+		SetCleanSession(false).
+		SetAutoAckDisabled(true).
+		// Order matters: messages reach the queue in the order the broker
+		// sent them, so acknowledgements go back in that order as MQTT 3.1.1
+		// requires. The handler only enqueues and the queue outsizes the
+		// broker's inflight window, so it does not block.
+		SetOrderMatters(true).
+		SetKeepAlive(cfg.KeepAlive).
+		SetConnectTimeout(cfg.ConnectTimeout).
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(time.Second).
+		SetMaxReconnectInterval(cfg.MaxReconnectInterval).
+		SetDefaultPublishHandler(s.handle).
+		SetOnConnectHandler(s.onConnect).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			metrics.mqttConnected.Set(0)
+			metrics.mqttConnLost.Inc()
+			log.Warn("mqtt connection lost; reconnecting", "broker", cfg.Broker, "err", err)
+		}).
+		SetReconnectingHandler(func(mqtt.Client, *mqtt.ClientOptions) {
+			log.Info("mqtt reconnecting", "broker", cfg.Broker)
+		})
+	tlsCfg, err := tlsConfig(cfg.TLS)
+	if err != nil {
+		return nil, err
+	}
+	if tlsCfg != nil {
+		opts.SetTLSConfig(tlsCfg)
+	}
+	s.client = mqtt.NewClient(opts)
+	return s, nil
+}
+
+// Filter is the subscription: every facility's streams, shared between the
+// collectors of a group when one is configured.
+func (s *Subscriber) Filter() string {
+	f := s.cfg.TopicRoot + "/+/+"
+	if s.cfg.SharedGroup != "" {
+		f = "$share/" + s.cfg.SharedGroup + "/" + f
+	}
+	return f
+}
+
+func (s *Subscriber) onConnect(c mqtt.Client) {
+	s.metrics.mqttConnected.Set(1)
+	s.log.Info("mqtt connected", "broker", s.cfg.Broker, "client_id", s.cfg.ClientID)
+	// Subscribe from a goroutine: waiting on the token inside OnConnect
+	// would block the client's own goroutine that delivers the SUBACK.
+	go func() {
+		tok := c.Subscribe(s.Filter(), 1, s.handle)
+		if !tok.WaitTimeout(s.cfg.ConnectTimeout) {
+			// The persistent session keeps the earlier subscription, so
+			// delivery goes on; the next reconnect subscribes again.
+			s.log.Error("mqtt subscribe timed out", "filter", s.Filter())
+			return
+		}
+		if err := tok.Error(); err != nil {
+			s.log.Error("mqtt subscribe failed", "filter", s.Filter(), "err", err)
+			return
+		}
+		s.log.Info("mqtt subscribed", "filter", s.Filter(), "qos", 1)
+	}()
+}
+
+func (s *Subscriber) handle(_ mqtt.Client, m mqtt.Message) {
+	msg := Message{Topic: m.Topic(), Payload: m.Payload(), Received: time.Now(), ack: m.Ack}
+	select {
+	case s.queue <- msg:
+		s.metrics.pending.Inc()
+	case <-s.stopping:
+		// Shutting down: leave it unacknowledged; the broker redelivers it
+		// to the next session.
+	}
+}
+
+// Connect starts connecting and waits until connected or ctx ends; the client
+// keeps retrying in the background either way.
+func (s *Subscriber) Connect(ctx context.Context) error {
+	tok := s.client.Connect()
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("connect to mqtt broker %s: %w", s.cfg.Broker, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("connect to mqtt broker %s: %w", s.cfg.Broker, ctx.Err())
+	}
+}
+
+// Connected reports whether the client is connected now.
+func (s *Subscriber) Connected() bool { return s.client.IsConnectionOpen() }
+
+// Publish sends a QoS 1 message without waiting for the broker's answer; the
+// client keeps it until the broker has it. Used for rejections.
+func (s *Subscriber) Publish(topic string, payload []byte) {
+	tok := s.client.Publish(topic, 1, false, payload)
+	go func() {
+		if tok.WaitTimeout(30*time.Second) && tok.Error() == nil {
+			return
+		}
+		s.metrics.rejectPublishE.Inc()
+		s.log.Warn("republishing a rejection failed", "topic", topic, "err", tok.Error())
+	}()
+}
+
+// StopReceiving makes the handler leave new messages to the broker.
+func (s *Subscriber) StopReceiving() { s.stopOnce.Do(func() { close(s.stopping) }) }
+
+// Disconnect closes the connection after giving queued acknowledgements
+// time to leave.
+func (s *Subscriber) Disconnect() {
+	s.StopReceiving()
+	s.client.Disconnect(500)
+	s.metrics.mqttConnected.Set(0)
+}
+
+func tlsConfig(c config.TLS) (*tls.Config, error) {
+	if c.CAFile == "" && c.CertFile == "" && !c.InsecureSkipVerify {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify} // #nosec G402 -- opt-in, documented as never for production
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read mqtt.tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("mqtt.tls.ca_file %s: no PEM certificates found", c.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if c.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load mqtt.tls client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}

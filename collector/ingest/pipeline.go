@@ -1,0 +1,276 @@
+// Package ingest moves facility messages from MQTT into InfluxDB.
+//
+//	broker ──► Subscriber.handle ──► queue ──► accumulate: topic, registry,
+//	                                           decode, encode into a batch
+//	                                               │ full batch
+//	                                               ▼
+//	broker ◄── ack each message in order ◄── write: InfluxDB, retried until
+//	                                          it succeeds
+//
+// A message is acknowledged only after every point decoded from it is in
+// InfluxDB, so a collector that dies or a database that goes away loses
+// nothing: the broker redelivers what was not acknowledged, and since a point
+// is identified by its series and timestamp a redelivered reading overwrites
+// itself. Two batches alternate between the stages, so decoding goes on while
+// a write is under way; while InfluxDB refuses writes both stall, the queue
+// fills to the broker's inflight window and the broker stops sending.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/collector/decode"
+	"github.com/greenpulse-health/greenpulse/collector/influx"
+	"github.com/greenpulse-health/greenpulse/reading"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+// Writer stores one batch of line protocol.
+type Writer interface {
+	Write(ctx context.Context, lineProtocol []byte) error
+}
+
+// Facilities tells which facilities exist.
+type Facilities interface {
+	Lookup(id string) (registry.Facility, bool)
+}
+
+// Publisher republishes rejections.
+type Publisher interface {
+	Publish(topic string, payload []byte)
+}
+
+// Pipeline decodes, batches, writes and acknowledges messages. Run it once.
+type Pipeline struct {
+	cfg        config.Ingest
+	root       string
+	facilities Facilities
+	writer     Writer
+	rejections *rejecter
+	statuses   *StatusBook
+	decoder    *decode.Decoder
+	metrics    *Metrics
+	log        *slog.Logger
+}
+
+// NewPipeline wires a pipeline. root is the MQTT topic root.
+func NewPipeline(cfg config.Ingest, root string, facilities Facilities, writer Writer, pub Publisher,
+	statuses *StatusBook, metrics *Metrics, log *slog.Logger) *Pipeline {
+	return &Pipeline{
+		cfg:        cfg,
+		root:       root,
+		facilities: facilities,
+		writer:     writer,
+		rejections: &rejecter{root: root, pub: pub, metrics: metrics, log: log},
+		statuses:   statuses,
+		decoder:    decode.New(cfg.Limits()),
+		metrics:    metrics,
+		log:        log,
+	}
+}
+
+// batch is the unit handed from accumulate to write.
+type batch struct {
+	points   *influx.Batch
+	messages []Message
+}
+
+// Run processes messages from queue until ctx ends, then writes and
+// acknowledges what it holds, trying for at most the shutdown timeout. It
+// returns nil after a clean drain.
+func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
+	free := make(chan *batch, 2)
+	full := make(chan *batch, 2)
+	for range 2 {
+		free <- &batch{points: influx.NewBatch()}
+	}
+	// Writes outlive ctx by the shutdown timeout, so that what was received
+	// before the signal is still written and acknowledged.
+	writeCtx, cancelWrites := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWrites()
+	stopTimer := context.AfterFunc(ctx, func() {
+		time.AfterFunc(p.cfg.ShutdownTimeout, cancelWrites)
+	})
+	defer stopTimer()
+
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		for b := range full {
+			p.write(writeCtx, b)
+			free <- b
+		}
+	}()
+
+	cur := <-free
+	flush := func() {
+		if len(cur.messages) == 0 {
+			return
+		}
+		full <- cur
+		cur = <-free
+	}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case m := <-queue:
+			p.accumulate(cur, m)
+			switch {
+			case cur.points.Points() >= p.cfg.BatchPoints || len(cur.messages) >= p.cfg.BatchMessages:
+				timer.Stop()
+				flush()
+			case len(cur.messages) == 1:
+				timer.Reset(p.cfg.FlushInterval)
+			}
+		case <-timer.C:
+			flush()
+		case <-ctx.Done():
+			timer.Stop()
+			p.drain(queue, cur, flush)
+			close(full)
+			<-writerDone
+			if writeCtx.Err() != nil {
+				return errors.New("shutdown timeout: some messages were left unacknowledged for the broker to redeliver")
+			}
+			return nil
+		}
+	}
+}
+
+// drain takes what is already queued, so that it is written before exit.
+func (p *Pipeline) drain(queue <-chan Message, cur *batch, flush func()) {
+	for {
+		select {
+		case m := <-queue:
+			p.accumulate(cur, m)
+			if cur.points.Points() >= p.cfg.BatchPoints || len(cur.messages) >= p.cfg.BatchMessages {
+				flush()
+			}
+		default:
+			flush()
+			return
+		}
+	}
+}
+
+// accumulate validates one message and adds its readings to b. Every
+// message joins b, even one wholly rejected, so that acknowledgements keep
+// the order in which the broker sent the messages.
+func (p *Pipeline) accumulate(b *batch, m Message) {
+	b.messages = append(b.messages, m)
+	facility, stream, rerr := p.route(m)
+	if rerr != nil {
+		p.rejections.reject(m, facility, string(stream), -1, rerr)
+		return
+	}
+	if stream == reading.Status {
+		st, err := decode.DecodeStatus(m.Payload)
+		if err != nil {
+			p.rejections.reject(m, facility, string(stream), -1, err)
+			return
+		}
+		p.statuses.Set(facility, st, m.Received)
+		return
+	}
+	res := p.decoder.Decode(facility, stream, m.Payload, m.Received)
+	for _, rej := range res.Rejected {
+		p.rejections.reject(m, facility, string(stream), rej.Index, rej.Err)
+	}
+	for i := range res.Readings {
+		if err := b.points.Add(&res.Readings[i]); err != nil {
+			// The decoder let through something line protocol cannot
+			// carry: a bug, but the rest of the message is still stored.
+			p.log.Error("encode reading", "topic", m.Topic, "err", err)
+			p.rejections.reject(m, facility, string(stream), i, &reading.Error{Reason: reading.ReasonMalformed, Detail: err.Error()})
+			continue
+		}
+	}
+	p.metrics.readings.WithLabelValues(string(stream)).Add(float64(len(res.Readings)))
+}
+
+// route checks the topic, the facility and the size of a message.
+func (p *Pipeline) route(m Message) (facility string, stream reading.Stream, err *reading.Error) {
+	f, s, ok := splitTopic(p.root, m.Topic)
+	if !ok {
+		p.metrics.messages.WithLabelValues("other").Inc()
+		return "_invalid", "_invalid", &reading.Error{Reason: reading.ReasonBadTopic,
+			Detail: "topic is not " + p.root + "/<facility_id>/<stream> with a facility id of 1-64 letters, digits, '_' or '-'"}
+	}
+	stream, known := reading.ParseStream(s)
+	if !known {
+		p.metrics.messages.WithLabelValues("other").Inc()
+		return f, reading.Stream(s), &reading.Error{Reason: reading.ReasonUnknownStream,
+			Detail: "stream " + s + " is not one of energy, solar, waste, status"}
+	}
+	p.metrics.messages.WithLabelValues(s).Inc()
+	if _, ok := p.facilities.Lookup(f); !ok {
+		return f, stream, &reading.Error{Reason: reading.ReasonUnknownFacility, Field: "facility",
+			Detail: f + " is not in the facility registry"}
+	}
+	if len(m.Payload) > p.cfg.MaxPayloadBytes {
+		return f, stream, &reading.Error{Reason: reading.ReasonTooLarge,
+			Detail: "payload exceeds ingest.max_payload_bytes"}
+	}
+	return f, stream, nil
+}
+
+// write stores b and acknowledges its messages in order, retrying with
+// backoff while InfluxDB is unavailable. If ctx ends first, the messages
+// stay unacknowledged and the broker redelivers them later.
+func (p *Pipeline) write(ctx context.Context, b *batch) {
+	defer func() {
+		b.points.Reset()
+		clear(b.messages)
+		b.messages = b.messages[:0]
+	}()
+	if n := b.points.Points(); n > 0 {
+		if err := p.writeWithRetry(ctx, b.points.Bytes(), n); err != nil {
+			p.log.Warn("batch left unacknowledged for redelivery", "messages", len(b.messages), "points", n, "err", err)
+			return
+		}
+	}
+	now := time.Now()
+	for _, m := range b.messages {
+		m.ack()
+		p.metrics.ackDelay.Observe(now.Sub(m.Received).Seconds())
+	}
+	p.metrics.pending.Sub(float64(len(b.messages)))
+}
+
+func (p *Pipeline) writeWithRetry(ctx context.Context, lp []byte, points int) error {
+	backoff := p.cfg.RetryInitial
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		err := p.writer.Write(ctx, lp)
+		p.metrics.writeDuration.Observe(time.Since(start).Seconds())
+		switch {
+		case err == nil:
+			p.metrics.pointsWritten.Add(float64(points))
+			p.metrics.batchPoints.Observe(float64(points))
+			if attempt > 1 {
+				p.log.Info("influxdb writes resumed", "attempts", attempt)
+			}
+			return nil
+		case influx.IsPermanent(err):
+			// InfluxDB parsed the batch and refused part of it (it stores
+			// the rest); sending it again would be refused again.
+			p.metrics.influxErrors.WithLabelValues("permanent").Inc()
+			p.metrics.pointsDropped.Add(float64(points))
+			p.log.Error("influxdb refused points of a batch; acknowledging it so ingestion goes on", "points", points, "err", err)
+			return nil
+		}
+		p.metrics.influxErrors.WithLabelValues("transient").Inc()
+		p.log.Warn("influxdb write failed; retrying", "attempt", attempt, "retry_in", backoff, "err", err)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		backoff = min(2*backoff, p.cfg.RetryMax)
+	}
+}

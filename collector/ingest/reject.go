@@ -1,0 +1,106 @@
+package ingest
+
+import (
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/decode"
+	"github.com/greenpulse-health/greenpulse/reading"
+)
+
+// maxRejectedPayload is how much of a rejected payload is republished: enough
+// to see what was wrong without echoing a megabyte back to the broker.
+const maxRejectedPayload = 1024
+
+// Rejection is the JSON published to <root>/_rejected/<facility>/<stream>.
+// Index is the item of a batch (JSON array position or line-protocol entry,
+// from 0), or null when the whole message was rejected.
+type Rejection struct {
+	Reason     reading.Reason `json:"reason"`
+	Field      string         `json:"field,omitempty"`
+	Error      string         `json:"error"`
+	Topic      string         `json:"topic"`
+	Index      *int           `json:"index"`
+	ReceivedAt time.Time      `json:"received_at"`
+	Payload    string         `json:"payload"`
+}
+
+type rejecter struct {
+	root    string
+	pub     Publisher
+	metrics *Metrics
+	log     *slog.Logger
+}
+
+func (r *rejecter) reject(m Message, facility, stream string, index int, err *reading.Error) {
+	r.metrics.rejected.WithLabelValues(string(err.Reason)).Inc()
+	rej := Rejection{Reason: err.Reason, Field: err.Field, Error: err.Error(), Topic: m.Topic,
+		ReceivedAt: m.Received.UTC(), Payload: string(truncate(m.Payload, maxRejectedPayload))}
+	if index >= 0 {
+		rej.Index = &index
+	}
+	r.log.Warn("rejected", "topic", m.Topic, "reason", err.Reason, "index", index, "err", err.Error())
+	body, merr := json.Marshal(rej)
+	if merr != nil {
+		r.log.Error("encode rejection", "err", merr)
+		return
+	}
+	r.pub.Publish(r.root+"/_rejected/"+facility+"/"+stream, body)
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// splitTopic returns the facility and stream levels of root/facility/stream.
+// The facility must be a valid id, because it becomes a topic level and tag
+// of its own; the stream is checked by the caller.
+func splitTopic(root, topic string) (facility, stream string, ok bool) {
+	rest, found := strings.CutPrefix(topic, root+"/")
+	if !found {
+		return "", "", false
+	}
+	facility, stream, found = strings.Cut(rest, "/")
+	if !found || strings.Contains(stream, "/") || !reading.NamePattern.MatchString(facility) ||
+		!reading.NamePattern.MatchString(stream) {
+		return "", "", false
+	}
+	return facility, stream, true
+}
+
+// AgentStatus is the last status an agent published, and when it arrived.
+type AgentStatus struct {
+	decode.Status
+	ReceivedAt time.Time
+}
+
+// StatusBook keeps each facility's last agent status. It is safe for
+// concurrent use.
+type StatusBook struct {
+	mu       sync.RWMutex
+	statuses map[string]AgentStatus
+}
+
+// NewStatusBook returns an empty book.
+func NewStatusBook() *StatusBook { return &StatusBook{statuses: map[string]AgentStatus{}} }
+
+// Set records facility's status.
+func (b *StatusBook) Set(facility string, s decode.Status, at time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.statuses[facility] = AgentStatus{Status: s, ReceivedAt: at}
+}
+
+// Get returns facility's last status.
+func (b *StatusBook) Get(facility string) (AgentStatus, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	s, ok := b.statuses[facility]
+	return s, ok
+}
