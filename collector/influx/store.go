@@ -118,17 +118,47 @@ func (s *Store) Bootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.log.Info("influxdb detected", "url", s.cfg.URL, "version", v)
-	buckets := []string{s.cfg.Bucket, s.cfg.IndicatorBucket}
-	if strings.HasPrefix(strings.TrimPrefix(v, "v"), "1.") {
-		for _, b := range buckets {
-			if err := s.createDatabase(ctx, b); err != nil {
-				return err
-			}
-		}
-		return nil
+	v2, err := s.isV2(ctx)
+	if err != nil {
+		return err
 	}
-	return s.createBuckets(ctx, buckets)
+	s.log.Info("influxdb detected", "url", s.cfg.URL, "version", v, "api_v2_native", v2)
+	buckets := []string{s.cfg.Bucket, s.cfg.IndicatorBucket}
+	if v2 {
+		return s.createBuckets(ctx, buckets)
+	}
+	for _, b := range buckets {
+		if err := s.createDatabase(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isV2 tells InfluxDB 2.x from 1.8: both serve /api/v2/write and /api/v2/query,
+// but only 2.x has the organisations API. The version header cannot tell:
+// a 1.8 built with go install reports "unknown".
+func (s *Store) isV2(ctx context.Context) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(s.cfg.URL, "/")+"/api/v2/orgs?limit=1", nil)
+	if err != nil {
+		return false, fmt.Errorf("probe influxdb api: %w", err)
+	}
+	if s.cfg.Token != "" {
+		req.Header.Set("Authorization", "Token "+s.cfg.Token)
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("probe influxdb api at %s: %w", s.cfg.URL, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	switch resp.StatusCode {
+	case http.StatusNotFound:
+		return false, nil
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return false, fmt.Errorf("influxdb at %s refused the token (set influxdb.token or %s): HTTP %d", s.cfg.URL, config.EnvInfluxToken, resp.StatusCode)
+	}
+	return true, nil
 }
 
 // createDatabase runs CREATE DATABASE, which is a no-op when it exists. On

@@ -1,0 +1,112 @@
+// Package collector wires the collector's parts: the facility registry, the
+// InfluxDB store, the ingest pipeline fed by the MQTT subscriber, and the HTTP
+// server. Consumers start before producers and stop after them.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/collector/httpapi"
+	"github.com/greenpulse-health/greenpulse/collector/influx"
+	"github.com/greenpulse-health/greenpulse/collector/ingest"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+// Run runs the collector until ctx ends, then writes and acknowledges what it
+// holds and disconnects.
+func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logger) error {
+	facilities, err := registry.Load(cfg.Registry)
+	if err != nil {
+		return fmt.Errorf("load facility registry: %w", err)
+	}
+	log.Info("facility registry loaded", "path", cfg.Registry, "facilities", facilities.Len())
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "greenpulse_collector_build_info", Help: "Always 1; the version label says which build runs.",
+	}, []string{"version"})
+	buildInfo.WithLabelValues(version).Set(1)
+	reg.MustRegister(buildInfo)
+	metrics := ingest.NewMetrics(reg)
+
+	store := influx.New(cfg.InfluxDB, log)
+	defer store.Close()
+
+	queue := make(chan ingest.Message, cfg.Ingest.QueueMessages)
+	sub, err := ingest.NewSubscriber(cfg.MQTT, queue, metrics, log)
+	if err != nil {
+		return err
+	}
+	server := httpapi.New(cfg.HTTP.Listen, reg, map[string]httpapi.Check{
+		"mqtt": func(context.Context) error {
+			if !sub.Connected() {
+				return errors.New("not connected to " + cfg.MQTT.Broker)
+			}
+			return nil
+		},
+		"influxdb": store.Ping,
+	}, log)
+	ln, err := server.Listen()
+	if err != nil {
+		return err
+	}
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- server.Serve(httpCtx, ln) }()
+	defer func() {
+		stopHTTP()
+		if err := <-httpDone; err != nil {
+			log.Error("http server", "err", err)
+		}
+	}()
+
+	if err := bootstrap(ctx, store, log); err != nil {
+		return err
+	}
+
+	pipeline := ingest.NewPipeline(cfg.Ingest, cfg.MQTT.TopicRoot, facilities, store, sub, ingest.NewStatusBook(), metrics, log)
+	pipelineDone := make(chan error, 1)
+	go func() { pipelineDone <- pipeline.Run(ctx, queue) }()
+
+	if err := sub.Connect(ctx); err != nil && ctx.Err() == nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down: writing and acknowledging buffered messages")
+	sub.StopReceiving()
+	perr := <-pipelineDone
+	sub.Disconnect()
+	if perr != nil {
+		return perr
+	}
+	log.Info("stopped cleanly")
+	return nil
+}
+
+// bootstrap waits for InfluxDB to answer (a collector started with its
+// database, or before it, should not give up) and prepares the buckets.
+func bootstrap(ctx context.Context, store *influx.Store, log *slog.Logger) error {
+	wait := time.Second
+	for {
+		err := store.Ping(ctx)
+		if err == nil {
+			return store.Bootstrap(ctx)
+		}
+		log.Warn("waiting for influxdb", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("influxdb never answered: %w", err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
