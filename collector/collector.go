@@ -48,8 +48,8 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	}
 	server := httpapi.New(cfg.HTTP.Listen, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
-			if !sub.Connected() {
-				return errors.New("not connected to " + cfg.MQTT.Broker)
+			if !sub.Ready() {
+				return errors.New("not connected and subscribed to " + cfg.MQTT.Broker)
 			}
 			return nil
 		},

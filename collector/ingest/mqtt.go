@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -39,6 +40,9 @@ type Subscriber struct {
 	log      *slog.Logger
 	stopping chan struct{}
 	stopOnce sync.Once
+	// subscribed is set once the broker has answered SUBSCRIBE on the
+	// current connection: only then is the collector ready.
+	subscribed atomic.Bool
 }
 
 // NewSubscriber builds the client; Connect starts it.
@@ -94,6 +98,7 @@ func (s *Subscriber) Filter() string {
 }
 
 func (s *Subscriber) onConnect(c mqtt.Client) {
+	s.subscribed.Store(false)
 	s.metrics.mqttConnected.Set(1)
 	s.log.Info("mqtt connected", "broker", s.cfg.Broker, "client_id", s.cfg.ClientID)
 	// Subscribe from a goroutine: waiting on the token inside OnConnect
@@ -110,6 +115,7 @@ func (s *Subscriber) onConnect(c mqtt.Client) {
 			s.log.Error("mqtt subscribe failed", "filter", s.Filter(), "err", err)
 			return
 		}
+		s.subscribed.Store(true)
 		s.log.Info("mqtt subscribed", "filter", s.Filter(), "qos", 1)
 	}()
 }
@@ -140,8 +146,8 @@ func (s *Subscriber) Connect(ctx context.Context) error {
 	}
 }
 
-// Connected reports whether the client is connected now.
-func (s *Subscriber) Connected() bool { return s.client.IsConnectionOpen() }
+// Ready reports whether the client is connected and subscribed.
+func (s *Subscriber) Ready() bool { return s.client.IsConnectionOpen() && s.subscribed.Load() }
 
 // Publish sends a QoS 1 message without waiting for the broker's answer; the
 // client keeps it until the broker has it. Used for rejections.

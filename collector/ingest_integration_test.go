@@ -1,0 +1,184 @@
+package collector_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEveryStreamLands publishes each stream in JSON and in line protocol and
+// checks the stored point's tags, fields, types and timestamp.
+func TestEveryStreamLands(t *testing.T) {
+	s := startStack(t)
+	runCollector(t, s.config(t))
+	pub := publisher(t, s.broker.URL(), "agent-streams")
+
+	ts := time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)
+	tsNs := fmt.Sprint(ts.UnixNano())
+	tests := []struct {
+		name, facility, stream, payload string
+		want                            map[string]any // columns of the stored row
+	}{
+		{"energy JSON", "AN-H-001", "energy",
+			`{"ts":"2026-03-01T11:30:00+03:00","meter":"m1","source":"generator","kwh_total":100.5,"power_w":2500,"fuel_l_total":30,"available":true}`,
+			map[string]any{"meter": "m1", "source": "generator", "kwh_total": "100.5", "power_w": "2500", "fuel_l_total": "30", "available": true}},
+		{"energy line protocol", "AN-H-002", "energy",
+			`energy,facility=AN-H-002,host=telegraf-1,source=grid kwh_total=12i,available=false ` + tsNs,
+			map[string]any{"meter": "main", "source": "grid", "kwh_total": "12", "available": false}},
+		{"solar JSON with ms timestamp", "AN-H-003", "solar",
+			fmt.Sprintf(`{"ts":%d,"inverter":"roof-a","kwh_total":812.25,"power_w":4100,"battery_soc_pct":77}`, ts.UnixMilli()),
+			map[string]any{"inverter": "roof-a", "kwh_total": "812.25", "power_w": "4100", "battery_soc_pct": "77"}},
+		{"solar line protocol", "AN-P-001", "solar",
+			`solar kwh_total=3.5,power_w=-10 ` + tsNs,
+			map[string]any{"inverter": "main", "kwh_total": "3.5", "power_w": "-10"}},
+		{"waste JSON", "BG-H-001", "waste",
+			`{"ts":"2026-03-01T08:30:00Z","category":"sharps","treatment":"incineration","mass_kg":4.2,"stored_hours":30,"id":"hand-over-17"}`,
+			map[string]any{"category": "sharps", "treatment": "incineration", "mass_kg": "4.2", "stored_hours": "30", "id": "hand-over-17"}},
+		{"waste line protocol", "BG-H-002", "waste",
+			`waste,category=general,treatment=landfill mass_kg=25,id="lp 1" ` + tsNs,
+			map[string]any{"category": "general", "treatment": "landfill", "mass_kg": "25", "id": "lp 1"}},
+	}
+	for _, tt := range tests {
+		publish(t, pub, "greenpulse/"+tt.facility+"/"+tt.stream, tt.payload)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := fmt.Sprintf(`SELECT * FROM %q WHERE facility='%s'`, tt.stream, tt.facility)
+			var rows []map[string]any
+			eventually(t, 20*time.Second, "point stored", func() (bool, string) {
+				rows = influxQL(t, s.influx.URL(), q)
+				return len(rows) == 1, fmt.Sprintf("%d rows", len(rows))
+			})
+			row := rows[0]
+			if got := fmt.Sprint(row["time"]); got != tsNs {
+				t.Errorf("time %s, want %s (%s)", got, tsNs, ts)
+			}
+			if row["facility"] != tt.facility {
+				t.Errorf("facility tag %v, want %s", row["facility"], tt.facility)
+			}
+			for col, want := range tt.want {
+				got := row[col]
+				if n, ok := got.(json.Number); ok {
+					got = n.String()
+				}
+				if got != want {
+					t.Errorf("%s = %v (%T), want %v", col, got, got, want)
+				}
+			}
+		})
+	}
+
+	// Numbers are floats whatever the sender wrote (12i above), so the
+	// schema never meets a field type conflict.
+	want := map[string]string{"kwh_total": "float", "power_w": "float", "fuel_l_total": "float",
+		"available": "boolean", "battery_soc_pct": "float", "mass_kg": "float", "stored_hours": "float", "id": "string"}
+	for _, row := range influxQL(t, s.influx.URL(), `SHOW FIELD KEYS`) {
+		key := fmt.Sprint(row["fieldKey"])
+		if w, ok := want[key]; !ok || row["fieldType"] != w {
+			t.Errorf("field %s has type %v, want %q", key, row["fieldType"], w)
+		}
+	}
+}
+
+// TestBatchWithBadItems stores the 97 good readings of a 100-reading batch
+// and republishes the 3 bad ones, each with its index and reason.
+func TestBatchWithBadItems(t *testing.T) {
+	s := startStack(t)
+	runCollector(t, s.config(t))
+	rejected := subscribe(t, s.broker.URL(), "greenpulse/_rejected/#")
+	pub := publisher(t, s.broker.URL(), "agent-batch")
+
+	base := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	bad := map[int]string{3: "unknown_field_value", 42: "missing_field", 98: "timestamp_in_future"}
+	var items []string
+	for i := range 100 {
+		ts := base.Add(time.Duration(i) * time.Minute).UnixMilli()
+		switch bad[i] {
+		case "unknown_field_value":
+			items = append(items, fmt.Sprintf(`{"ts":%d,"source":"diesel","kwh_total":%d}`, ts, i))
+		case "missing_field":
+			items = append(items, fmt.Sprintf(`{"ts":%d,"source":"grid"}`, ts))
+		case "timestamp_in_future":
+			items = append(items, fmt.Sprintf(`{"ts":%d,"source":"grid","kwh_total":%d}`, time.Now().Add(48*time.Hour).UnixMilli(), i))
+		default:
+			items = append(items, fmt.Sprintf(`{"ts":%d,"source":"grid","kwh_total":%d}`, ts, i))
+		}
+	}
+	publish(t, pub, "greenpulse/AN-H-001/energy", "["+strings.Join(items, ",")+"]")
+
+	eventually(t, 20*time.Second, "97 points stored", func() (bool, string) {
+		n := countPoints(t, s.influx.URL(), "energy", "kwh_total", "AN-H-001")
+		return n == 97, fmt.Sprintf("%d points", n)
+	})
+	eventually(t, 10*time.Second, "3 rejections republished", func() (bool, string) {
+		n := len(rejected.snapshot())
+		return n == 3, fmt.Sprintf("%d rejections", n)
+	})
+	for _, m := range rejected.snapshot() {
+		if m.topic != "greenpulse/_rejected/AN-H-001/energy" {
+			t.Errorf("rejection on %s", m.topic)
+		}
+		var r struct {
+			Reason     string    `json:"reason"`
+			Topic      string    `json:"topic"`
+			Index      *int      `json:"index"`
+			ReceivedAt time.Time `json:"received_at"`
+			Payload    string    `json:"payload"`
+		}
+		if err := json.Unmarshal(m.payload, &r); err != nil {
+			t.Fatalf("rejection %s: %v", m.payload, err)
+		}
+		if r.Index == nil || bad[*r.Index] != r.Reason {
+			t.Errorf("rejection %s: want one of %v", m.payload, bad)
+		}
+		if r.Topic != "greenpulse/AN-H-001/energy" || r.ReceivedAt.IsZero() || len(r.Payload) != 1024 {
+			t.Errorf("rejection %s: want the topic, receive time and the payload cut to 1 KiB", m.payload)
+		}
+	}
+	// Exactly the good items, by their timestamps.
+	rows := influxQL(t, s.influx.URL(), `SELECT kwh_total FROM energy WHERE facility='AN-H-001'`)
+	for _, row := range rows {
+		v, _ := row["kwh_total"].(json.Number).Int64()
+		if _, isBad := bad[int(v)]; isBad {
+			t.Errorf("bad item %d was stored", v)
+		}
+	}
+}
+
+// TestUnknownFacilityAndStream checks the topic-level rejections.
+func TestUnknownFacilityAndStream(t *testing.T) {
+	s := startStack(t)
+	runCollector(t, s.config(t))
+	rejected := subscribe(t, s.broker.URL(), "greenpulse/_rejected/#")
+	pub := publisher(t, s.broker.URL(), "agent-unknown")
+
+	publish(t, pub, "greenpulse/NOT-IN-REGISTRY/energy", `{"source":"grid","kwh_total":1}`)
+	publish(t, pub, "greenpulse/AN-H-001/water", `{"litres":1}`)
+	publish(t, pub, "greenpulse/AN-H-001/solar", `{"kwh_total":1,"facility":"BG-H-001"}`)
+	publish(t, pub, "greenpulse/AN-H-001/solar", strings.Repeat(" ", 1<<20+1))
+
+	want := map[string]string{
+		"greenpulse/_rejected/NOT-IN-REGISTRY/energy": "unknown_facility",
+		"greenpulse/_rejected/AN-H-001/water":         "unknown_stream",
+	}
+	eventually(t, 10*time.Second, "4 rejections", func() (bool, string) {
+		n := len(rejected.snapshot())
+		return n == 4, fmt.Sprintf("%d", n)
+	})
+	reasons := map[string]bool{}
+	for _, m := range rejected.snapshot() {
+		var r struct{ Reason string }
+		_ = json.Unmarshal(m.payload, &r)
+		reasons[r.Reason] = true
+		if w, ok := want[m.topic]; ok && w != r.Reason {
+			t.Errorf("%s: reason %s, want %s", m.topic, r.Reason, w)
+		}
+	}
+	for _, r := range []string{"unknown_facility", "unknown_stream", "facility_mismatch", "payload_too_large"} {
+		if !reasons[r] {
+			t.Errorf("no rejection with reason %s (got %v)", r, reasons)
+		}
+	}
+}
