@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -39,7 +40,11 @@ func NewMosquitto(dir string, port int) (*Mosquitto, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create mosquitto dir: %w", err)
 	}
-	conf := fmt.Sprintf(`listener %d 127.0.0.1
+	// Run as whoever runs the tests: started as root, Mosquitto would
+	// otherwise switch to user mosquitto, which cannot write to dir, and
+	// persistence would fail.
+	conf := fmt.Sprintf(`user %s
+listener %d 127.0.0.1
 allow_anonymous true
 persistence true
 persistence_location %s/
@@ -50,7 +55,7 @@ max_queued_bytes 0
 log_dest file %s
 log_type error
 log_type warning
-`, port, dir, filepath.Join(dir, "mosquitto.log"))
+`, currentUser(), port, dir, filepath.Join(dir, "mosquitto.log"))
 	confPath := filepath.Join(dir, "mosquitto.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		return nil, fmt.Errorf("write mosquitto config: %w", err)
@@ -242,4 +247,11 @@ func StartInfluxDB(t testing.TB) *InfluxDB {
 	}
 	t.Cleanup(func() { _ = i.Stop() })
 	return i
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "root"
 }
