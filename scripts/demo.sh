@@ -59,11 +59,13 @@ pub BA-H-001 waste "waste,category=infectious,treatment=open_burning mass_kg=30,
 pub BA-H-001 solar '{"kwh_total": -5}'
 wait "$watcher" || true
 
-q() { curl -fsS -G "http://127.0.0.1:8086/query" --data-urlencode "db=greenpulse" --data-urlencode "q=$1" --data-urlencode "pretty=true"; }
-echo
-echo "== stored in InfluxDB (database greenpulse), latest points"
+q() { curl -fsS -G -H "Accept: application/csv" "http://127.0.0.1:8086/query" --data-urlencode "db=greenpulse" --data-urlencode "q=$1"; }
 sleep 1
-q "SELECT * FROM energy, solar, waste WHERE time > now() - 1h"
+for m in energy solar waste; do
+  echo
+  echo "== $m points stored in InfluxDB (database greenpulse) in the last hour"
+  q "SELECT * FROM $m WHERE time > now() - 1h" | cut -d, -f1,3- | column -t -s, 2>/dev/null || q "SELECT * FROM $m WHERE time > now() - 1h"
+done
 echo
 echo "== rejected (greenpulse/_rejected/#)"
 cat "$state/rejected.txt"
