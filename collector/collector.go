@@ -46,7 +46,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	server := httpapi.New(cfg.HTTP.Listen, reg, map[string]httpapi.Check{
+	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
 			if !sub.Ready() {
 				return errors.New("not connected and subscribed to " + cfg.MQTT.Broker)

@@ -150,7 +150,7 @@ func (b *Builder) SetTag(key, value string) {
 	switch {
 	case spec.Values != nil && !slices.Contains(spec.Values, value):
 		b.err = errorf(ReasonUnknownValue, key, "%q is not one of %v", value, spec.Values)
-	case spec.Values == nil && !NamePattern.MatchString(value):
+	case spec.Values == nil && !ValidName(value):
 		b.err = errorf(ReasonUnknownValue, key, "%q must be 1-64 letters, digits, '_' or '-'", value)
 	default:
 		b.tags[i] = value

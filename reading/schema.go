@@ -7,7 +7,6 @@ package reading
 
 import (
 	"math"
-	"regexp"
 )
 
 // Stream names one kind of reading; it is the last topic level and the
@@ -54,7 +53,7 @@ func (k Kind) String() string {
 }
 
 // TagSpec describes one tag of a stream. A tag with no Values is a free-form
-// name (a meter or inverter name) that must match NamePattern.
+// name (a meter or inverter name) that must pass ValidName.
 type TagSpec struct {
 	Name     string
 	Default  string // used when the tag is absent; "" means the tag is required
@@ -88,9 +87,22 @@ var (
 		"encapsulation", "offsite", "landfill", "open_burning", "open_dumping", "other"}
 )
 
-// NamePattern is what facility ids, meter and inverter names must match: they
-// become topic levels and InfluxDB tag values, so they stay short and plain.
-var NamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// ValidName reports whether s may be a facility id, meter or inverter name:
+// 1 to 64 of [A-Za-z0-9_-]. Names become topic levels and InfluxDB tag
+// values, so they stay short and plain; the collector's encoder relies on
+// this to write them without escaping.
+func ValidName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // maxPowerW bounds power readings: a hospital draws at most a few MW, so a
 // larger figure is a unit mistake (W vs mW), not a reading.

@@ -47,6 +47,9 @@ type Log struct {
 // HTTP configures the collector's HTTP server.
 type HTTP struct {
 	Listen string `yaml:"listen"`
+	// PProf serves Go's profiler under /debug/pprof/ for diagnosing CPU or
+	// memory use; off by default because profiles reveal internals.
+	PProf bool `yaml:"pprof"`
 }
 
 // MQTT configures the broker connection and subscription.
@@ -208,10 +211,10 @@ func (c Config) Validate() error {
 		// messages while we are away.
 		bad("mqtt.client_id", "required: the broker keeps the session of this id while the collector is down")
 	}
-	if !reading.NamePattern.MatchString(c.MQTT.TopicRoot) {
+	if !reading.ValidName(c.MQTT.TopicRoot) {
 		bad("mqtt.topic_root", "%q must be 1-64 letters, digits, '_' or '-'", c.MQTT.TopicRoot)
 	}
-	if c.MQTT.SharedGroup != "" && !reading.NamePattern.MatchString(c.MQTT.SharedGroup) {
+	if c.MQTT.SharedGroup != "" && !reading.ValidName(c.MQTT.SharedGroup) {
 		bad("mqtt.shared_group", "%q must be 1-64 letters, digits, '_' or '-'", c.MQTT.SharedGroup)
 	}
 	positive("mqtt.keepalive", c.MQTT.KeepAlive)

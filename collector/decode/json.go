@@ -1,7 +1,6 @@
 package decode
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -11,137 +10,175 @@ import (
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
-// jsonReading holds every key a JSON reading of any stream may carry; the
-// builder then rejects the keys that do not belong to the topic's stream.
-// Pointers tell an absent key from a zero value.
-type jsonReading struct {
-	TS       json.RawMessage `json:"ts"`
-	Facility *string         `json:"facility"`
+// jsonItem collects the members of one JSON reading as the scanner meets
+// them; the builder rejects keys that do not belong to the topic's stream.
+type jsonItem struct {
+	b        *reading.Builder
+	ts       jsonValue
+	facility []byte
+	hasFac   bool
+}
 
-	Meter     *string `json:"meter"`
-	Source    *string `json:"source"`
-	Inverter  *string `json:"inverter"`
-	Category  *string `json:"category"`
-	Treatment *string `json:"treatment"`
+func (it *jsonItem) visit(key []byte, v jsonValue) {
+	switch string(key) {
+	case "ts":
+		it.ts = v
+	case "facility":
+		if v.kind != kindNull {
+			if v.kind != kindString {
+				it.b.Fail(typeError("facility", "string", v))
+				return
+			}
+			it.facility, it.hasFac = v.raw, true
+		}
+	case "meter", "source", "inverter", "category", "treatment":
+		switch v.kind {
+		case kindNull:
+		case kindString:
+			it.b.SetTag(string(key), string(v.raw))
+		default:
+			it.b.Fail(typeError(string(key), "string", v))
+		}
+	case "kwh_total", "power_w", "fuel_l_total", "battery_soc_pct", "mass_kg", "stored_hours":
+		switch v.kind {
+		case kindNull:
+		case kindNumber:
+			f, err := strconv.ParseFloat(string(v.raw), 64)
+			if err != nil {
+				// Only a literal beyond float64's range gets here.
+				it.b.Fail(&reading.Error{Reason: reading.ReasonOutOfRange, Field: string(key), Detail: string(v.raw) + " is too large"})
+				return
+			}
+			it.b.SetFloat(string(key), f)
+		default:
+			it.b.Fail(typeError(string(key), "number", v))
+		}
+	case "available":
+		switch v.kind {
+		case kindNull:
+		case kindTrue, kindFalse:
+			it.b.SetBool("available", v.kind == kindTrue)
+		default:
+			it.b.Fail(typeError("available", "boolean", v))
+		}
+	case "id":
+		switch v.kind {
+		case kindNull:
+		case kindString:
+			it.b.SetString("id", string(v.raw))
+		default:
+			it.b.Fail(typeError("id", "string", v))
+		}
+	default:
+		it.b.Fail(&reading.Error{Reason: reading.ReasonUnknownField, Field: string(key), Detail: "not a field of any stream"})
+	}
+}
 
-	KWhTotal      *float64 `json:"kwh_total"`
-	PowerW        *float64 `json:"power_w"`
-	FuelLTotal    *float64 `json:"fuel_l_total"`
-	Available     *bool    `json:"available"`
-	BatterySOCPct *float64 `json:"battery_soc_pct"`
-	MassKg        *float64 `json:"mass_kg"`
-	StoredHours   *float64 `json:"stored_hours"`
-	ID            *string  `json:"id"`
+func typeError(key, want string, got jsonValue) *reading.Error {
+	return &reading.Error{Reason: reading.ReasonMalformed, Field: key, Detail: "want a " + want + ", got a JSON " + got.kind.String()}
 }
 
 func (d *Decoder) decodeJSONObject(res *Result, b *reading.Builder, facility string, payload []byte, now time.Time) {
-	r, err := d.decodeJSONItem(b, facility, payload, now)
-	if err != nil {
-		res.reject(-1, err)
-		return
+	s := &scanner{data: payload}
+	r, rerr, serr := d.decodeJSONItem(s, b, facility, now)
+	if serr == nil && !s.atEnd() {
+		serr = s.fail("data after the object")
 	}
-	res.Readings = append(res.Readings, r)
-}
-
-func (d *Decoder) decodeJSONArray(res *Result, b *reading.Builder, facility string, payload []byte, now time.Time) {
-	var items []json.RawMessage
-	if err := json.Unmarshal(payload, &items); err != nil {
-		res.reject(-1, jsonError(err))
-		return
-	}
-	if len(items) == 0 {
-		res.reject(-1, &reading.Error{Reason: reading.ReasonMalformed, Detail: "empty batch"})
-		return
-	}
-	res.Readings = make([]reading.Reading, 0, len(items))
-	for i, item := range items {
-		r, err := d.decodeJSONItem(b, facility, item, now)
-		if err != nil {
-			res.reject(i, err)
-			continue
-		}
+	switch {
+	case serr != nil:
+		res.reject(-1, malformedJSON(serr))
+	case rerr != nil:
+		res.reject(-1, rerr)
+	default:
 		res.Readings = append(res.Readings, r)
 	}
 }
 
-func (d *Decoder) decodeJSONItem(b *reading.Builder, facility string, item []byte, now time.Time) (reading.Reading, *reading.Error) {
-	if firstByte(item) != '{' {
-		return reading.Reading{}, &reading.Error{Reason: reading.ReasonMalformed, Detail: "want a JSON object"}
+func (d *Decoder) decodeJSONArray(res *Result, b *reading.Builder, facility string, payload []byte, now time.Time) {
+	s := &scanner{data: payload}
+	items := 0
+	serr := s.array(func(i int) *syntaxError {
+		items++
+		if s.peek() != '{' {
+			if _, err := s.value(); err != nil {
+				return err
+			}
+			res.reject(i, &reading.Error{Reason: reading.ReasonMalformed, Detail: "want a JSON object"})
+			return nil
+		}
+		r, rerr, serr := d.decodeJSONItem(s, b, facility, now)
+		switch {
+		case serr != nil:
+			return serr
+		case rerr != nil:
+			res.reject(i, rerr)
+		default:
+			res.Readings = append(res.Readings, r)
+		}
+		return nil
+	})
+	if serr == nil && !s.atEnd() {
+		serr = s.fail("data after the array")
 	}
-	var w jsonReading
-	dec := json.NewDecoder(bytes.NewReader(item))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return reading.Reading{}, jsonError(err)
+	if serr != nil {
+		// Past a syntax error there is no telling where items start, so
+		// the whole message is rejected, good items too.
+		*res = Result{Rejected: []Rejection{{Index: -1, Err: malformedJSON(serr)}}}
+		return
 	}
-	if w.Facility != nil && *w.Facility != facility {
-		return reading.Reading{}, &reading.Error{Reason: reading.ReasonFacilityMismatch, Field: "facility",
-			Detail: strconv.Quote(*w.Facility) + " is not the topic's facility " + strconv.Quote(facility)}
+	if items == 0 {
+		res.reject(-1, &reading.Error{Reason: reading.ReasonMalformed, Detail: "empty batch"})
 	}
-	ts, terr := jsonTime(w.TS, now)
-	if terr != nil {
-		return reading.Reading{}, terr
-	}
+}
+
+// decodeJSONItem scans one object at s: a syntax error ends the payload, a
+// reading error rejects only this item.
+func (d *Decoder) decodeJSONItem(s *scanner, b *reading.Builder, facility string, now time.Time) (reading.Reading, *reading.Error, *syntaxError) {
 	b.Reset()
-	setTag(b, "meter", w.Meter)
-	setTag(b, "source", w.Source)
-	setTag(b, "inverter", w.Inverter)
-	setTag(b, "category", w.Category)
-	setTag(b, "treatment", w.Treatment)
-	setFloat(b, "kwh_total", w.KWhTotal)
-	setFloat(b, "power_w", w.PowerW)
-	setFloat(b, "fuel_l_total", w.FuelLTotal)
-	setFloat(b, "battery_soc_pct", w.BatterySOCPct)
-	setFloat(b, "mass_kg", w.MassKg)
-	setFloat(b, "stored_hours", w.StoredHours)
-	if w.Available != nil {
-		b.SetBool("available", *w.Available)
+	it := jsonItem{b: b}
+	if serr := s.object(it.visit); serr != nil {
+		return reading.Reading{}, nil, serr
 	}
-	if w.ID != nil {
-		b.SetString("id", *w.ID)
+	if it.hasFac && string(it.facility) != facility {
+		return reading.Reading{}, &reading.Error{Reason: reading.ReasonFacilityMismatch, Field: "facility",
+			Detail: strconv.Quote(string(it.facility)) + " is not the topic's facility " + strconv.Quote(facility)}, nil
+	}
+	ts, terr := jsonTime(it.ts, now)
+	if terr != nil {
+		return reading.Reading{}, terr, nil
 	}
 	r, err := b.Build(facility, ts, now, d.limits)
 	if err != nil {
-		return reading.Reading{}, asReadingError(err)
+		return reading.Reading{}, asReadingError(err), nil
 	}
-	return r, nil
+	return r, nil, nil
 }
 
-func setTag(b *reading.Builder, key string, v *string) {
-	if v != nil {
-		b.SetTag(key, *v)
-	}
-}
-
-func setFloat(b *reading.Builder, key string, v *float64) {
-	if v != nil {
-		b.SetFloat(key, *v)
-	}
+func malformedJSON(err *syntaxError) *reading.Error {
+	return &reading.Error{Reason: reading.ReasonMalformed, Detail: err.Error()}
 }
 
 // jsonTime reads ts: an RFC 3339 string or integer Unix milliseconds.
-func jsonTime(raw json.RawMessage, now time.Time) (time.Time, *reading.Error) {
-	if len(raw) == 0 || string(raw) == "null" {
+func jsonTime(v jsonValue, now time.Time) (time.Time, *reading.Error) {
+	switch v.kind {
+	case 0, kindNull:
 		return now, nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return time.Time{}, &reading.Error{Reason: reading.ReasonMalformed, Field: "ts", Detail: err.Error()}
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
+	case kindString:
+		t, err := time.Parse(time.RFC3339Nano, string(v.raw))
 		if err != nil {
 			return time.Time{}, &reading.Error{Reason: reading.ReasonMalformed, Field: "ts",
-				Detail: strconv.Quote(s) + " is not an RFC 3339 time such as 2026-03-01T08:30:00+03:00"}
+				Detail: strconv.Quote(string(v.raw)) + " is not an RFC 3339 time such as 2026-03-01T08:30:00+03:00"}
 		}
 		return t, nil
+	case kindNumber:
+		ms, err := strconv.ParseInt(string(v.raw), 10, 64)
+		if err != nil {
+			return time.Time{}, &reading.Error{Reason: reading.ReasonMalformed, Field: "ts",
+				Detail: string(truncate(v.raw, 40)) + " is not whole Unix milliseconds"}
+		}
+		return time.UnixMilli(ms), nil
 	}
-	ms, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil {
-		return time.Time{}, &reading.Error{Reason: reading.ReasonMalformed, Field: "ts",
-			Detail: string(truncate(raw, 40)) + " is neither an RFC 3339 string nor whole Unix milliseconds"}
-	}
-	return time.UnixMilli(ms), nil
+	return time.Time{}, typeError("ts", "string or number", v)
 }
 
 // jsonError names the key at fault where encoding/json tells it.

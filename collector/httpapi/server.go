@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,8 +28,9 @@ type Server struct {
 	log    *slog.Logger
 }
 
-// New builds the server; checks are evaluated on every /readyz.
-func New(listen string, gatherer prometheus.Gatherer, checks map[string]Check, log *slog.Logger) *Server {
+// New builds the server; checks are evaluated on every /readyz. With
+// withPProf, Go's profiler is served under /debug/pprof/.
+func New(listen string, withPProf bool, gatherer prometheus.Gatherer, checks map[string]Check, log *slog.Logger) *Server {
 	s := &Server{checks: checks, log: log}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}))
@@ -37,6 +39,13 @@ func New(listen string, gatherer prometheus.Gatherer, checks map[string]Check, l
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
+	if withPProf {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	s.srv = &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return s
 }

@@ -67,8 +67,8 @@ func splitTopic(root, topic string) (facility, stream string, ok bool) {
 		return "", "", false
 	}
 	facility, stream, found = strings.Cut(rest, "/")
-	if !found || strings.Contains(stream, "/") || !reading.NamePattern.MatchString(facility) ||
-		!reading.NamePattern.MatchString(stream) {
+	if !found || strings.Contains(stream, "/") || !reading.ValidName(facility) ||
+		!reading.ValidName(stream) {
 		return "", "", false
 	}
 	return facility, stream, true
