@@ -186,3 +186,58 @@ func startProcess(t *testing.T, bin, cfgPath string) *exec.Cmd {
 	})
 	return cmd
 }
+
+// TestBrokerRestart restarts the broker twice: once while the collector is
+// away, with readings queued for its session (they must survive in the
+// broker's persistence), and once while it is connected (it must reconnect
+// and resubscribe on its own).
+func TestBrokerRestart(t *testing.T) {
+	s := startStack(t)
+	cfg := s.config(t)
+	publishBatch := func(from, n int) {
+		t.Helper()
+		pub := publisher(t, s.broker.URL(), fmt.Sprintf("agent-restart-%d", from))
+		base := time.Now().Add(-6 * time.Hour).Truncate(time.Second)
+		items := make([]string, n)
+		for i := range items {
+			items[i] = fmt.Sprintf(`{"ts":%d,"source":"grid","kwh_total":%d}`, base.Add(time.Duration(from+i)*time.Second).UnixMilli(), from+i)
+		}
+		for i := 0; i < n; i += 50 {
+			publish(t, pub, "greenpulse/KA-H-001/energy", "["+strings.Join(items[i:min(i+50, n)], ",")+"]")
+		}
+		pub.Disconnect(100)
+	}
+	restartBroker := func() {
+		t.Helper()
+		if err := s.broker.Stop(); err != nil {
+			t.Fatalf("stop broker: %v", err)
+		}
+		if err := s.broker.Start(context.Background()); err != nil {
+			t.Fatalf("start broker: %v", err)
+		}
+	}
+	stored := func(want int) {
+		t.Helper()
+		eventually(t, 60*time.Second, fmt.Sprintf("%d readings stored", want), func() (bool, string) {
+			n := countPoints(t, s.influx.URL(), "energy", "kwh_total", "KA-H-001")
+			return n == want, fmt.Sprint(n)
+		})
+	}
+
+	stop := runCollector(t, cfg)
+	publishBatch(0, 500)
+	stored(500)
+	if err := stop(); err != nil {
+		t.Fatalf("stop collector: %v", err)
+	}
+
+	publishBatch(500, 1000) // queued by the broker for the collector's session
+	restartBroker()
+	runCollector(t, cfg)
+	stored(1500)
+
+	restartBroker() // with the collector connected
+	waitReady(t, cfg.HTTP.Listen)
+	publishBatch(1500, 500)
+	stored(2000)
+}
