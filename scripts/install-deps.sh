@@ -1,32 +1,64 @@
 #!/usr/bin/env bash
 # Installs what GreenPulse's tests, benchmark and dev stack need, when it is
-# missing, on a Debian machine as root: Mosquitto and its clients from
-# Debian, and InfluxDB 1.8.10 built with `go install` into a cache folder
-# (about two minutes the first time). Starts nothing. Safe to run again.
+# missing, on a Debian machine as root:
+#   - mosquitto and mosquitto-clients (and curl, which devstack.sh uses) with
+#     apt-get, without starting Debian's mosquitto service;
+#   - influxd 1.8.10, built with `go install` into
+#     ${GREENPULSE_CACHE:-$HOME/.cache/greenpulse}/bin (a few minutes the
+#     first time).
+# Starts nothing. Safe to run again: when all is present it only prints
+# where influxd is.
 set -euo pipefail
 
 cache="${GREENPULSE_CACHE:-$HOME/.cache/greenpulse}"
 influx_version=1.8.10
+influxd="$cache/bin/influxd"
 
-if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ] || ! command -v mosquitto_pub >/dev/null 2>&1; then
-  echo "installing mosquitto and mosquitto-clients (apt-get)"
+packages=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || packages+=(mosquitto)
+command -v mosquitto_pub >/dev/null 2>&1 || packages+=(mosquitto-clients)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
+
+if [ "${#packages[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing ${packages[*]}; run as root, or: sudo apt-get install ${packages[*]}" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${packages[*]} (apt-get)"
+  # Debian starts mosquitto.service on 1883 when the package is installed;
+  # tests and the dev stack start their own brokers, so forbid service
+  # starts during the install (policy-rc.d exit 101), unless the machine
+  # already has a policy of its own.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq mosquitto mosquitto-clients >/dev/null
+  apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "go is not installed: install Go 1.26 (https://go.dev/dl/) and run again" >&2
-  exit 1
-fi
-
-influxd="$cache/bin/influxd"
-if ! { [ -x "$influxd" ] && "$influxd" version 2>/dev/null | grep -q "v$influx_version"; }; then
-  echo "building influxd $influx_version into $cache/bin (go install; about two minutes the first time)"
-  mkdir -p "$cache/bin"
-  # The version flag makes `influxd version` and the X-Influxdb-Version
-  # header tell the truth; without it a go-installed influxd says "unknown".
-  GOBIN="$cache/bin" GOFLAGS=-mod=mod go install -ldflags "-X main.version=$influx_version" \
-    "github.com/influxdata/influxdb/cmd/influxd@v$influx_version"
-fi
-echo "mosquitto: $(command -v mosquitto || echo /usr/sbin/mosquitto); influxd: $influxd ($("$influxd" version))"
+installed_version() { "$influxd" version 2>/dev/null || true; }
+case "$( [ -x "$influxd" ] && installed_version)" in
+  *"v$influx_version "*) ;;
+  *)
+    if ! command -v go >/dev/null 2>&1; then
+      echo "install-deps: go is not installed: install Go 1.26 (https://go.dev/dl/) and run again" >&2
+      exit 1
+    fi
+    echo "install-deps: building influxd $influx_version into $cache/bin (go install; a few minutes the first time)"
+    mkdir -p "$cache/bin"
+    # -X main.version makes `influxd version` and the X-Influxdb-Version
+    # header say 1.8.10 (a go-installed influxd says "unknown" otherwise),
+    # which is also how this script knows the build is already there.
+    GOBIN="$cache/bin" go install -ldflags "-X main.version=$influx_version" \
+      "github.com/influxdata/influxdb/cmd/influxd@v$influx_version"
+    case "$(installed_version)" in
+      *"v$influx_version "*) ;;
+      *) echo "install-deps: $influxd does not report version $influx_version after the build" >&2; exit 1 ;;
+    esac
+    ;;
+esac
+echo "influxd $influx_version: $influxd"

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 echo "== gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then
   echo "gofmt -l lists:"; echo "$unformatted"; exit 1
 fi
@@ -23,5 +23,6 @@ echo "== fuzz (short runs; a counted budget avoids the runner's deadline race)"
 fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZ_EXECS:-20000x}" "$1"; }
 fuzz ./collector/decode FuzzDecode
 fuzz ./collector/decode FuzzDecodeStatus
+fuzz ./collector/decode FuzzJSONScanAgreesWithEncodingJSON
 fuzz ./registry FuzzParse
 echo "all tests passed"

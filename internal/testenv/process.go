@@ -1,10 +1,15 @@
 // Package testenv starts real Mosquitto and InfluxDB 1.8 processes on free
 // loopback ports, in folders of their own, for integration tests and
-// benchmarks. Nothing here talks to a service that someone started by hand.
+// benchmarks. Nothing here talks to a service that someone started by hand:
+// a broker that already listens on 1883 is never used.
 //
 // The plain API (NewMosquitto, NewInfluxDB, Start, Stop, Kill) returns errors
 // for programs such as the benchmark; StartMosquitto and StartInfluxDB wrap it
 // for tests, failing the test and registering cleanups.
+//
+// Each server runs in its own process group, so Stop and Kill reach all of
+// it, and on Linux it is killed if the program that started it dies (a test
+// binary that panics or times out leaves nothing behind).
 package testenv
 
 import (
@@ -14,91 +19,163 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// ErrNotInstalled is wrapped by MosquittoPath and InfluxdPath when the
+// binary is not found; scripts/install-deps.sh installs both.
+var ErrNotInstalled = errors.New("not installed (run scripts/install-deps.sh)")
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago. It is
+// safe for concurrent use.
 func FreePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
+		return 0, fmt.Errorf("find a free loopback port: %w", err)
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// process is one server process in its own process group, so that Stop and
-// Kill reach any children too.
+// process is one server process in its own process group. Its methods are
+// safe for concurrent use: mu serialises start, stop and kill, so a Stop
+// that runs while Start waits for readiness waits its turn.
 type process struct {
-	name    string
-	bin     string
-	args    []string
-	logPath string
+	name     string
+	bin      string
+	args     []string
+	env      []string // nil: inherit the environment
+	addr     string   // host:port it listens on; must be free before start
+	outPath  string   // the process's stdout and stderr
+	logPaths []string // logs to show, in this order, when something fails
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when cmd has exited
+	waitErr error         // cmd.Wait's result, valid once done is closed
 }
 
-func (p *process) start() error {
+// start runs the process and polls ready until it succeeds. If the process
+// exits, ready does not succeed within the given time, or ctx ends, the
+// process is killed and the error includes the end of its logs.
+func (p *process) start(ctx context.Context, within time.Duration, ready func(context.Context) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cmd != nil {
-		return fmt.Errorf("%s is already running", p.name)
+		if !p.exitedLocked() {
+			return fmt.Errorf("start %s: already running (pid %d)", p.name, p.cmd.Process.Pid)
+		}
+		p.cmd = nil // it died on its own; a restart is what the caller wants
 	}
-	logFile, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	// Something else on the port would answer the readiness check for us.
+	if dialable(p.addr) == nil {
+		return fmt.Errorf("start %s: %s is already in use by another process", p.name, p.addr)
+	}
+	out, err := os.OpenFile(p.outPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return fmt.Errorf("open %s log: %w", p.name, err)
+		return fmt.Errorf("open %s output log: %w", p.name, err)
 	}
 	cmd := exec.Command(p.bin, p.args...)
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
+	cmd.Env = p.env
+	cmd.Stdout = out
+	cmd.Stderr = out
+	cmd.SysProcAttr = sysProcAttr()
+	// The parent-death signal belongs to the thread that forks; keep this
+	// goroutine on one thread until the fork is done (the thread lives on
+	// after UnlockOSThread, as Go never ends unlocked threads).
+	runtime.LockOSThread()
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	if err != nil {
+		out.Close()
 		return fmt.Errorf("start %s (%s): %w", p.name, p.bin, err)
 	}
 	done := make(chan struct{})
 	go func() {
-		_ = cmd.Wait()
-		logFile.Close()
+		p.waitErr = cmd.Wait()
+		out.Close()
 		close(done)
 	}()
 	p.cmd, p.done = cmd, done
+
+	if err := p.waitReady(ctx, within, ready); err != nil {
+		p.signalLocked(syscall.SIGKILL, 5*time.Second)
+		return fmt.Errorf("start %s on %s: %w\n%s", p.name, p.addr, err, p.logTail())
+	}
 	return nil
 }
 
-// signal sends sig to the process group and waits for the process to exit,
-// escalating to SIGKILL after grace.
-func (p *process) signal(sig syscall.Signal, grace time.Duration) error {
-	p.mu.Lock()
-	cmd, done := p.cmd, p.done
-	p.cmd = nil
-	p.mu.Unlock()
-	if cmd == nil {
-		return nil
+// waitReady polls ready every 50 ms until it succeeds, the process exits, or
+// ctx or the deadline ends.
+func (p *process) waitReady(ctx context.Context, within time.Duration, ready func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := ready(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("exited during start-up (%v): last check: %w", p.waitErr, err)
+		case <-ctx.Done():
+			return fmt.Errorf("not ready within %s (%w): last check: %w", within, ctx.Err(), err)
+		case <-tick.C:
+		}
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, sig)
-	select {
-	case <-done:
-		return nil
-	case <-time.After(grace):
-	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	<-done
-	return fmt.Errorf("%s did not stop within %s; killed", p.name, grace)
 }
 
-func (p *process) exited() bool {
+// stop sends sig to the process group and waits until the process exits,
+// escalating to SIGKILL after grace. Stopping a process that is not running
+// is not an error; finding that it had died on its own is.
+func (p *process) stop(sig syscall.Signal, grace time.Duration) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cmd == nil {
-		return true
+		return nil
 	}
+	if p.exitedLocked() {
+		p.cmd = nil
+		return fmt.Errorf("%s had exited on its own (%v)\n%s", p.name, p.waitErr, p.logTail())
+	}
+	return p.signalLocked(sig, grace)
+}
+
+func (p *process) signalLocked(sig syscall.Signal, grace time.Duration) error {
+	pid := p.cmd.Process.Pid
+	p.cmd = nil
+	if err := syscall.Kill(-pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("signal %s process group %d: %w", p.name, pid, err)
+	}
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-p.done:
+		return nil
+	case <-timer.C:
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	<-p.done
+	return fmt.Errorf("%s did not exit within %s of %s; killed it", p.name, grace, sig)
+}
+
+// pid returns the process id, or 0 when the process is not running.
+func (p *process) pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil || p.exitedLocked() {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+func (p *process) exitedLocked() bool {
 	select {
 	case <-p.done:
 		return true
@@ -107,61 +184,24 @@ func (p *process) exited() bool {
 	}
 }
 
-// logTail returns the end of the process's log, for error messages.
+// logTail returns the last lines of each log, for error messages.
 func (p *process) logTail() string {
-	data, err := os.ReadFile(p.logPath)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if len(lines) > 15 {
-		lines = lines[len(lines)-15:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// waitUntil polls ready until it succeeds, the process exits, or ctx or the
-// deadline ends.
-func (p *process) waitUntil(ctx context.Context, within time.Duration, ready func() error) error {
-	deadline := time.Now().Add(within)
-	for {
-		err := ready()
-		if err == nil {
-			return nil
+	var b strings.Builder
+	for _, path := range p.logPaths {
+		data, err := os.ReadFile(path)
+		if err != nil || len(strings.TrimSpace(string(data))) == 0 {
+			continue
 		}
-		if p.exited() {
-			return fmt.Errorf("%s exited during start-up: %v\n%s", p.name, err, p.logTail())
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		if len(lines) > 20 {
+			lines = lines[len(lines)-20:]
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready within %s: %v\n%s", p.name, within, err, p.logTail())
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
+		fmt.Fprintf(&b, "--- end of %s:\n%s\n", path, strings.Join(lines, "\n"))
 	}
-}
-
-// findBinary looks for name in the environment variable env, the given
-// folders, then PATH.
-func findBinary(name, env string, dirs ...string) (string, error) {
-	if p := os.Getenv(env); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("%s=%s: %w", env, p, err)
-		}
-		return p, nil
+	if b.Len() == 0 {
+		return "(its logs are empty)"
 	}
-	for _, d := range dirs {
-		p := filepath.Join(d, name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("%s not found (set %s, or run scripts/install-deps.sh): %w", name, env, errors.ErrUnsupported)
+	return b.String()
 }
 
 func dialable(addr string) error {

@@ -1,0 +1,10 @@
+package testenv
+
+import "syscall"
+
+// sysProcAttr puts the server in a process group of its own, so that Stop
+// and Kill reach all of it, and has the kernel kill it when the program
+// that started it dies, so that it cannot outlive a crashed test binary.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,66 @@
+package testenv
+
+import (
+	"context"
+	"testing"
+)
+
+// RequireIntegration skips the test under go test -short: integration tests
+// start real Mosquitto and InfluxDB processes. It is safe for concurrent use.
+func RequireIntegration(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: starts Mosquitto and InfluxDB (skipped with -short)")
+	}
+}
+
+// StartMosquitto starts a broker on a free loopback port in a temp dir of
+// the test and stops it when the test ends. It fails the test if the broker
+// cannot start, or if it had died on its own by the end of the test. It is
+// safe for concurrent use by parallel tests.
+func StartMosquitto(t testing.TB) *Mosquitto {
+	t.Helper()
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMosquitto(t.TempDir(), port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registered before Start so that nothing outlives a failed start.
+	t.Cleanup(func() {
+		if err := m.Stop(); err != nil {
+			t.Errorf("stop test broker: %v", err)
+		}
+	})
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// StartInfluxDB starts InfluxDB on a free loopback port in a temp dir of the
+// test and stops it when the test ends. It fails the test if InfluxDB
+// cannot start, or if it had died on its own by the end of the test. It is
+// safe for concurrent use by parallel tests.
+func StartInfluxDB(t testing.TB) *InfluxDB {
+	t.Helper()
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, err := NewInfluxDB(t.TempDir(), port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := i.Stop(); err != nil {
+			t.Errorf("stop test influxdb: %v", err)
+		}
+	})
+	if err := i.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
