@@ -29,6 +29,7 @@ type ingestOptions struct {
 	batchedMessages     int
 	publishers, window  int
 	timeout             time.Duration
+	profileDir          string
 }
 
 // benchIngest measures three rates on one broker: a bare subscriber doing
@@ -56,30 +57,38 @@ func benchIngest(ctx context.Context, o ingestOptions, out io.Writer) error {
 	fmt.Fprintf(out, "machine: %s, %d CPUs, %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(out, "broker %s, influxdb %s, %d publishers x window %d\n\n", broker.URL(), influx.URL(), o.publishers, o.window)
 
+	cpu := cpuMeter{pids: map[string]int{"mosquitto": broker.Pid(), "influxd": influx.Pid(), "bench (load+subscriber)": os.Getpid()}}
+	cpu.mark()
 	bare, err := bareSubscriberRate(ctx, broker.URL(), facilities, o)
 	if err != nil {
 		return fmt.Errorf("bare subscriber: %w", err)
 	}
 	fmt.Fprintf(out, "bare subscriber (QoS 1, auto-ack, does nothing): %8.0f messages/s\n", bare)
+	fmt.Fprintf(out, "    CPU seconds: %s\n", cpu.report())
 
 	coll, err := startCollector(ctx, o, dir, broker.URL(), influx.URL())
 	if err != nil {
 		return err
 	}
 	defer coll.stop()
+	cpu.pids["collector"] = coll.cmd.Process.Pid
 
+	cpu.mark()
 	single, err := endToEnd(ctx, coll, broker.URL(), facilities, o, o.messages, 1, 0)
 	if err != nil {
 		return fmt.Errorf("single-reading run: %w", err)
 	}
 	fmt.Fprintf(out, "collector, 1 reading/message:  %8.0f readings/s end to end (%.0f%% of bare subscriber; target >= 90%%)\n",
 		single, 100*single/bare)
+	fmt.Fprintf(out, "    CPU seconds: %s\n", cpu.report())
+	cpu.mark()
 	batched, err := endToEnd(ctx, coll, broker.URL(), facilities, o, o.batchedMessages, 50, int64(o.messages))
 	if err != nil {
 		return fmt.Errorf("batched run: %w", err)
 	}
 	fmt.Fprintf(out, "collector, 50 readings/message: %8.0f readings/s end to end (%.1fx the bare subscriber's message rate; target >= 150000)\n",
 		batched, batched/bare)
+	fmt.Fprintf(out, "    CPU seconds: %s\n", cpu.report())
 	fmt.Fprintf(out, "collector peak resident memory: %.1f MB (VmHWM; target <= 60 MB)\n", float64(coll.peakRSS())/1e6)
 	return nil
 }
@@ -232,7 +241,7 @@ func startCollector(ctx context.Context, o ingestOptions, dir, brokerURL, influx
 		return nil, err
 	}
 	cfg := filepath.Join(dir, "collector.yaml")
-	yaml := fmt.Sprintf("log: {level: warn}\nhttp: {listen: \"127.0.0.1:%d\"}\nmqtt: {broker: %q, client_id: bench-collector}\ninfluxdb: {url: %q}\nregistry: %q\n",
+	yaml := fmt.Sprintf("log: {level: warn}\nhttp: {listen: \"127.0.0.1:%d\", pprof: true}\nmqtt: {broker: %q, client_id: bench-collector}\ninfluxdb: {url: %q}\nregistry: %q\n",
 		port, brokerURL, influxURL, reg)
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return nil, err
@@ -261,6 +270,23 @@ func startCollector(ctx context.Context, o ingestOptions, dir, brokerURL, influx
 func (p *collectorProc) stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	_ = p.cmd.Wait()
+}
+
+// profile saves a 5-second CPU profile of the collector.
+func (p *collectorProc) profile(path string) {
+	resp, err := http.Get(strings.TrimSuffix(p.metrics, "/metrics") + "/debug/pprof/profile?seconds=5")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, resp.Body)
 }
 
 // peakRSS reads the kernel's high-water mark of the collector's resident set.
@@ -306,6 +332,9 @@ func (p *collectorProc) metric(name string) (float64, error) {
 func endToEnd(ctx context.Context, p *collectorProc, brokerURL string, facilities []registry.Facility, o ingestOptions,
 	messages, perMessage int, already int64) (float64, error) {
 	want := already + int64(messages*perMessage)
+	if o.profileDir != "" {
+		go p.profile(filepath.Join(o.profileDir, fmt.Sprintf("collector-%d-per-message.pprof", perMessage)))
+	}
 	start := time.Now()
 	loadErr := make(chan error, 1)
 	go func() { loadErr <- load(ctx, brokerURL, facilities, o, messages, perMessage, already) }()
@@ -338,4 +367,46 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// cpuMeter reports the CPU time each process used since mark, so that the
+// figures show where a 2-core machine's time goes.
+type cpuMeter struct {
+	pids  map[string]int
+	start map[string]float64
+}
+
+func (c *cpuMeter) mark() {
+	c.start = map[string]float64{}
+	for name, pid := range c.pids {
+		c.start[name] = cpuSeconds(pid)
+	}
+}
+
+func (c *cpuMeter) report() string {
+	var parts []string
+	for _, name := range []string{"collector", "influxd", "mosquitto", "bench (load+subscriber)"} {
+		if pid, ok := c.pids[name]; ok {
+			parts = append(parts, fmt.Sprintf("%s %.1f", name, cpuSeconds(pid)-c.start[name]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// cpuSeconds reads utime+stime from /proc/<pid>/stat (clock ticks of 1/100 s
+// on Linux).
+func cpuSeconds(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command name, which may hold spaces.
+	rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100
 }

@@ -204,7 +204,7 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.MQTT.Broker); err != nil || u.Host == "" {
 		bad("mqtt.broker", "want a URL such as tcp://127.0.0.1:1883, got %q", c.MQTT.Broker)
 	} else {
-		oneOf("mqtt.broker (scheme)", u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss")
+		oneOf("mqtt.broker (scheme)", u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts")
 	}
 	if c.MQTT.ClientID == "" {
 		// A fixed id is what makes the broker keep our session and queue

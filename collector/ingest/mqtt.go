@@ -66,6 +66,7 @@ func NewSubscriber(cfg config.MQTT, queue chan<- Message, metrics *Metrics, log 
 		SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).
 		SetMaxReconnectInterval(cfg.MaxReconnectInterval).
+		SetCustomOpenConnectionFn(dialBroker).
 		SetDefaultPublishHandler(s.handle).
 		SetOnConnectHandler(s.onConnect).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
