@@ -229,6 +229,9 @@ func bareSubscriberRate(ctx context.Context, brokerURL string, facilities []regi
 type collectorProc struct {
 	cmd     *exec.Cmd
 	metrics string
+	// client polls /metrics uncompressed: gzip on every poll would be
+	// collector CPU that the measurement itself adds.
+	client *http.Client
 }
 
 func startCollector(ctx context.Context, o ingestOptions, dir, brokerURL, influxURL string) (*collectorProc, error) {
@@ -252,7 +255,8 @@ func startCollector(ctx context.Context, o ingestOptions, dir, brokerURL, influx
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start collector %s: %w", o.collector, err)
 	}
-	p := &collectorProc{cmd: cmd, metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", port)}
+	p := &collectorProc{cmd: cmd, metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", port),
+		client: &http.Client{Transport: &http.Transport{DisableCompression: true}}}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if v, err := p.metric("greenpulse_collector_mqtt_connected"); err == nil && v == 1 {
@@ -289,6 +293,20 @@ func (p *collectorProc) profile(path string) {
 	_, _ = io.Copy(f, resp.Body)
 }
 
+// printWriteStats prints the collector's mean write latency and batch size
+// so far, from its own histograms.
+func (p *collectorProc) printWriteStats() {
+	sum, _ := p.metric("greenpulse_collector_write_duration_seconds_sum")
+	n, _ := p.metric("greenpulse_collector_write_duration_seconds_count")
+	points, _ := p.metric("greenpulse_collector_write_batch_points_sum")
+	ack, _ := p.metric("greenpulse_collector_ack_delay_seconds_sum")
+	acks, _ := p.metric("greenpulse_collector_ack_delay_seconds_count")
+	if n > 0 && acks > 0 {
+		fmt.Fprintf(os.Stderr, "    (so far: %.0f writes, mean %.1f ms, mean %.0f points; mean ack delay %.1f ms)\n",
+			n, 1000*sum/n, points/n, 1000*ack/acks)
+	}
+}
+
 // peakRSS reads the kernel's high-water mark of the collector's resident set.
 func (p *collectorProc) peakRSS() int64 {
 	return procStatusBytes(p.cmd.Process.Pid, "VmHWM:")
@@ -312,7 +330,7 @@ func procStatusBytes(pid int, key string) int64 {
 
 // metric reads one unlabelled sample from the collector's /metrics.
 func (p *collectorProc) metric(name string) (float64, error) {
-	resp, err := http.Get(p.metrics)
+	resp, err := p.client.Get(p.metrics)
 	if err != nil {
 		return 0, err
 	}
@@ -347,12 +365,13 @@ func endToEnd(ctx context.Context, p *collectorProc, brokerURL string, facilitie
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("%v of %d readings written after %s", written, want, o.timeout)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
 	if err := <-loadErr; err != nil {
 		return 0, err
 	}
+	p.printWriteStats()
 	return float64(messages*perMessage) / elapsed.Seconds(), nil
 }
 

@@ -92,6 +92,7 @@ type Ingest struct {
 	BatchPoints     int           `yaml:"batch_points"`
 	BatchMessages   int           `yaml:"batch_messages"`
 	FlushInterval   time.Duration `yaml:"flush_interval"`
+	Writers         int           `yaml:"writers"`
 	QueueMessages   int           `yaml:"queue_messages"`
 	RetryInitial    time.Duration `yaml:"retry_initial"`
 	RetryMax        time.Duration `yaml:"retry_max"`
@@ -127,8 +128,9 @@ func Default() Config {
 			MaxPayloadBytes: 1 << 20,
 			MaxFuture:       10 * time.Minute,
 			BatchPoints:     5000,
-			BatchMessages:   500,
+			BatchMessages:   250,
 			FlushInterval:   100 * time.Millisecond,
+			Writers:         3,
 			QueueMessages:   2000,
 			RetryInitial:    500 * time.Millisecond,
 			RetryMax:        30 * time.Second,
@@ -258,6 +260,9 @@ func (c Config) Validate() error {
 		bad("ingest.queue_messages", "must be at least batch_messages (%d), got %d", in.BatchMessages, in.QueueMessages)
 	}
 	positive("ingest.flush_interval", in.FlushInterval)
+	if in.Writers < 1 || in.Writers > 16 {
+		bad("ingest.writers", "must be 1 to 16, got %d", in.Writers)
+	}
 	positive("ingest.retry_initial", in.RetryInitial)
 	if in.RetryMax < in.RetryInitial {
 		bad("ingest.retry_max", "must be at least retry_initial (%s), got %s", in.RetryInitial, in.RetryMax)

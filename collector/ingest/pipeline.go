@@ -11,8 +11,8 @@
 // InfluxDB, so a collector that dies or a database that goes away loses
 // nothing: the broker redelivers what was not acknowledged, and since a point
 // is identified by its series and timestamp a redelivered reading overwrites
-// itself. Two batches alternate between the stages, so decoding goes on while
-// a write is under way; while InfluxDB refuses writes both stall, the queue
+// itself. Several batches circulate between the stages, so decoding goes on while
+// writes are under way; while InfluxDB refuses writes all stall, the queue
 // fills to the broker's inflight window and the broker stops sending.
 package ingest
 
@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/collector/config"
@@ -73,19 +74,35 @@ func NewPipeline(cfg config.Ingest, root string, facilities Facilities, writer W
 	}
 }
 
-// batch is the unit handed from accumulate to write.
+// batch is the unit handed from accumulate to the writers and on to the
+// acknowledger.
 type batch struct {
+	seq      uint64
 	points   *influx.Batch
 	messages []Message
+	stored   bool // InfluxDB has every point of the batch
+}
+
+func (b *batch) reset() {
+	b.points.Reset()
+	clear(b.messages)
+	b.messages = b.messages[:0]
+	b.stored = false
 }
 
 // Run processes messages from queue until ctx ends, then writes and
 // acknowledges what it holds, trying for at most the shutdown timeout. It
 // returns nil after a clean drain.
+//
+// Up to cfg.Writers batches are written at once, because each write waits
+// on InfluxDB's fsync; acknowledgements still leave in the order the
+// messages arrived, batch after batch.
 func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
-	free := make(chan *batch, 2)
-	full := make(chan *batch, 2)
-	for range 2 {
+	writers := p.cfg.Writers
+	free := make(chan *batch, writers+1)
+	full := make(chan *batch, writers)
+	written := make(chan *batch, writers+1)
+	for range writers + 1 {
 		free <- &batch{points: influx.NewBatch()}
 	}
 	// Writes outlive ctx by the shutdown timeout, so that what was received
@@ -97,20 +114,28 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 	})
 	defer stopTimer()
 
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		for b := range full {
-			p.write(writeCtx, b)
-			free <- b
-		}
-	}()
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range full {
+				b.stored = p.store(writeCtx, b)
+				written <- b
+			}
+		}()
+	}
+	acked := make(chan bool, 1)
+	go func() { acked <- p.ackInOrder(written, free) }()
 
 	cur := <-free
+	var seq uint64
 	flush := func() {
 		if len(cur.messages) == 0 {
 			return
 		}
+		cur.seq = seq
+		seq++
 		full <- cur
 		cur = <-free
 	}
@@ -133,13 +158,46 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 			timer.Stop()
 			p.drain(queue, cur, flush)
 			close(full)
-			<-writerDone
-			if writeCtx.Err() != nil {
+			wg.Wait()
+			close(written)
+			if !<-acked {
 				return errors.New("shutdown timeout: some messages were left unacknowledged for the broker to redeliver")
 			}
 			return nil
 		}
 	}
+}
+
+// ackInOrder acknowledges written batches in sequence order and recycles
+// them. Once a batch could not be stored (shutdown ran out of time), no
+// later batch is acknowledged either, so that the broker's redelivery
+// starts from the first unstored message. It reports whether every batch
+// was acknowledged.
+func (p *Pipeline) ackInOrder(written <-chan *batch, free chan<- *batch) bool {
+	var next uint64
+	held := map[uint64]*batch{}
+	complete := true
+	for b := range written {
+		held[b.seq] = b
+		for {
+			b, ok := held[next]
+			if !ok {
+				break
+			}
+			delete(held, next)
+			next++
+			switch {
+			case !b.stored:
+				complete = false
+				p.log.Warn("batch left unacknowledged for redelivery", "messages", len(b.messages), "points", b.points.Points())
+			case complete:
+				p.ack(b)
+			}
+			b.reset()
+			free <- b
+		}
+	}
+	return complete
 }
 
 // drain takes what is already queued, so that it is written before exit.
@@ -219,21 +277,22 @@ func (p *Pipeline) route(m Message) (facility string, stream reading.Stream, err
 	return f, stream, nil
 }
 
-// write stores b and acknowledges its messages in order, retrying with
-// backoff while InfluxDB is unavailable. If ctx ends first, the messages
-// stay unacknowledged and the broker redelivers them later.
-func (p *Pipeline) write(ctx context.Context, b *batch) {
-	defer func() {
-		b.points.Reset()
-		clear(b.messages)
-		b.messages = b.messages[:0]
-	}()
-	if n := b.points.Points(); n > 0 {
-		if err := p.writeWithRetry(ctx, b.points.Bytes(), n); err != nil {
-			p.log.Warn("batch left unacknowledged for redelivery", "messages", len(b.messages), "points", n, "err", err)
-			return
-		}
+// store writes b's points, retrying while InfluxDB is unavailable; it
+// reports false if ctx ended first.
+func (p *Pipeline) store(ctx context.Context, b *batch) bool {
+	n := b.points.Points()
+	if n == 0 {
+		return true
 	}
+	if err := p.writeWithRetry(ctx, b.points.Bytes(), n); err != nil {
+		p.log.Warn("influxdb write abandoned at shutdown", "points", n, "err", err)
+		return false
+	}
+	return true
+}
+
+// ack acknowledges b's messages in the order they arrived.
+func (p *Pipeline) ack(b *batch) {
 	now := time.Now()
 	for _, m := range b.messages {
 		m.ack()

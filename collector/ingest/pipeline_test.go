@@ -18,19 +18,28 @@ import (
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
-// scriptedWriter fails its first failures writes, then stores.
+// scriptedWriter fails its first failures writes, then stores. With
+// slowEvery, every slowEvery-th write takes longer than the ones after it,
+// so concurrent writes finish out of order.
 type scriptedWriter struct {
-	mu       sync.Mutex
-	failures int
-	err      error
-	attempts int
-	lines    []string
+	mu        sync.Mutex
+	failures  int
+	err       error
+	attempts  int
+	lines     []string
+	slowEvery int
 }
 
 func (w *scriptedWriter) Write(_ context.Context, lp []byte) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.attempts++
+	slow := w.slowEvery > 0 && w.attempts%w.slowEvery == 1
+	w.mu.Unlock()
+	if slow {
+		time.Sleep(20 * time.Millisecond) // a slow write, not synchronisation
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.failures > 0 {
 		w.failures--
 		return w.err
@@ -86,6 +95,7 @@ func newTestPipeline(t *testing.T, w Writer, pub Publisher) (*Pipeline, *StatusB
 	t.Helper()
 	cfg := config.Default().Ingest
 	cfg.BatchMessages = 7 // several batches, and a partial one left for the timer
+	cfg.Writers = 3
 	cfg.FlushInterval = 20 * time.Millisecond
 	cfg.RetryInitial = time.Millisecond
 	cfg.RetryMax = 5 * time.Millisecond
@@ -108,10 +118,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // TestAcksFollowWritesInOrder sends good, bad and status messages through a
-// writer that fails three times: nothing is acknowledged before its batch is
-// stored, and acknowledgements come back in the order messages arrived.
+// writer that fails three times and whose writes finish out of order:
+// nothing is acknowledged before its batch is stored, and acknowledgements
+// come back in the order messages arrived.
 func TestAcksFollowWritesInOrder(t *testing.T) {
-	w := &scriptedWriter{failures: 3, err: errors.New("connection refused")}
+	w := &scriptedWriter{failures: 3, err: errors.New("connection refused"), slowEvery: 3}
 	pub := &recordingPublisher{}
 	p, statuses := newTestPipeline(t, w, pub)
 	queue := make(chan Message, 100)
