@@ -3,6 +3,9 @@ package collector_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -181,4 +184,61 @@ func TestUnknownFacilityAndStream(t *testing.T) {
 			t.Errorf("no rejection with reason %s (got %v)", r, reasons)
 		}
 	}
+}
+
+// TestSharedSubscription runs two collectors in one shared group: the broker
+// splits the messages between them, and every reading is stored once.
+func TestSharedSubscription(t *testing.T) {
+	s := startStack(t)
+	var listens []string
+	for i := range 2 {
+		cfg := s.config(t)
+		cfg.MQTT.ClientID = fmt.Sprintf("collector-shared-%d", i)
+		cfg.MQTT.SharedGroup = "collectors"
+		runCollector(t, cfg)
+		listens = append(listens, cfg.HTTP.Listen)
+	}
+	pub := publisher(t, s.broker.URL(), "agent-shared")
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	const n = 400
+	for i := range n {
+		publish(t, pub, "greenpulse/DI-H-001/solar", fmt.Sprintf(`{"ts":%d,"kwh_total":%d}`, base.Add(time.Duration(i)*time.Second).UnixMilli(), i))
+	}
+	eventually(t, 30*time.Second, "every reading stored", func() (bool, string) {
+		got := countPoints(t, s.influx.URL(), "solar", "kwh_total", "DI-H-001")
+		return got == n, fmt.Sprint(got)
+	})
+	total := 0
+	for _, listen := range listens {
+		got := int(metricValue(t, listen, `greenpulse_collector_readings_total{stream="solar"}`))
+		if got == 0 {
+			t.Errorf("collector on %s received nothing: the subscription was not shared", listen)
+		}
+		total += got
+	}
+	if total != n {
+		t.Errorf("the collectors accepted %d readings between them, want %d (each exactly once)", total, n)
+	}
+}
+
+// metricValue reads one sample of the collector's /metrics.
+func metricValue(t *testing.T, listen, series string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + listen + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", series, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in /metrics", series)
+	return 0
 }
