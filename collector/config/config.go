@@ -131,7 +131,7 @@ func Default() Config {
 			BatchMessages:   250,
 			FlushInterval:   100 * time.Millisecond,
 			Writers:         3,
-			QueueMessages:   2000,
+			QueueMessages:   1200,
 			RetryInitial:    500 * time.Millisecond,
 			RetryMax:        30 * time.Second,
 			ShutdownTimeout: 15 * time.Second,
