@@ -1,10 +1,8 @@
 package decode
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/reading"
@@ -179,38 +177,6 @@ func jsonTime(v jsonValue, now time.Time) (time.Time, *reading.Error) {
 		return time.UnixMilli(ms), nil
 	}
 	return time.Time{}, typeError("ts", "string or number", v)
-}
-
-// jsonError names the key at fault where encoding/json tells it.
-func jsonError(err error) *reading.Error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		return &reading.Error{Reason: reading.ReasonMalformed, Field: typeErr.Field,
-			Detail: "want a " + jsonKind(typeErr.Type.Kind().String()) + ", got a JSON " + typeErr.Value}
-	case errors.As(err, &syntaxErr):
-		return &reading.Error{Reason: reading.ReasonMalformed,
-			Detail: "invalid JSON at byte " + strconv.FormatInt(syntaxErr.Offset, 10) + ": " + syntaxErr.Error()}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		key, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return &reading.Error{Reason: reading.ReasonUnknownField, Field: key, Detail: "not a field of any stream"}
-	}
-	return &reading.Error{Reason: reading.ReasonMalformed, Detail: "invalid JSON: " + err.Error()}
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "float64":
-		return "number"
-	case "bool":
-		return "boolean"
-	case "ptr", "string":
-		return "string"
-	case "slice":
-		return "array"
-	}
-	return goKind
 }
 
 func asReadingError(err error) *reading.Error {

@@ -3,6 +3,9 @@ package decode
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/reading"
@@ -33,3 +36,36 @@ func DecodeStatus(payload []byte) (Status, *reading.Error) {
 	}
 	return s, nil
 }
+
+// jsonError names the key at fault in a status where encoding/json tells it.
+func jsonError(err error) *reading.Error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return &reading.Error{Reason: reading.ReasonMalformed, Field: typeErr.Field,
+			Detail: "want a " + jsonKind(typeErr.Type.Kind().String()) + ", got a JSON " + typeErr.Value}
+	case errors.As(err, &syntaxErr):
+		return &reading.Error{Reason: reading.ReasonMalformed,
+			Detail: "invalid JSON at byte " + strconv.FormatInt(syntaxErr.Offset, 10) + ": " + syntaxErr.Error()}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		key, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return &reading.Error{Reason: reading.ReasonUnknownField, Field: key, Detail: "not a field of any stream"}
+	}
+	return &reading.Error{Reason: reading.ReasonMalformed, Detail: "invalid JSON: " + err.Error()}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "float64":
+		return "number"
+	case "bool":
+		return "boolean"
+	case "ptr", "string":
+		return "string"
+	case "slice":
+		return "array"
+	}
+	return goKind
+}
+
