@@ -68,4 +68,3 @@ func jsonKind(goKind string) string {
 	}
 	return goKind
 }
-
