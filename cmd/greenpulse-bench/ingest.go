@@ -252,6 +252,9 @@ func startCollector(ctx context.Context, o ingestOptions, dir, brokerURL, influx
 	cmd := exec.CommandContext(ctx, o.collector, "serve", "--config", cfg)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if v := os.Getenv("COLLECTOR_GOMEMLIMIT"); v != "" {
+		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+v)
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start collector %s: %w", o.collector, err)
 	}
@@ -302,8 +305,8 @@ func (p *collectorProc) printWriteStats() {
 	ack, _ := p.metric("greenpulse_collector_ack_delay_seconds_sum")
 	acks, _ := p.metric("greenpulse_collector_ack_delay_seconds_count")
 	if n > 0 && acks > 0 {
-		fmt.Fprintf(os.Stderr, "    (so far: %.0f writes, mean %.1f ms, mean %.0f points; mean ack delay %.1f ms)\n",
-			n, 1000*sum/n, points/n, 1000*ack/acks)
+		fmt.Fprintf(os.Stderr, "    (so far: %.0f writes, mean %.1f ms, mean %.0f points; mean ack delay %.1f ms; peak RSS %.1f MB)\n",
+			n, 1000*sum/n, points/n, 1000*ack/acks, float64(p.peakRSS())/1e6)
 	}
 }
 

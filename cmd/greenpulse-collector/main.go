@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/greenpulse-health/greenpulse/collector"
@@ -78,6 +79,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 
 	log := newLogger(cfg.Log, stderr)
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && cfg.MemoryLimitMB > 0 {
+		debug.SetMemoryLimit(int64(cfg.MemoryLimitMB) << 20)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("starting greenpulse-collector", "version", version, "config", *path)

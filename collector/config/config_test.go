@@ -37,6 +37,7 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"ingest: {queue_messages: 10, batch_messages: 100}", "ingest.queue_messages"},
 		{"ingest: {retry_initial: 10s, retry_max: 1s}", "ingest.retry_max"},
 		{"registry: ''", "registry"},
+		{"memory_limit_mb: 8", "memory_limit_mb"},
 		{"mqtt: {brokr: tcp://x:1}", "brokr"},
 		{"ingest: {flush_interval: soon}", "line 1: cannot unmarshal !!str `soon` into time.Duration"},
 	}

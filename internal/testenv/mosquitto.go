@@ -53,7 +53,7 @@ allow_anonymous true
 persistence true
 persistence_location %s/
 autosave_interval 5
-max_inflight_messages 1000
+max_inflight_messages 4000
 max_queued_messages 1000000
 max_queued_bytes 0
 max_packet_size 16777216
