@@ -163,7 +163,7 @@ func TestAcksFollowWritesInOrder(t *testing.T) {
 	if len(pub.topics) != 4 || pub.topics[0] != "greenpulse/_rejected/UNKNOWN/energy" {
 		t.Errorf("rejections published to %v", pub.topics)
 	}
-	if st, ok := statuses.Get("F1"); !ok || st.Version != "1.0" {
+	if st, ok := statuses.Get("F1"); !ok || st.Status.Version != "1.0" {
 		t.Errorf("status of F1: %+v, %v", st, ok)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/greenpulse-health/greenpulse/collector/decode"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -76,7 +75,7 @@ func splitTopic(root, topic string) (facility, stream string, ok bool) {
 
 // AgentStatus is the last status an agent published, and when it arrived.
 type AgentStatus struct {
-	decode.Status
+	Status     reading.AgentStatus
 	ReceivedAt time.Time
 }
 
@@ -91,7 +90,7 @@ type StatusBook struct {
 func NewStatusBook() *StatusBook { return &StatusBook{statuses: map[string]AgentStatus{}} }
 
 // Set records facility's status.
-func (b *StatusBook) Set(facility string, s decode.Status, at time.Time) {
+func (b *StatusBook) Set(facility string, s reading.AgentStatus, at time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.statuses[facility] = AgentStatus{Status: s, ReceivedAt: at}
