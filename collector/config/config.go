@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/greenpulse-health/greenpulse/internal/mqtttls"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -59,24 +60,16 @@ type HTTP struct {
 
 // MQTT configures the broker connection and subscription.
 type MQTT struct {
-	Broker               string        `yaml:"broker"`
-	ClientID             string        `yaml:"client_id"`
-	Username             string        `yaml:"username"`
-	Password             string        `yaml:"password"`
-	TopicRoot            string        `yaml:"topic_root"`
-	SharedGroup          string        `yaml:"shared_group"`
-	KeepAlive            time.Duration `yaml:"keepalive"`
-	ConnectTimeout       time.Duration `yaml:"connect_timeout"`
-	MaxReconnectInterval time.Duration `yaml:"max_reconnect_interval"`
-	TLS                  TLS           `yaml:"tls"`
-}
-
-// TLS configures an encrypted broker connection (brokers at ssl:// or tls://).
-type TLS struct {
-	CAFile             string `yaml:"ca_file"`
-	CertFile           string `yaml:"cert_file"`
-	KeyFile            string `yaml:"key_file"`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	Broker               string         `yaml:"broker"`
+	ClientID             string         `yaml:"client_id"`
+	Username             string         `yaml:"username"`
+	Password             string         `yaml:"password"`
+	TopicRoot            string         `yaml:"topic_root"`
+	SharedGroup          string         `yaml:"shared_group"`
+	KeepAlive            time.Duration  `yaml:"keepalive"`
+	ConnectTimeout       time.Duration  `yaml:"connect_timeout"`
+	MaxReconnectInterval time.Duration  `yaml:"max_reconnect_interval"`
+	TLS                  mqtttls.Config `yaml:"tls"`
 }
 
 // InfluxDB configures the database connection and buckets.
@@ -228,16 +221,8 @@ func (c Config) Validate() error {
 	positive("mqtt.keepalive", c.MQTT.KeepAlive)
 	positive("mqtt.connect_timeout", c.MQTT.ConnectTimeout)
 	positive("mqtt.max_reconnect_interval", c.MQTT.MaxReconnectInterval)
-	if (c.MQTT.TLS.CertFile == "") != (c.MQTT.TLS.KeyFile == "") {
-		bad("mqtt.tls", "cert_file and key_file go together")
-	}
-	for key, file := range map[string]string{"mqtt.tls.ca_file": c.MQTT.TLS.CAFile,
-		"mqtt.tls.cert_file": c.MQTT.TLS.CertFile, "mqtt.tls.key_file": c.MQTT.TLS.KeyFile} {
-		if file != "" {
-			if _, err := os.Stat(file); err != nil {
-				bad(key, "%v", err)
-			}
-		}
+	if err := c.MQTT.TLS.Validate("mqtt.tls"); err != nil {
+		errs = append(errs, err)
 	}
 
 	if u, err := url.Parse(c.InfluxDB.URL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

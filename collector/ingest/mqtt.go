@@ -2,11 +2,8 @@ package ingest
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,7 +74,7 @@ func NewSubscriber(cfg config.MQTT, queue chan<- Message, metrics *Metrics, log 
 		SetReconnectingHandler(func(mqtt.Client, *mqtt.ClientOptions) {
 			log.Info("mqtt reconnecting", "broker", cfg.Broker)
 		})
-	tlsCfg, err := tlsConfig(cfg.TLS)
+	tlsCfg, err := cfg.TLS.Build()
 	if err != nil {
 		return nil, err
 	}
@@ -172,30 +169,4 @@ func (s *Subscriber) Disconnect() {
 	s.StopReceiving()
 	s.client.Disconnect(500)
 	s.metrics.mqttConnected.Set(0)
-}
-
-func tlsConfig(c config.TLS) (*tls.Config, error) {
-	if c.CAFile == "" && c.CertFile == "" && !c.InsecureSkipVerify {
-		return nil, nil
-	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify} // #nosec G402 -- opt-in, documented as never for production
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read mqtt.tls.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("mqtt.tls.ca_file %s: no PEM certificates found", c.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if c.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("load mqtt.tls client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	return cfg, nil
 }
