@@ -15,6 +15,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/greenpulse-health/greenpulse/internal/testenv"
+	"github.com/greenpulse-health/greenpulse/internal/teststack"
 )
 
 // stream publishes numbered energy readings, perMessage to a message, as fast
@@ -133,12 +134,7 @@ func TestCollectorKilled(t *testing.T) {
 
 func buildCollector(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "greenpulse-collector")
-	out, err := exec.Command("go", "build", "-o", bin, "../cmd/greenpulse-collector").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build collector: %v\n%s", err, out)
-	}
-	return bin
+	return teststack.BuildBinary(t, "../cmd/greenpulse-collector")
 }
 
 func writeConfig(t *testing.T, s *stack) (path, listen string) {
@@ -169,7 +165,7 @@ registry: %q
 func startProcess(t *testing.T, bin, cfgPath string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--config", cfgPath)
-	cmd.Stderr = testWriter{t}
+	cmd.Stderr = testWriter{T: t}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start collector: %v", err)

@@ -1,11 +1,10 @@
 package collector_test
 
 import (
+	"github.com/greenpulse-health/greenpulse/internal/teststack"
+
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -221,24 +220,7 @@ func TestSharedSubscription(t *testing.T) {
 	}
 }
 
-// metricValue reads one sample of the collector's /metrics.
 func metricValue(t *testing.T, listen, series string) float64 {
 	t.Helper()
-	resp, err := http.Get("http://" + listen + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(body), "\n") {
-		if v, ok := strings.CutPrefix(line, series+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("%s: %v", series, err)
-			}
-			return f
-		}
-	}
-	t.Fatalf("no %s in /metrics", series)
-	return 0
+	return teststack.MetricValue(t, listen, series)
 }

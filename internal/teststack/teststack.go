@@ -1,0 +1,220 @@
+// Package teststack starts what an end-to-end test needs: a real Mosquitto
+// and InfluxDB on free loopback ports (through testenv), the collector in
+// process, and helpers to query what was stored and to wait for it. Both the
+// collector's and the agent's integration tests use it.
+package teststack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector"
+	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/internal/testenv"
+)
+
+// Stack is a real broker and database for one test.
+type Stack struct {
+	Broker *testenv.Mosquitto
+	Influx *testenv.InfluxDB
+}
+
+// Start starts both, or skips the test when integration tests are off.
+func Start(t *testing.T) *Stack {
+	t.Helper()
+	testenv.RequireIntegration(t)
+	return &Stack{Broker: testenv.StartMosquitto(t), Influx: testenv.StartInfluxDB(t)}
+}
+
+// CollectorConfig returns a collector configuration for the stack, with
+// short retry intervals so that outage tests recover quickly. repoRoot is
+// the path from the test's package to the repository root.
+func (s *Stack) CollectorConfig(t *testing.T, repoRoot string) config.Config {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Log.Level = "warn"
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.HTTP.Listen = fmt.Sprintf("127.0.0.1:%d", port)
+	cfg.MQTT.Broker = s.Broker.URL()
+	cfg.MQTT.ClientID = "collector-" + strings.ReplaceAll(t.Name(), "/", "-")
+	cfg.InfluxDB.URL = s.Influx.URL()
+	cfg.Ingest.RetryInitial = 100 * time.Millisecond
+	cfg.Ingest.RetryMax = time.Second
+	cfg.Registry = filepath.Join(repoRoot, "configs", "facilities.csv")
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("test config: %v", err)
+	}
+	return cfg
+}
+
+// RunCollector runs the collector in this process until the returned stop
+// function is called or the test ends.
+func RunCollector(t *testing.T, cfg config.Config) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(TestWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	go func() { done <- collector.Run(ctx, cfg, "test", log) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				err = fmt.Errorf("collector did not stop within 30s")
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	WaitReady(t, cfg.HTTP.Listen)
+	return stop
+}
+
+// WaitReady waits until the collector at listen answers /readyz with 200:
+// connected, subscribed, and InfluxDB reachable. Messages published before
+// the first subscription would reach no session.
+func WaitReady(t *testing.T, listen string) {
+	t.Helper()
+	Eventually(t, 30*time.Second, "collector ready", func() (bool, string) {
+		resp, err := http.Get("http://" + listen + "/readyz")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == http.StatusOK, string(body)
+	})
+}
+
+// TestWriter sends log lines to the test log, so they show only on failure.
+type TestWriter struct{ T testing.TB }
+
+func (w TestWriter) Write(p []byte) (int, error) {
+	w.T.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// InfluxQL runs a query against the raw database and returns the rows of
+// the first series, keyed by column.
+func InfluxQL(t *testing.T, influxURL, q string) []map[string]any {
+	t.Helper()
+	resp, err := http.PostForm(influxURL+"/query?db=greenpulse&epoch=ns", url.Values{"q": {q}})
+	if err != nil {
+		t.Fatalf("query %q: %v", q, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var out struct {
+		Results []struct {
+			Error  string `json:"error"`
+			Series []struct {
+				Columns []string `json:"columns"`
+				Values  [][]any  `json:"values"`
+			} `json:"series"`
+		} `json:"results"`
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil || len(out.Results) == 0 {
+		t.Fatalf("query %q: %v: %s", q, err, body)
+	}
+	if out.Results[0].Error != "" {
+		if strings.Contains(out.Results[0].Error, "database not found") {
+			return nil
+		}
+		t.Fatalf("query %q: %s", q, out.Results[0].Error)
+	}
+	var rows []map[string]any
+	for _, s := range out.Results[0].Series {
+		for _, v := range s.Values {
+			row := map[string]any{}
+			for i, c := range s.Columns {
+				row[c] = v[i]
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+// CountPoints counts the points of measurement for facility.
+func CountPoints(t *testing.T, influxURL, measurement, field, facility string) int {
+	t.Helper()
+	rows := InfluxQL(t, influxURL, fmt.Sprintf(`SELECT count(%q) FROM %q WHERE facility='%s'`, field, measurement, facility))
+	if len(rows) == 0 {
+		return 0
+	}
+	n, err := rows[0]["count"].(json.Number).Int64()
+	if err != nil {
+		t.Fatalf("count: %v", err)
+	}
+	return int(n)
+}
+
+// Eventually polls cond until it holds or the deadline passes.
+func Eventually(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var last string
+	for time.Now().Before(deadline) {
+		var ok bool
+		if ok, last = cond(); ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: not true within %s (last: %s)", what, within, last)
+}
+
+// MetricValue returns the value of one series (name and labels exactly as
+// exposed) from the /metrics page at listen.
+func MetricValue(t *testing.T, listen, series string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + listen + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", series, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in /metrics", series)
+	return 0
+}
+
+// BuildBinary builds the command at pkg (a path such as ../cmd/greenpulse-agent)
+// into the test's temporary folder, for tests that kill a real process.
+func BuildBinary(t *testing.T, pkg string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
+	out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("build %s: %v\n%s", pkg, err, out)
+	}
+	return bin
+}
