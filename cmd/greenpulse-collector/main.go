@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -78,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 
-	log := newLogger(cfg.Log, stderr)
+	log := cfg.Log.New(stderr)
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && cfg.MemoryLimitMB > 0 {
 		debug.SetMemoryLimit(int64(cfg.MemoryLimitMB) << 20)
 	}
@@ -86,14 +85,4 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	log.Info("starting greenpulse-collector", "version", version, "config", *path)
 	return collector.Run(ctx, cfg, version, log)
-}
-
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(c.Level)) // validated by config
-	opts := &slog.HandlerOptions{Level: level}
-	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/greenpulse-health/greenpulse/internal/logconf"
 	"github.com/greenpulse-health/greenpulse/internal/mqtttls"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
@@ -31,23 +32,17 @@ const (
 
 // Config is the collector's whole configuration.
 type Config struct {
-	Log      Log      `yaml:"log"`
-	HTTP     HTTP     `yaml:"http"`
-	MQTT     MQTT     `yaml:"mqtt"`
-	InfluxDB InfluxDB `yaml:"influxdb"`
-	Ingest   Ingest   `yaml:"ingest"`
-	Registry string   `yaml:"registry"`
+	Log      logconf.Config `yaml:"log"`
+	HTTP     HTTP           `yaml:"http"`
+	MQTT     MQTT           `yaml:"mqtt"`
+	InfluxDB InfluxDB       `yaml:"influxdb"`
+	Ingest   Ingest         `yaml:"ingest"`
+	Registry string         `yaml:"registry"`
 	// MemoryLimitMB is the Go runtime's soft memory limit in MiB (0: none).
 	// Below it the garbage collector runs only as often as throughput needs;
 	// near it, it works harder instead of letting the heap grow, which keeps
 	// a busy collector small on a shared host. GOMEMLIMIT, when set, wins.
 	MemoryLimitMB int `yaml:"memory_limit_mb"`
-}
-
-// Log configures the structured logger.
-type Log struct {
-	Level  string `yaml:"level"`
-	Format string `yaml:"format"`
 }
 
 // HTTP configures the collector's HTTP server.
@@ -104,7 +99,7 @@ func (i Ingest) Limits() reading.Limits { return reading.Limits{MaxFuture: i.Max
 // SPEC's defaults, working as-is against the dev stack.
 func Default() Config {
 	return Config{
-		Log:  Log{Level: "info", Format: "text"},
+		Log:  logconf.Default(),
 		HTTP: HTTP{Listen: "127.0.0.1:8080"},
 		MQTT: MQTT{
 			Broker:               "tcp://127.0.0.1:1883",
@@ -196,8 +191,9 @@ func (c Config) Validate() error {
 		}
 	}
 
-	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
-	oneOf("log.format", c.Log.Format, "text", "json")
+	if err := c.Log.Validate("log"); err != nil {
+		errs = append(errs, err)
+	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "want host:port such as 127.0.0.1:8080: %v", err)
 	}
