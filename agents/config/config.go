@@ -1,0 +1,234 @@
+// Package config loads and validates the facility agent's YAML
+// configuration. Unknown keys are errors, every option has a default except
+// the facility id, the MQTT password can come from the environment, and
+// Validate names the key at fault before any network I/O happens.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/greenpulse-health/greenpulse/internal/logconf"
+	"github.com/greenpulse-health/greenpulse/internal/mqtttls"
+	"github.com/greenpulse-health/greenpulse/reading"
+)
+
+// EnvMQTTPassword overrides mqtt.password, so the file can be shared
+// without the secret.
+const EnvMQTTPassword = "GREENPULSE_MQTT_PASSWORD"
+
+// Config is the agent's whole configuration.
+type Config struct {
+	// Facility is this facility's id in the registry: the topic level the
+	// agent publishes under.
+	Facility string         `yaml:"facility"`
+	Log      logconf.Config `yaml:"log"`
+	HTTP     HTTP           `yaml:"http"`
+	MQTT     MQTT           `yaml:"mqtt"`
+	Outbox   Outbox         `yaml:"outbox"`
+	Publish  Publish        `yaml:"publish"`
+	Sources  Sources        `yaml:"sources"`
+}
+
+// HTTP configures the agent's web server: waste entry, /metrics, /healthz.
+type HTTP struct {
+	Listen string `yaml:"listen"`
+}
+
+// MQTT configures the broker connection.
+type MQTT struct {
+	Broker               string         `yaml:"broker"`
+	ClientID             string         `yaml:"client_id"`
+	Username             string         `yaml:"username"`
+	Password             string         `yaml:"password"`
+	TopicRoot            string         `yaml:"topic_root"`
+	KeepAlive            time.Duration  `yaml:"keepalive"`
+	ConnectTimeout       time.Duration  `yaml:"connect_timeout"`
+	MaxReconnectInterval time.Duration  `yaml:"max_reconnect_interval"`
+	AckTimeout           time.Duration  `yaml:"ack_timeout"`
+	TLS                  mqtttls.Config `yaml:"tls"`
+}
+
+// Outbox configures the on-disk queue of readings not yet acknowledged.
+type Outbox struct {
+	Dir      string `yaml:"dir"`
+	MaxBytes int64  `yaml:"max_bytes"`
+}
+
+// Publish tunes how the outbox is drained.
+type Publish struct {
+	MaxReadings     int           `yaml:"max_readings"`
+	MaxMessageBytes int           `yaml:"max_message_bytes"`
+	InFlight        int           `yaml:"in_flight"`
+	StatusInterval  time.Duration `yaml:"status_interval"`
+	RetryMax        time.Duration `yaml:"retry_max"`
+}
+
+// Sources lists the configured sources of readings.
+type Sources struct {
+	Simulate Simulate `yaml:"simulate"`
+	Manual   Manual   `yaml:"manual"`
+}
+
+// Simulate configures the simulated meters of this facility.
+type Simulate struct {
+	Enabled  bool          `yaml:"enabled"`
+	Interval time.Duration `yaml:"interval"`
+	Seed     int64         `yaml:"seed"`
+	Registry string        `yaml:"registry"`
+}
+
+// Manual configures waste events entered by people (log-waste, web page).
+type Manual struct {
+	Enabled bool `yaml:"enabled"`
+}
+
+// Default returns the configuration used for every key the file leaves out.
+func Default() Config {
+	return Config{
+		Log:  logconf.Default(),
+		HTTP: HTTP{Listen: "127.0.0.1:8081"},
+		MQTT: MQTT{
+			Broker:               "tcp://127.0.0.1:1883",
+			TopicRoot:            "greenpulse",
+			KeepAlive:            30 * time.Second,
+			ConnectTimeout:       10 * time.Second,
+			MaxReconnectInterval: 2 * time.Minute,
+			AckTimeout:           30 * time.Second,
+		},
+		Outbox: Outbox{Dir: "outbox", MaxBytes: 256 << 20},
+		Publish: Publish{
+			MaxReadings:     500,
+			MaxMessageBytes: 128 << 10,
+			InFlight:        8,
+			StatusInterval:  time.Minute,
+			RetryMax:        time.Minute,
+		},
+		Sources: Sources{
+			Simulate: Simulate{Interval: time.Minute, Seed: 1, Registry: "facilities.csv"},
+			Manual:   Manual{Enabled: true},
+		},
+	}
+}
+
+// Load reads the file at path over the defaults, applies the environment,
+// resolves relative paths against the file's folder and validates.
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	base := filepath.Dir(path)
+	for _, p := range []*string{&cfg.Outbox.Dir, &cfg.Sources.Simulate.Registry} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
+	return cfg, nil
+}
+
+// Parse decodes YAML over the defaults, applies the environment and
+// validates.
+func Parse(data []byte) (Config, error) {
+	cfg := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("parse YAML: %w", err)
+	}
+	if v := os.Getenv(EnvMQTTPassword); v != "" {
+		cfg.MQTT.Password = v
+	}
+	if cfg.MQTT.ClientID == "" && cfg.Facility != "" {
+		cfg.MQTT.ClientID = "greenpulse-agent-" + cfg.Facility
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks every key and reports every problem, each naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
+	}
+	positive := func(key string, d time.Duration) {
+		if d <= 0 {
+			bad(key, "must be a positive duration such as 30s, got %s", d)
+		}
+	}
+	if !reading.ValidName(c.Facility) {
+		bad("facility", "required: this facility's registry id, 1-64 letters, digits, '_' or '-' (got %q)", c.Facility)
+	}
+	if err := c.Log.Validate("log"); err != nil {
+		errs = append(errs, err)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		bad("http.listen", "want host:port such as 127.0.0.1:8081: %v", err)
+	}
+	if u, err := url.Parse(c.MQTT.Broker); err != nil || u.Host == "" {
+		bad("mqtt.broker", "want a URL such as tcp://127.0.0.1:1883, got %q", c.MQTT.Broker)
+	} else if !oneOf(u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts") {
+		bad("mqtt.broker", "scheme %q is not one of tcp, mqtt, ssl, tls, mqtts", u.Scheme)
+	}
+	if !reading.ValidName(c.MQTT.TopicRoot) {
+		bad("mqtt.topic_root", "%q must be 1-64 letters, digits, '_' or '-'", c.MQTT.TopicRoot)
+	}
+	positive("mqtt.keepalive", c.MQTT.KeepAlive)
+	positive("mqtt.connect_timeout", c.MQTT.ConnectTimeout)
+	positive("mqtt.max_reconnect_interval", c.MQTT.MaxReconnectInterval)
+	positive("mqtt.ack_timeout", c.MQTT.AckTimeout)
+	if err := c.MQTT.TLS.Validate("mqtt.tls"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Outbox.Dir == "" {
+		bad("outbox.dir", "required: the folder that keeps unsent readings")
+	}
+	if c.Outbox.MaxBytes < 1<<20 {
+		bad("outbox.max_bytes", "must be at least 1048576 (1 MiB), got %d", c.Outbox.MaxBytes)
+	}
+	p := c.Publish
+	if p.MaxReadings < 1 || p.MaxReadings > 10000 {
+		bad("publish.max_readings", "must be 1 to 10000, got %d", p.MaxReadings)
+	}
+	if p.MaxMessageBytes < 1024 || p.MaxMessageBytes > 1<<20 {
+		bad("publish.max_message_bytes", "must be 1024 to 1048576 (the collector's default payload limit), got %d", p.MaxMessageBytes)
+	}
+	if p.InFlight < 1 || p.InFlight > 100 {
+		bad("publish.in_flight", "must be 1 to 100, got %d", p.InFlight)
+	}
+	positive("publish.status_interval", p.StatusInterval)
+	positive("publish.retry_max", p.RetryMax)
+	s := c.Sources
+	if !s.Simulate.Enabled && !s.Manual.Enabled {
+		bad("sources", "enable at least one source (simulate, manual)")
+	}
+	if s.Simulate.Enabled {
+		positive("sources.simulate.interval", s.Simulate.Interval)
+		if s.Simulate.Registry == "" {
+			bad("sources.simulate.registry", "required: the registry CSV that describes this facility")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func oneOf(v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
