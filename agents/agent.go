@@ -1,0 +1,196 @@
+// Package agents is the facility agent: sources take readings, the outbox
+// keeps them on disk, the publisher drains them to MQTT.
+//
+//	sources (simulate, manual) → outbox (bbolt, fsync per batch) → publish (QoS 1, delete on PUBACK) → broker
+//
+// The publisher (the consumer) starts before the sources (the producers);
+// on shutdown the sources stop first, then the publisher marks the agent
+// offline and disconnects. Readings still in the outbox stay for next time.
+package agents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/agents/config"
+	"github.com/greenpulse-health/greenpulse/agents/outbox"
+	"github.com/greenpulse-health/greenpulse/agents/publish"
+	"github.com/greenpulse-health/greenpulse/agents/source/simulate"
+	"github.com/greenpulse-health/greenpulse/reading"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+// Source produces readings until ctx ends, handing each batch to emit; a
+// batch is stored with one disk sync, so a source emits a tick at a time.
+type Source interface {
+	Name() string
+	Run(ctx context.Context, emit func([]reading.Reading) error) error
+}
+
+// Agent is one facility's agent. Record is safe for concurrent use.
+type Agent struct {
+	cfg     config.Config
+	log     *slog.Logger
+	metrics *Metrics
+	outbox  *outbox.Outbox
+	pub     *publish.Publisher
+	sources []Source
+	sim     *simulate.Sim
+
+	mu        sync.Mutex
+	appendErr error
+	buf       []byte
+}
+
+// New opens the outbox and builds the publisher and the configured sources;
+// the simulator finds this facility in sources.simulate.registry. Close
+// releases the outbox.
+func New(cfg config.Config, version string, m *Metrics, log *slog.Logger) (*Agent, error) {
+	if !cfg.Sources.Simulate.Enabled {
+		return newAgent(cfg, version, m, log, nil)
+	}
+	f, err := facilityRow(cfg.Sources.Simulate.Registry, cfg.Facility)
+	if err != nil {
+		return nil, err
+	}
+	return newAgent(cfg, version, m, log, &f)
+}
+
+// NewSimulated is New for a simulated facility whose registry row the caller
+// already has (the fleet simulator loads the registry once).
+func NewSimulated(cfg config.Config, f registry.Facility, version string, m *Metrics, log *slog.Logger) (*Agent, error) {
+	cfg.Sources.Simulate.Enabled = true
+	return newAgent(cfg, version, m, log, &f)
+}
+
+func newAgent(cfg config.Config, version string, m *Metrics, log *slog.Logger, row *registry.Facility) (*Agent, error) {
+	log = log.With("facility", cfg.Facility)
+	ob, err := outbox.Open(cfg.Outbox.Dir, outbox.Options{MaxBytes: cfg.Outbox.MaxBytes, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	a := &Agent{cfg: cfg, log: log, metrics: m, outbox: ob}
+	a.pub, err = publish.New(cfg.MQTT, publish.Options{Facility: cfg.Facility, Version: version, Publish: cfg.Publish},
+		ob, m.Publish, log)
+	if err != nil {
+		ob.Close()
+		return nil, err
+	}
+	if row != nil {
+		a.sim = simulate.New(*row, cfg.Sources.Simulate.Seed)
+		a.sources = append(a.sources, simulate.NewSource(a.sim, cfg.Sources.Simulate.Interval, log))
+	}
+	m.outboxes.add(ob)
+	return a, nil
+}
+
+// Simulator returns the facility model of a simulated agent, or nil.
+func (a *Agent) Simulator() *simulate.Sim { return a.sim }
+
+func facilityRow(path, id string) (registry.Facility, error) {
+	reg, err := registry.Load(path)
+	if err != nil {
+		return registry.Facility{}, fmt.Errorf("sources.simulate.registry %s: %w", path, err)
+	}
+	f, ok := reg.Lookup(id)
+	if !ok {
+		return registry.Facility{}, fmt.Errorf("facility %q is not in the registry %s", id, path)
+	}
+	return f, nil
+}
+
+// Close closes the outbox. Call it after Run returned.
+func (a *Agent) Close() error { return a.outbox.Close() }
+
+// Outbox returns the agent's outbox, for tools that inspect or fill it.
+func (a *Agent) Outbox() *outbox.Outbox { return a.outbox }
+
+// Publisher returns the agent's publisher.
+func (a *Agent) Publisher() *publish.Publisher { return a.pub }
+
+// Record stores readings of source in the outbox with one disk sync.
+func (a *Agent) Record(source string, rs []reading.Reading) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	a.mu.Lock()
+	recs := make([]outbox.Record, len(rs))
+	for i := range rs {
+		start := len(a.buf)
+		a.buf = reading.AppendJSON(a.buf, &rs[i])
+		recs[i] = outbox.Record{Stream: rs[i].Stream, Data: a.buf[start:len(a.buf):len(a.buf)]}
+	}
+	err := a.outbox.Append(recs)
+	a.buf = a.buf[:0]
+	a.appendErr = err
+	a.mu.Unlock()
+	if err != nil {
+		a.metrics.appendErrors.Inc()
+		return fmt.Errorf("store %d %s readings: %w", len(rs), source, err)
+	}
+	a.metrics.countReadings(source, rs)
+	return nil
+}
+
+// Healthy reports the last outbox error, or nil: an agent that cannot store
+// readings is unhealthy, one that cannot reach the broker is merely offline.
+func (a *Agent) Healthy() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.appendErr
+}
+
+// Run starts the publisher, then the sources, and runs until ctx ends or a
+// source fails. Sources stop first; the publisher then goes offline.
+func (a *Agent) Run(ctx context.Context) error {
+	pubCtx, stopPub := context.WithCancel(context.WithoutCancel(ctx))
+	pubDone := make(chan error, 1)
+	go func() { pubDone <- a.pub.Run(pubCtx) }()
+
+	srcCtx, stopSources := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(a.sources))
+	for _, s := range a.sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			emit := func(rs []reading.Reading) error { return a.Record(s.Name(), rs) }
+			if err := s.Run(srcCtx, emit); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- fmt.Errorf("source %s: %w", s.Name(), err)
+				stopSources()
+			}
+		}()
+	}
+	a.log.Info("agent running", "sources", len(a.sources), "outbox", a.cfg.Outbox.Dir, "broker", a.cfg.MQTT.Broker)
+	<-srcCtx.Done()
+	wg.Wait()
+	stopSources()
+	// Give the publisher a moment to send what the last tick produced.
+	a.drain(ctx, 2*time.Second)
+	stopPub()
+	pubErr := <-pubDone
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(append(all, pubErr)...)
+}
+
+// drain waits up to d for the outbox to empty while connected.
+func (a *Agent) drain(_ context.Context, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) && a.pub.Connected() && a.outbox.Stats().Readings > 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Status is the agent's current status, as it publishes it.
+func (a *Agent) Status() reading.AgentStatus { return a.pub.Status(a.pub.Connected()) }
+
+// OutboxDir is the folder of the agent's outbox.
+func (a *Agent) OutboxDir() string { return a.cfg.Outbox.Dir }

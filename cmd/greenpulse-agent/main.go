@@ -1,0 +1,77 @@
+// Command greenpulse-agent takes a facility's readings, keeps them in a
+// durable outbox and publishes them to the GreenPulse broker.
+//
+//	greenpulse-agent run --config configs/agent.yaml
+//	greenpulse-agent check-config --config configs/agent.yaml
+//	greenpulse-agent log-waste --config configs/agent.yaml --category sharps --kg 12.5 --treatment autoclave
+//	greenpulse-agent version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/greenpulse-health/greenpulse/agents"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `usage: greenpulse-agent <command> [flags]
+
+commands:
+  run --config PATH           run the agent
+  check-config --config PATH  validate the configuration, start nothing
+  log-waste --config PATH --category C --treatment T --kg N [--stored-hours H] [--at TIME] [--id ID]
+                              record a waste hand-over (run with -h for details)
+  fleet [flags]               run many simulated facilities (demo and load; -h for flags)
+  version                     print the version
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "greenpulse-agent:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "greenpulse-agent", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "log-waste":
+		return logWaste(args, stdout, stderr)
+	case "fleet":
+		return runFleet(args, stderr)
+	case "run", "check-config":
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	cfg, path, err := loadConfig(cmd, args, stderr)
+	if err != nil {
+		return err
+	}
+	if cmd == "check-config" {
+		fmt.Fprintf(stdout, "%s: ok (facility %s, outbox %s, broker %s)\n", path, cfg.Facility, cfg.Outbox.Dir, cfg.MQTT.Broker)
+		return nil
+	}
+	log := cfg.Log.New(stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("starting greenpulse-agent", "version", version, "config", path, "facility", cfg.Facility)
+	return agents.Serve(ctx, cfg, version, log)
+}
