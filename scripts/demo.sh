@@ -1,29 +1,38 @@
 #!/usr/bin/env bash
-# The main job: brings up the dev stack (Mosquitto, InfluxDB 1.8), runs the
-# collector against it, publishes sample readings of every stream (JSON and
-# line protocol, one deliberately bad) and shows what was stored and what was
-# rejected. The collector keeps running; `scripts/demo.sh stop` stops it all.
+# The main job: on a fresh machine, installs and starts the dev stack
+# (Mosquitto, InfluxDB 1.8), runs the collector, and runs a simulated agent
+# for every facility of the example registry (configs/facilities.csv), which
+# first generates 30 days of history into its outbox and publishes it, then
+# goes on live. Prints what InfluxDB holds and where to look. Everything
+# keeps running; `scripts/demo.sh stop` stops it all.
 #
-# The simulated facilities and the dashboard arrive with the agent (issue 3)
-# and dashboard (issue 5) work; until then this shows the ingest path.
+#   scripts/demo.sh                 all 241 facilities, 30 days of history
+#   DEMO_FACILITIES=20 DEMO_HISTORY=7d scripts/demo.sh   a smaller demo
+#
+# The dashboard arrives with issue 5; until then this prints what is stored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 state="$root/.devstack"
-pidfile="$state/collector.pid"
 http=127.0.0.1:8080
+fleet_http=127.0.0.1:8082
+facilities=${DEMO_FACILITIES:-0}
+history=${DEMO_HISTORY:-30d}
 
-stop_collector() {
+# stop_proc NAME: stops the process of $state/NAME.pid with SIGTERM.
+stop_proc() {
+  local pidfile="$state/$1.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     kill -TERM "$(cat "$pidfile")"
-    for _ in $(seq 1 100); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
-    echo "collector stopped"
+    for _ in $(seq 1 150); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+    echo "$1 stopped"
   fi
   rm -f "$pidfile"
 }
 
 if [ "${1:-}" = "stop" ]; then
-  stop_collector
+  stop_proc fleet
+  stop_proc collector
   scripts/devstack.sh stop
   exit 0
 fi
@@ -31,11 +40,13 @@ fi
 scripts/devstack.sh start
 mkdir -p "$state" bin
 go build -o bin/greenpulse-collector ./cmd/greenpulse-collector
+go build -o bin/greenpulse-agent ./cmd/greenpulse-agent
 bin/greenpulse-collector check-config --config configs/collector.yaml
 
-stop_collector
+stop_proc fleet
+stop_proc collector
 bin/greenpulse-collector serve --config configs/collector.yaml >"$state/collector.log" 2>&1 &
-echo $! >"$pidfile"
+echo $! >"$state/collector.pid"
 for _ in $(seq 1 100); do
   curl -fsS "http://$http/readyz" >/dev/null 2>&1 && break
   sleep 0.2
@@ -43,39 +54,60 @@ done
 curl -fsS "http://$http/readyz" >/dev/null || { echo "collector not ready; log:"; tail -20 "$state/collector.log"; exit 1; }
 echo "collector ready on http://$http (log: $state/collector.log)"
 
-# Watch rejections while publishing.
-mosquitto_sub -h 127.0.0.1 -p 1883 -t 'greenpulse/_rejected/#' -v -W 5 -C 1 >"$state/rejected.txt" 2>/dev/null &
-watcher=$!
-sleep 0.5
+bin/greenpulse-agent fleet --registry configs/facilities.csv --facilities "$facilities" \
+  --history "$history" --dir "$state/fleet" --listen "$fleet_http" >"$state/fleet.log" 2>&1 &
+echo $! >"$state/fleet.pid"
 
-now_ms=$(( $(date +%s) * 1000 ))
-ns=$(( $(date +%s) * 1000000000 ))
-pub() { mosquitto_pub -h 127.0.0.1 -p 1883 -q 1 -t "greenpulse/$1/$2" -m "$3"; }
-pub BG-H-001 energy "[{\"ts\":$now_ms,\"source\":\"grid\",\"kwh_total\":15230.5,\"available\":true},{\"ts\":$now_ms,\"source\":\"generator\",\"kwh_total\":8120,\"fuel_l_total\":2436}]"
-pub BG-H-001 solar "{\"ts\":$now_ms,\"inverter\":\"roof\",\"kwh_total\":40210.2,\"power_w\":18500,\"battery_soc_pct\":82}"
-pub BG-H-001 waste "{\"ts\":$now_ms,\"category\":\"sharps\",\"treatment\":\"autoclave\",\"mass_kg\":12.5,\"stored_hours\":20}"
-pub BA-H-001 energy "energy,host=telegraf,source=grid kwh_total=99120i,available=false $ns"
-pub BA-H-001 waste "waste,category=infectious,treatment=open_burning mass_kg=30,stored_hours=72 $ns"
-pub BA-H-001 solar '{"kwh_total": -5}'
-wait "$watcher" || true
+metric() { curl -fsS "http://$1/metrics" 2>/dev/null | awk -v m="$2" '$1 == m { print $2 }'; }
+echo "simulated agents generating ${history} of history and publishing it (log: $state/fleet.log)"
+# History is done when the fleet logs it; the backlog is sent when every
+# outbox is empty. Poll both, showing progress.
+for i in $(seq 1 1200); do
+  sleep 1
+  kill -0 "$(cat "$state/fleet.pid")" 2>/dev/null || { echo "fleet stopped; log:"; tail -20 "$state/fleet.log"; exit 1; }
+  pending=$(metric "$fleet_http" greenpulse_agent_outbox_readings)
+  stored=$(metric "$http" greenpulse_collector_points_written_total)
+  if grep -q "history generated" "$state/fleet.log" && [ "${pending:-1}" = "0" ]; then
+    printf '\rhistory published: %s points stored                          \n' "${stored:-?}"
+    break
+  fi
+  printf '\r%4ds: %s readings waiting in outboxes, %s points stored   ' "$i" "${pending:-?}" "${stored:-?}"
+done
 
 q() { curl -fsS -G -H "Accept: application/csv" "http://127.0.0.1:8086/query" --data-urlencode "db=greenpulse" --data-urlencode "q=$1"; }
-sleep 1
+# rows: prints CSV rows as "local date  tags  value" (Baghdad is UTC+3 all year).
+rows() {
+  tail -n +2 | while IFS=, read -r _ tags ns value; do
+    day=$([ "$ns" = 0 ] && echo "" || date -u -d "@$(( ns / 1000000000 + 10800 ))" +%F)
+    printf '  %-10s %-26s %12.1f\n' "$day" "$tags" "$value"
+  done
+}
+site=$(sed -n 2p configs/facilities.csv | cut -d, -f1,2)
+id=${site%%,*}
+echo
+echo "== points stored per measurement"
 for m in energy solar waste; do
-  echo
-  echo "== $m points stored in InfluxDB (database greenpulse) in the last hour"
-  q "SELECT * FROM $m WHERE time > now() - 1h" | cut -d, -f1,3- | column -t -s, 2>/dev/null || q "SELECT * FROM $m WHERE time > now() - 1h"
+  printf '  %-7s %s\n' "$m" "$(q "SELECT count(*) FROM $m" | tail -1 | cut -d, -f4)"
 done
 echo
-echo "== rejected (greenpulse/_rejected/#)"
-cat "$state/rejected.txt"
+echo "== ${site/,/ (}), last 7 days: PV yield and energy by source, kWh per day"
+q "SELECT spread(kwh_total) FROM solar WHERE facility='$id' AND time > now() - 7d GROUP BY time(1d, -3h) fill(none)" | rows | sed 's/^  \(.\{10\}\) \{27\}/  \1 solar                      /'
+q "SELECT spread(kwh_total) FROM energy WHERE facility='$id' AND time > now() - 7d GROUP BY time(1d, -3h), source fill(none)" | rows
 echo
-echo "== collector metrics"
-curl -fsS "http://$http/metrics" | grep -E '^greenpulse_collector_(readings|rejected|points_written)' | grep -v ' 0$'
+echo "== waste over the history, all facilities, kg by category"
+q "SELECT sum(mass_kg) FROM waste GROUP BY category" | rows
+echo
+echo "== facilities that burned hazardous waste in the open (hand-overs)"
+q "SELECT count(mass_kg) FROM waste WHERE treatment='open_burning' GROUP BY facility" | rows | head -15
 cat <<MSG
 
-The collector keeps running. Publish your own readings, e.g.
-  mosquitto_pub -q 1 -t greenpulse/BG-H-001/solar -m '{"kwh_total": 40215}'
-Metrics: http://$http/metrics   Health: http://$http/readyz
+Everything keeps running: ${facilities/#0/all} simulated facilities publish live every minute.
+  collector metrics   http://$http/metrics    health: http://$http/readyz
+  agents' metrics     http://$fleet_http/metrics
+  InfluxDB            http://127.0.0.1:8086 (database greenpulse), e.g.
+    curl -G http://127.0.0.1:8086/query --data-urlencode db=greenpulse --data-urlencode "q=SELECT * FROM solar WHERE facility='BG-H-001' ORDER BY time DESC LIMIT 5"
+  logs                $state/collector.log, $state/fleet.log
+Record a waste hand-over as a facility would (one agent, its own outbox):
+  go run ./cmd/greenpulse-agent log-waste --config configs/agent.yaml --category sharps --treatment autoclave --kg 12.5
 Stop everything: scripts/demo.sh stop
 MSG
