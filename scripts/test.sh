@@ -16,6 +16,13 @@ fi
 echo "== go vet"
 go vet ./...
 
+echo "== the agent cross-compiles as it ships: static, for Raspberry Pi class boards"
+for target in linux/arm64 linux/arm/7; do
+  IFS=/ read -r os arch arm <<<"$target"
+  CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOARM=${arm:-} go build -trimpath -ldflags "-s -w" -o /dev/null ./cmd/greenpulse-agent
+  echo "greenpulse-agent builds for $target"
+done
+
 echo "== go test"
 go test -count=1 -timeout 20m ./...
 
@@ -25,4 +32,6 @@ fuzz ./collector/decode FuzzDecode
 fuzz ./collector/decode FuzzDecodeStatus
 fuzz ./collector/decode FuzzJSONScanAgreesWithEncodingJSON
 fuzz ./registry FuzzParse
+fuzz ./agents/web FuzzWasteEntry
+fuzz ./agents/fleet FuzzParseDuration
 echo "all tests passed"

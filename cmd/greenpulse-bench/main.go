@@ -2,6 +2,7 @@
 // Mosquitto and InfluxDB processes that it starts on free loopback ports.
 //
 //	greenpulse-bench ingest --collector bin/greenpulse-collector
+//	greenpulse-bench agent --agent bin/greenpulse-agent
 //
 // scripts/bench.sh builds the binaries and runs it.
 package main
@@ -25,8 +26,11 @@ func main() {
 }
 
 func run(args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] != "ingest" {
-		return fmt.Errorf("usage: greenpulse-bench ingest [flags]")
+	if len(args) == 0 || (args[0] != "ingest" && args[0] != "agent") {
+		return fmt.Errorf("usage: greenpulse-bench ingest|agent [flags]")
+	}
+	if args[0] == "agent" {
+		return runAgentBench(args[1:], out)
 	}
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	var o ingestOptions
@@ -44,4 +48,21 @@ func run(args []string, out io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return benchIngest(ctx, o, out)
+}
+
+func runAgentBench(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	var o agentOptions
+	fs.StringVar(&o.agent, "agent", "bin/greenpulse-agent", "agent binary to measure")
+	fs.StringVar(&o.registry, "registry", "configs/facilities.csv", "facility registry")
+	fs.StringVar(&o.facility, "facility", "BG-H-001", "facility to simulate")
+	fs.DurationVar(&o.steady, "steady", time.Minute, "how long to measure the steady state")
+	fs.DurationVar(&o.interval, "interval", 10*time.Second, "simulator interval at steady state")
+	fs.DurationVar(&o.offline, "offline", 7*24*time.Hour, "offline period whose readings the drain run starts with")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return benchAgent(ctx, o, out)
 }

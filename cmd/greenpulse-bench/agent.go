@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/agents/outbox"
+	"github.com/greenpulse-health/greenpulse/agents/source/simulate"
+	"github.com/greenpulse-health/greenpulse/agents/web"
+	"github.com/greenpulse-health/greenpulse/internal/testenv"
+	"github.com/greenpulse-health/greenpulse/reading"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+type agentOptions struct {
+	agent    string
+	registry string
+	facility string
+	steady   time.Duration
+	interval time.Duration
+	offline  time.Duration
+}
+
+// benchAgent measures the agent against its own Mosquitto: resident memory
+// and CPU at steady state, then how fast it drains the outbox of a facility
+// that was offline for a week.
+func benchAgent(ctx context.Context, o agentOptions, out io.Writer) error {
+	dir, err := os.MkdirTemp("", "greenpulse-bench-agent-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	port, err := testenv.FreePort()
+	if err != nil {
+		return err
+	}
+	broker, err := testenv.NewMosquitto(filepath.Join(dir, "mosquitto"), port)
+	if err != nil {
+		return err
+	}
+	if err := broker.Start(ctx); err != nil {
+		return err
+	}
+	defer broker.Stop()
+	if st, err := os.Stat(o.agent); err == nil {
+		fmt.Fprintf(out, "agent binary (%s): %.1f MB\n", o.agent, float64(st.Size())/1e6)
+	}
+	reg, err := registry.Load(o.registry)
+	if err != nil {
+		return err
+	}
+	f, ok := reg.Lookup(o.facility)
+	if !ok {
+		return fmt.Errorf("facility %s not in %s", o.facility, o.registry)
+	}
+	regAbs, _ := filepath.Abs(o.registry)
+
+	// Steady state: the simulator at the given interval, publishing live.
+	steadyDir := filepath.Join(dir, "steady")
+	p, err := startAgent(ctx, o.agent, steadyDir, broker.URL(), f.ID, regAbs, o.interval, true)
+	if err != nil {
+		return err
+	}
+	warm := 5 * time.Second
+	if !sleepCtx(ctx, warm) {
+		return ctx.Err()
+	}
+	cpu0, t0 := cpuSeconds(p.pid()), time.Now()
+	var rssSum, rssN int64
+	for time.Since(t0) < o.steady {
+		if !sleepCtx(ctx, time.Second) {
+			return ctx.Err()
+		}
+		rssSum += procStatusBytes(p.pid(), "VmRSS:")
+		rssN++
+	}
+	cpu := cpuSeconds(p.pid()) - cpu0
+	elapsed := time.Since(t0)
+	fmt.Fprintf(out, "steady state (1 facility, %s interval, %s): resident memory mean %.1f MB, peak %.1f MB; CPU %.2f%% of one core (%.2f CPU-s)\n",
+		o.interval, elapsed.Round(time.Second), float64(rssSum)/float64(max(rssN, 1))/1e6,
+		float64(procStatusBytes(p.pid(), "VmHWM:"))/1e6, 100*cpu/elapsed.Seconds(), cpu)
+	p.stop()
+
+	// Drain: a week offline at one reading a minute per series.
+	drainDir := filepath.Join(dir, "drain")
+	sim := simulate.New(f, 1)
+	end := time.Now().Truncate(time.Minute)
+	readings := sim.Readings(end.Add(-o.offline), end, time.Minute)
+	if err := fillOutbox(filepath.Join(drainDir, "outbox"), readings); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "outbox after %s offline: %d readings\n", o.offline, len(readings))
+	start := time.Now()
+	p, err = startAgent(ctx, o.agent, drainDir, broker.URL(), f.ID, regAbs, o.interval, false)
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	for {
+		depth, err := p.outboxDepth()
+		if err == nil && depth == 0 {
+			break
+		}
+		if time.Since(start) > 10*time.Minute {
+			return fmt.Errorf("outbox not drained after 10 minutes (depth %d, %v)", depth, err)
+		}
+		if !sleepCtx(ctx, 20*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+	took := time.Since(start)
+	fmt.Fprintf(out, "drained %d readings in %s (including start-up): %.0f readings/s; agent peak RSS %.1f MB\n",
+		len(readings), took.Round(time.Millisecond), float64(len(readings))/took.Seconds(),
+		float64(procStatusBytes(p.pid(), "VmHWM:"))/1e6)
+	return nil
+}
+
+func fillOutbox(dir string, rs []reading.Reading) error {
+	ob, err := outbox.Open(dir, outbox.Options{})
+	if err != nil {
+		return err
+	}
+	defer ob.Close()
+	const day = 1440 * 4
+	for start := 0; start < len(rs); start += day {
+		var recs []outbox.Record
+		for i := start; i < min(start+day, len(rs)); i++ {
+			recs = append(recs, outbox.Record{Stream: rs[i].Stream, Data: reading.AppendJSON(nil, &rs[i])})
+		}
+		if err := ob.Append(recs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type agentProc struct {
+	cmd    *exec.Cmd
+	listen string
+}
+
+func startAgent(ctx context.Context, bin, dir, brokerURL, facility, registry string, interval time.Duration, simulate bool) (*agentProc, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	port, err := testenv.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	listen := fmt.Sprintf("127.0.0.1:%d", port)
+	cfg := fmt.Sprintf(`facility: %s
+log: {level: warn}
+http: {listen: %q}
+mqtt: {broker: %q}
+outbox: {dir: outbox}
+sources:
+  simulate: {enabled: %t, interval: %s, registry: %q}
+`, facility, listen, brokerURL, simulate, interval, registry)
+	path := filepath.Join(dir, "agent.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, "run", "--config", path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start agent %s: %w", bin, err)
+	}
+	p := &agentProc{cmd: cmd, listen: listen}
+	for i := 0; ; i++ {
+		if _, err := p.outboxDepth(); err == nil {
+			return p, nil
+		}
+		if i > 200 {
+			p.stop()
+			return nil, fmt.Errorf("agent did not answer on %s", listen)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (p *agentProc) pid() int { return p.cmd.Process.Pid }
+
+func (p *agentProc) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = p.cmd.Wait()
+}
+
+func (p *agentProc) outboxDepth() (int64, error) { return web.OutboxDepth(p.listen) }
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
