@@ -182,12 +182,26 @@ func TestAgentKilledWhilePublishing(t *testing.T) {
 	writeYAML(t, cfg, cfgPath)
 	bin := teststack.BuildBinary(t, "../cmd/greenpulse-agent")
 
+	status := teststack.Subscribe(t, s.Broker.URL(), "greenpulse/"+facility+"/status")
 	first := startAgentProcess(t, bin, cfgPath)
 	waste := logWaste(t, func() string { return cfg.HTTP.Listen })
-	teststack.Eventually(t, 60*time.Second, "agent mid-backlog", func() (bool, string) {
+	// Fresh readings (the waste entries) must not wait behind the backlog.
+	teststack.Eventually(t, 60*time.Second, "agent mid-backlog, fresh readings stored", func() (bool, string) {
 		n := teststack.CountPoints(t, s.Influx.URL(), "solar", "kwh_total", facility)
-		return n > backlog/10, fmt.Sprintf("%d solar points stored", n)
+		w := teststack.CountPoints(t, s.Influx.URL(), "waste", "mass_kg", facility)
+		return n > backlog/10 && w > 0, fmt.Sprintf("%d solar, %d waste points stored", n, w)
 	})
+	lastStatus := func() reading.AgentStatus {
+		msgs := status.Snapshot()
+		var st reading.AgentStatus
+		if len(msgs) > 0 {
+			_ = json.Unmarshal(msgs[len(msgs)-1].Payload, &st)
+		}
+		return st
+	}
+	if st := lastStatus(); st.Online == nil || !*st.Online || st.OutboxDepth == nil || st.Version == "" {
+		t.Errorf("retained status while running: %+v, want online with version and outbox depth", st)
+	}
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -196,6 +210,11 @@ func TestAgentKilledWhilePublishing(t *testing.T) {
 	if stored >= backlog {
 		t.Fatalf("the whole backlog (%d) was stored before the kill; the test proves nothing", stored)
 	}
+	// The broker publishes the will for a connection that died.
+	teststack.Eventually(t, 10*time.Second, "will published", func() (bool, string) {
+		st := lastStatus()
+		return st.Online != nil && !*st.Online && st.Version == "", fmt.Sprintf("last status %+v", st)
+	})
 	t.Logf("killed with %d of %d backlog readings stored, %d waste entries acknowledged", stored, backlog, waste.acked.Load())
 
 	second := startAgentProcess(t, bin, cfgPath)

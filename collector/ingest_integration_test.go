@@ -115,12 +115,12 @@ func TestBatchWithBadItems(t *testing.T) {
 		return n == 97, fmt.Sprintf("%d points", n)
 	})
 	eventually(t, 10*time.Second, "3 rejections republished", func() (bool, string) {
-		n := len(rejected.snapshot())
+		n := len(rejected.Snapshot())
 		return n == 3, fmt.Sprintf("%d rejections", n)
 	})
-	for _, m := range rejected.snapshot() {
-		if m.topic != "greenpulse/_rejected/AN-H-001/energy" {
-			t.Errorf("rejection on %s", m.topic)
+	for _, m := range rejected.Snapshot() {
+		if m.Topic != "greenpulse/_rejected/AN-H-001/energy" {
+			t.Errorf("rejection on %s", m.Topic)
 		}
 		var r struct {
 			Reason     string    `json:"reason"`
@@ -129,14 +129,14 @@ func TestBatchWithBadItems(t *testing.T) {
 			ReceivedAt time.Time `json:"received_at"`
 			Payload    string    `json:"payload"`
 		}
-		if err := json.Unmarshal(m.payload, &r); err != nil {
-			t.Fatalf("rejection %s: %v", m.payload, err)
+		if err := json.Unmarshal(m.Payload, &r); err != nil {
+			t.Fatalf("rejection %s: %v", m.Payload, err)
 		}
 		if r.Index == nil || bad[*r.Index] != r.Reason {
-			t.Errorf("rejection %s: want one of %v", m.payload, bad)
+			t.Errorf("rejection %s: want one of %v", m.Payload, bad)
 		}
 		if r.Topic != "greenpulse/AN-H-001/energy" || r.ReceivedAt.IsZero() || len(r.Payload) != 1024 {
-			t.Errorf("rejection %s: want the topic, receive time and the payload cut to 1 KiB", m.payload)
+			t.Errorf("rejection %s: want the topic, receive time and the payload cut to 1 KiB", m.Payload)
 		}
 	}
 	// Exactly the good items, by their timestamps.
@@ -166,16 +166,16 @@ func TestUnknownFacilityAndStream(t *testing.T) {
 		"greenpulse/_rejected/AN-H-001/water":         "unknown_stream",
 	}
 	eventually(t, 10*time.Second, "4 rejections", func() (bool, string) {
-		n := len(rejected.snapshot())
+		n := len(rejected.Snapshot())
 		return n == 4, fmt.Sprintf("%d", n)
 	})
 	reasons := map[string]bool{}
-	for _, m := range rejected.snapshot() {
+	for _, m := range rejected.Snapshot() {
 		var r struct{ Reason string }
-		_ = json.Unmarshal(m.payload, &r)
+		_ = json.Unmarshal(m.Payload, &r)
 		reasons[r.Reason] = true
-		if w, ok := want[m.topic]; ok && w != r.Reason {
-			t.Errorf("%s: reason %s, want %s", m.topic, r.Reason, w)
+		if w, ok := want[m.Topic]; ok && w != r.Reason {
+			t.Errorf("%s: reason %s, want %s", m.Topic, r.Reason, w)
 		}
 	}
 	for _, r := range []string{"unknown_facility", "unknown_stream", "facility_mismatch", "payload_too_large"} {

@@ -1,8 +1,6 @@
 package collector_test
 
 import (
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -66,39 +64,9 @@ func publish(t *testing.T, c mqtt.Client, topic, payload string) {
 }
 
 // subscribe collects the messages of filter.
-func subscribe(t *testing.T, brokerURL, filter string) *collected {
+func subscribe(t *testing.T, brokerURL, filter string) *teststack.Collected {
 	t.Helper()
-	col := &collected{}
-	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(brokerURL).SetClientID("watch-" + fmt.Sprint(time.Now().UnixNano())))
-	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect watcher: %v", tok.Error())
-	}
-	t.Cleanup(func() { c.Disconnect(100) })
-	tok := c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) {
-		col.mu.Lock()
-		defer col.mu.Unlock()
-		col.msgs = append(col.msgs, mqttMessage{m.Topic(), m.Payload()})
-	})
-	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("subscribe %s: %v", filter, tok.Error())
-	}
-	return col
-}
-
-type mqttMessage struct {
-	topic   string
-	payload []byte
-}
-
-type collected struct {
-	mu   sync.Mutex
-	msgs []mqttMessage
-}
-
-func (c *collected) snapshot() []mqttMessage {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]mqttMessage(nil), c.msgs...)
+	return teststack.Subscribe(t, brokerURL, filter)
 }
 
 func influxQL(t *testing.T, influxURL, q string) []map[string]any {

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
 	"github.com/greenpulse-health/greenpulse/collector"
 	"github.com/greenpulse-health/greenpulse/collector/config"
 	"github.com/greenpulse-health/greenpulse/internal/testenv"
@@ -217,4 +219,43 @@ func BuildBinary(t *testing.T, pkg string) string {
 		t.Fatalf("build %s: %v\n%s", pkg, err, out)
 	}
 	return bin
+}
+
+// Subscribe collects the messages of filter.
+func Subscribe(t *testing.T, brokerURL, filter string) *Collected {
+	t.Helper()
+	col := &Collected{}
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(brokerURL).SetClientID("watch-" + fmt.Sprint(time.Now().UnixNano())))
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect watcher: %v", tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	tok := c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) {
+		col.mu.Lock()
+		defer col.mu.Unlock()
+		col.msgs = append(col.msgs, Message{Topic: m.Topic(), Payload: m.Payload()})
+	})
+	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe %s: %v", filter, tok.Error())
+	}
+	return col
+}
+
+// Message is one MQTT message a Subscribe received.
+type Message struct {
+	Topic   string
+	Payload []byte
+}
+
+// Collected is what a Subscribe received so far. Safe for concurrent use.
+type Collected struct {
+	mu   sync.Mutex
+	msgs []Message
+}
+
+// Snapshot returns a copy of the messages received so far.
+func (c *Collected) Snapshot() []Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Message(nil), c.msgs...)
 }
