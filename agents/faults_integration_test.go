@@ -255,19 +255,7 @@ func TestBrokerDownForAMinute(t *testing.T) {
 	cfg := agentConfig(t, s, t.TempDir())
 	cfg.Sources.Simulate.Enabled = true
 	cfg.Sources.Simulate.Interval = 250 * time.Millisecond
-	reg := prometheus.NewRegistry()
-	log := slog.New(slog.NewTextHandler(teststack.TestWriter{T: t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := agents.New(cfg, "test", agents.NewMetrics(reg), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	var runErr error
-	go func() { defer wg.Done(); runErr = a.Run(ctx) }()
-
+	a, reg, stop := runAgent(t, cfg)
 	teststack.Eventually(t, 30*time.Second, "first readings stored", func() (bool, string) {
 		n := teststack.CountPoints(t, s.Influx.URL(), "energy", "kwh_total", facility)
 		return n > 0, fmt.Sprintf("%d energy points", n)
@@ -288,10 +276,8 @@ func TestBrokerDownForAMinute(t *testing.T) {
 	teststack.Eventually(t, 60*time.Second, "agent reconnected", func() (bool, string) {
 		return a.Publisher().Connected(), "not connected"
 	})
-	cancel()
-	wg.Wait()
-	if runErr != nil {
-		t.Fatalf("agent run: %v", runErr)
+	if err := stop(); err != nil {
+		t.Fatalf("agent run: %v", err)
 	}
 	if st := a.Outbox().Stats(); st.Readings != 0 {
 		t.Fatalf("outbox still holds %d readings after the drain at shutdown", st.Readings)
@@ -303,6 +289,35 @@ func TestBrokerDownForAMinute(t *testing.T) {
 		w := teststack.CountPoints(t, s.Influx.URL(), "waste", "mass_kg", facility)
 		return e+so+w == int(taken), fmt.Sprintf("energy %d + solar %d + waste %d of %d", e, so, w, int(taken))
 	})
+}
+
+// runAgent runs an agent in this process until stop is called or the test
+// ends; stop returns Run's error.
+func runAgent(t *testing.T, cfg config.Config) (a *agents.Agent, reg *prometheus.Registry, stop func() error) {
+	t.Helper()
+	reg = prometheus.NewRegistry()
+	log := slog.New(slog.NewTextHandler(teststack.TestWriter{T: t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := agents.New(cfg, "test", agents.NewMetrics(reg), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			runErr = <-done
+		})
+		return runErr
+	}
+	t.Cleanup(func() {
+		_ = stop()
+		a.Close()
+	})
+	return a, reg, stop
 }
 
 func counterSum(t *testing.T, reg *prometheus.Registry, name string) float64 {

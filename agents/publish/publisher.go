@@ -86,8 +86,10 @@ func New(mc config.MQTT, opt Options, q Queue, m *Metrics, log *slog.Logger) (*P
 		SetKeepAlive(mc.KeepAlive).
 		SetConnectTimeout(mc.ConnectTimeout).
 		SetAutoReconnect(true).
-		SetConnectRetry(true).
-		SetConnectRetryInterval(2*time.Second).
+		// The first connection is retried by Run, not by paho, so that a
+		// refused login (wrong password, unknown facility user) shows in the
+		// log and in last_error instead of being retried in silence.
+		SetConnectRetry(false).
 		SetMaxReconnectInterval(mc.MaxReconnectInterval).
 		SetWriteTimeout(mc.AckTimeout).
 		// The broker publishes this for us if the link dies without a
@@ -147,10 +149,15 @@ func (p *Publisher) LastError() string {
 // Run connects and drains the outbox until ctx ends, then marks the agent
 // offline and disconnects. It returns nil on cancellation.
 func (p *Publisher) Run(ctx context.Context) error {
-	// With ConnectRetry the client keeps trying in the background; the token
-	// completes on the first success, which Run does not need to wait for.
-	p.client.Connect()
+	connectCtx, stopConnecting := context.WithCancel(ctx)
+	connecting := make(chan struct{})
+	go func() {
+		defer close(connecting)
+		p.connect(connectCtx)
+	}()
 	defer func() {
+		stopConnecting()
+		<-connecting
 		p.publishStatus(false)
 		p.client.Disconnect(1000)
 		p.setConnected(false)
@@ -200,6 +207,34 @@ func (p *Publisher) Run(ctx context.Context) error {
 				p.publishStatus(true)
 			}
 		}
+	}
+}
+
+// connect makes the first connection, retrying with backoff until it
+// succeeds or ctx ends; after that paho reconnects by itself.
+func (p *Publisher) connect(ctx context.Context) {
+	wait := time.Second
+	for {
+		tok := p.client.Connect()
+		var err error
+		select {
+		case <-ctx.Done():
+			return
+		case <-tok.Done():
+			err = tok.Error()
+		case <-time.After(p.mqttCfg.ConnectTimeout + 5*time.Second):
+			err = fmt.Errorf("no answer within %s", p.mqttCfg.ConnectTimeout)
+		}
+		if err == nil {
+			return
+		}
+		p.setLastError(fmt.Sprintf("connect to %s: %v", p.mqttCfg.Broker, err))
+		p.log.Warn("mqtt connect failed; readings stay in the outbox", "broker", p.mqttCfg.Broker,
+			"username", p.mqttCfg.Username, "err", err, "retry_in", wait)
+		if !sleep(ctx, wait) {
+			return
+		}
+		wait = min(2*wait, p.mqttCfg.MaxReconnectInterval)
 	}
 }
 

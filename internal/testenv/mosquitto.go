@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -102,3 +104,43 @@ func (m *Mosquitto) Stop() error { return m.proc.stop(syscall.SIGTERM, 30*time.S
 // Kill ends the broker with SIGKILL, as a crash would: what changed since its
 // last autosave (at most 5 s ago) is lost.
 func (m *Mosquitto) Kill() error { return m.proc.stop(syscall.SIGKILL, 10*time.Second) }
+
+// RequireLogin makes the broker refuse anonymous clients: it accepts the
+// given users with their passwords (hashed with mosquitto_passwd, as an
+// operator would) and applies the ACL file at aclPath when it is not "".
+// Call it while the broker is stopped; it takes effect at the next Start.
+func (m *Mosquitto) RequireLogin(users map[string]string, aclPath string) error {
+	passwd, err := exec.LookPath("mosquitto_passwd")
+	if err != nil {
+		return fmt.Errorf("mosquitto_passwd: %w", ErrNotInstalled)
+	}
+	pwPath := filepath.Join(m.Dir, "passwd")
+	var plain strings.Builder
+	for u, p := range users {
+		fmt.Fprintf(&plain, "%s:%s\n", u, p)
+	}
+	if err := os.WriteFile(pwPath, []byte(plain.String()), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", pwPath, err)
+	}
+	if out, err := exec.Command(passwd, "-U", pwPath).CombinedOutput(); err != nil {
+		return fmt.Errorf("mosquitto_passwd -U %s: %w: %s", pwPath, err, out)
+	}
+	confPath := filepath.Join(m.Dir, "mosquitto.conf")
+	conf, err := os.ReadFile(confPath)
+	if err != nil {
+		return fmt.Errorf("read mosquitto config: %w", err)
+	}
+	extra := "password_file " + pwPath + "\n"
+	if aclPath != "" {
+		abs, err := filepath.Abs(aclPath)
+		if err != nil {
+			return err
+		}
+		extra += "acl_file " + abs + "\n"
+	}
+	out := strings.Replace(string(conf), "allow_anonymous true\n", "allow_anonymous false\n"+extra, 1)
+	if err := os.WriteFile(confPath, []byte(out), 0o644); err != nil {
+		return fmt.Errorf("write mosquitto config: %w", err)
+	}
+	return nil
+}
