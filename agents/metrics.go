@@ -35,6 +35,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		outboxes: &outboxGauges{},
 	}
+	// Start the known series at zero so that rates work from the first scrape.
+	for _, s := range []reading.Stream{reading.Energy, reading.Solar, reading.Waste} {
+		m.readings.WithLabelValues("simulate", string(s))
+	}
+	m.readings.WithLabelValues("manual", string(reading.Waste))
 	reg.MustRegister(m.readings, m.appendErrors, m.outboxes)
 	return m
 }
