@@ -85,6 +85,7 @@ type Ingest struct {
 	BatchPoints     int           `yaml:"batch_points"`
 	BatchMessages   int           `yaml:"batch_messages"`
 	FlushInterval   time.Duration `yaml:"flush_interval"`
+	IdleFlush       time.Duration `yaml:"idle_flush"`
 	Writers         int           `yaml:"writers"`
 	QueueMessages   int           `yaml:"queue_messages"`
 	RetryInitial    time.Duration `yaml:"retry_initial"`
@@ -123,6 +124,7 @@ func Default() Config {
 			BatchPoints:     5000,
 			BatchMessages:   1000,
 			FlushInterval:   100 * time.Millisecond,
+			IdleFlush:       2 * time.Millisecond,
 			Writers:         3,
 			QueueMessages:   4200,
 			RetryInitial:    500 * time.Millisecond,
@@ -247,6 +249,9 @@ func (c Config) Validate() error {
 		bad("ingest.queue_messages", "must be at least batch_messages (%d), got %d", in.BatchMessages, in.QueueMessages)
 	}
 	positive("ingest.flush_interval", in.FlushInterval)
+	if in.IdleFlush <= 0 || in.IdleFlush > in.FlushInterval {
+		bad("ingest.idle_flush", "must be positive and at most flush_interval (%s), got %s", in.FlushInterval, in.IdleFlush)
+	}
 	if in.Writers < 1 || in.Writers > 16 {
 		bad("ingest.writers", "must be 1 to 16, got %d", in.Writers)
 	}

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/collector/config"
@@ -114,6 +115,10 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 	})
 	defer stopTimer()
 
+	// writing counts batches handed to the writers and not yet stored: an
+	// idle flush happens only when none is, so it never queues behind a
+	// write and never shrinks batches under load.
+	var writing atomic.Int32
 	var wg sync.WaitGroup
 	for range writers {
 		wg.Add(1)
@@ -121,6 +126,7 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 			defer wg.Done()
 			for b := range full {
 				b.stored = p.store(writeCtx, b)
+				writing.Add(-1)
 				written <- b
 			}
 		}()
@@ -136,11 +142,19 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 		}
 		cur.seq = seq
 		seq++
+		writing.Add(1)
 		full <- cur
 		cur = <-free
 	}
+	// timer bounds how long a batch waits to fill. idle flushes sooner when
+	// messages stop arriving while no write is in progress: a broker with a
+	// small inflight window (Mosquitto's default is 20) sends nothing more
+	// until it gets acknowledgements, so waiting for the batch to fill would
+	// only cap the rate at one window per flush_interval.
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
 	for {
 		select {
 		case m := <-queue:
@@ -148,14 +162,25 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 			switch {
 			case cur.points.Points() >= p.cfg.BatchPoints || len(cur.messages) >= p.cfg.BatchMessages:
 				timer.Stop()
+				idle.Stop()
 				flush()
 			case len(cur.messages) == 1:
 				timer.Reset(p.cfg.FlushInterval)
+				idle.Reset(p.cfg.IdleFlush)
+			default:
+				idle.Reset(p.cfg.IdleFlush)
 			}
 		case <-timer.C:
+			idle.Stop()
 			flush()
+		case <-idle.C:
+			if writing.Load() == 0 {
+				timer.Stop()
+				flush()
+			}
 		case <-ctx.Done():
 			timer.Stop()
+			idle.Stop()
 			p.drain(queue, cur, flush)
 			close(full)
 			wg.Wait()

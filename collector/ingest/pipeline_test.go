@@ -228,3 +228,41 @@ func TestSplitTopic(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleFlushServesASmallBrokerWindow feeds the pipeline the way a broker
+// with a 20-message inflight window does: 20 messages, then nothing until
+// they are acknowledged. Batches must go out on idleness, not on the long
+// flush interval, or the collector would take one window per interval.
+func TestIdleFlushServesASmallBrokerWindow(t *testing.T) {
+	w := &scriptedWriter{}
+	p, _ := newTestPipeline(t, w, &recordingPublisher{})
+	p.cfg.BatchMessages = 1000
+	p.cfg.FlushInterval = time.Minute
+	p.cfg.IdleFlush = 2 * time.Millisecond
+	queue := make(chan Message, 100)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, queue) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+
+	acks := &ackLog{}
+	const window, windows = 20, 10
+	start := time.Now()
+	for k := range windows {
+		for i := range window {
+			n := k*window + i
+			queue <- acks.message(n, "greenpulse/F1/energy",
+				fmt.Sprintf(`{"ts":%d,"source":"grid","kwh_total":%d}`, time.Now().Add(-time.Hour).UnixMilli()+int64(n), n))
+		}
+		waitFor(t, fmt.Sprintf("window %d acknowledged", k), func() bool { return len(acks.snapshot()) == (k+1)*window })
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("%d windows took %s: batches waited for the flush interval", windows, took)
+	}
+	if got := len(w.stored()); got != window*windows {
+		t.Errorf("stored %d points, want %d", got, window*windows)
+	}
+}
