@@ -30,6 +30,7 @@ type ingestOptions struct {
 	publishers, window  int
 	timeout             time.Duration
 	profileDir          string
+	ingest              string
 }
 
 // benchIngest measures three rates on one broker: a bare subscriber doing
@@ -246,6 +247,9 @@ func startCollector(ctx context.Context, o ingestOptions, dir, brokerURL, influx
 	cfg := filepath.Join(dir, "collector.yaml")
 	yaml := fmt.Sprintf("log: {level: warn}\nhttp: {listen: \"127.0.0.1:%d\", pprof: true}\nmqtt: {broker: %q, client_id: bench-collector}\ninfluxdb: {url: %q}\nregistry: %q\n",
 		port, brokerURL, influxURL, reg)
+	if o.ingest != "" {
+		yaml += "ingest: " + o.ingest + "\n"
+	}
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return nil, err
 	}

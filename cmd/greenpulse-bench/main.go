@@ -40,6 +40,7 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&o.batchedMessages, "batched-messages", 20000, "messages in the 50-readings-per-message run")
 	fs.IntVar(&o.publishers, "publishers", 4, "concurrent publishing clients")
 	fs.IntVar(&o.window, "window", 500, "unacknowledged publishes per client")
+	fs.StringVar(&o.ingest, "ingest", "", `collector ingest settings to try, as YAML, e.g. "{idle_flush: 100ms}"`)
 	fs.StringVar(&o.profileDir, "profile-dir", "", "save a CPU profile of the collector during each run into this folder")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up on a run after this long")
 	if err := fs.Parse(args[1:]); err != nil {
