@@ -64,6 +64,8 @@ start_mosquitto() {
   rm -f "$state/mosquitto.pid"
   if mqtt_up; then
     echo "mosquitto: something already listens on 127.0.0.1:$mqtt_port; reusing it (stop will leave it alone)"
+    echo "mosquitto: its limits are its own: with Mosquitto's defaults (max_queued_messages 1000) it drops" \
+      "messages for a collector that falls behind; configs/mosquitto/mosquitto.conf has the settings to use"
     touch "$state/mosquitto.reused"
     return
   fi
