@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -54,6 +55,35 @@ func decodeItem(k, v []byte) (Item, error) {
 		Data:     data,
 		Appended: t,
 	}, nil
+}
+
+// dropOldest deletes records from the head of b until at least excess bytes
+// were freed. It returns how many records and bytes went and the append time
+// of the first of them.
+func dropOldest(b *bolt.Bucket, excess int64) (n, freed int64, first time.Time, err error) {
+	// Collect first, delete after: deleting under a moving bbolt cursor
+	// skips keys.
+	var keys [][]byte
+	c := b.Cursor()
+	for k, v := c.First(); k != nil && freed < excess; k, v = c.Next() {
+		if len(keys) == 0 {
+			if first, err = decodeTime(k, v); err != nil {
+				return 0, 0, time.Time{}, err
+			}
+		}
+		keys = append(keys, bytes.Clone(k))
+		freed += int64(len(k) + len(v))
+	}
+	if freed < excess {
+		// The totals said there was more than the records hold.
+		return 0, 0, time.Time{}, fmt.Errorf("bound: %d bytes to free, records hold %d", excess, freed)
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return 0, 0, time.Time{}, err
+		}
+	}
+	return int64(len(keys)), freed, first, nil
 }
 
 func oldestTime(b *bolt.Bucket) (time.Time, error) {

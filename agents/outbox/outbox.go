@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -86,23 +85,35 @@ type Stats struct {
 // publisher goroutine. Writes (Append, Delete) run one at a time; reads
 // (Oldest, Newest) run beside them and see the last committed state.
 type Outbox struct {
-	db       *bolt.DB
 	path     string
 	maxBytes int64
 	log      *slog.Logger
 	now      func() time.Time
 	notify   chan struct{}
 
+	// db is the open file. Compaction replaces it while holding both wmu
+	// and swapmu, so writers read it under wmu and readers under swapmu.
+	db *bolt.DB
+	// swapmu is read-locked by Oldest and Newest around their transaction
+	// and write-locked by compaction only to swap db, so reads never see a
+	// file that compaction closed, and otherwise never wait for a write.
+	swapmu sync.RWMutex
+
 	// wmu serialises the write transactions with the update of stats that
-	// follows each of them, so stats always matches the last commit.
-	wmu sync.Mutex
+	// follows each of them, so stats always matches the last commit. It
+	// also guards the compaction fields below.
+	wmu          sync.Mutex
+	compactAt    int64     // compactThreshold; tests lower it
+	compactRetry time.Time // no compaction before this, after one failed
+	compactions  int       // since Open, for tests
 	// smu guards stats, so Stats never waits for an fsync.
 	smu   sync.Mutex
 	stats Stats
 }
 
 // Open opens the outbox in dir, creating dir and dir/outbox.db when missing.
-// It fails after about a second when another process holds the outbox open.
+// It fails after about a second when another process holds the outbox open
+// (up to three seconds while that process compacts the file; see openLocked).
 func Open(dir string, opt Options) (*Outbox, error) {
 	if opt.MaxBytes < 0 {
 		return nil, fmt.Errorf("open outbox %q: negative max bytes %d", dir, opt.MaxBytes)
@@ -120,18 +131,7 @@ func Open(dir string, opt Options) (*Outbox, error) {
 		return nil, fmt.Errorf("open outbox %q: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout: lockTimeout,
-		// The map freelist finds free runs in O(1) instead of scanning an
-		// array, which matters once a drained backlog left many free pages.
-		FreelistType: bolt.FreelistMapType,
-		// Fsync the file after it grows, so its new size survives a power
-		// loss together with the pages written into it.
-		NoGrowSync: false,
-		// Keep the freelist on disk: without it Open would walk every live
-		// page to rebuild it, up to the whole bound on a slow SD card.
-		NoFreelistSync: false,
-	})
+	db, err := openLocked(path)
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("open outbox %q: locked by another process (is another agent using this directory?): %w", path, err)
 	}
@@ -139,17 +139,21 @@ func Open(dir string, opt Options) (*Outbox, error) {
 		return nil, fmt.Errorf("open outbox %q: %w", path, err)
 	}
 	o := &Outbox{
-		db:       db,
-		path:     path,
-		maxBytes: opt.MaxBytes,
-		log:      opt.Logger,
-		now:      opt.Now,
-		notify:   make(chan struct{}, 1),
+		db:        db,
+		path:      path,
+		maxBytes:  opt.MaxBytes,
+		log:       opt.Logger,
+		now:       opt.Now,
+		notify:    make(chan struct{}, 1),
+		compactAt: compactThreshold,
 	}
 	if err := db.Update(o.load); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open outbox %q: %w", path, err)
 	}
+	// Only now, holding the lock on the live file, is a compaction file
+	// certainly a leftover rather than one that its owner is building.
+	o.removeLeftover()
 	return o, nil
 }
 
@@ -319,35 +323,6 @@ func (o *Outbox) Append(recs []Record) error {
 	return nil
 }
 
-// dropOldest deletes records from the head of b until at least excess bytes
-// were freed. It returns how many records and bytes went and the append time
-// of the first of them.
-func dropOldest(b *bolt.Bucket, excess int64) (n, freed int64, first time.Time, err error) {
-	// Collect first, delete after: deleting under a moving bbolt cursor
-	// skips keys.
-	var keys [][]byte
-	c := b.Cursor()
-	for k, v := c.First(); k != nil && freed < excess; k, v = c.Next() {
-		if len(keys) == 0 {
-			if first, err = decodeTime(k, v); err != nil {
-				return 0, 0, time.Time{}, err
-			}
-		}
-		keys = append(keys, bytes.Clone(k))
-		freed += int64(len(k) + len(v))
-	}
-	if freed < excess {
-		// The totals said there was more than the records hold.
-		return 0, 0, time.Time{}, fmt.Errorf("bound: %d bytes to free, records hold %d", excess, freed)
-	}
-	for _, k := range keys {
-		if err := b.Delete(k); err != nil {
-			return 0, 0, time.Time{}, err
-		}
-	}
-	return int64(len(keys)), freed, first, nil
-}
-
 // Oldest returns up to maxItems records from the head in ascending sequence
 // order, stopping before the one that would take the sum of their Data past
 // maxBytes. It returns at least one record when the outbox is not empty, even
@@ -355,7 +330,7 @@ func dropOldest(b *bolt.Bucket, excess int64) (n, freed int64, first time.Time, 
 // of 0 or less means no limit. Oldest is safe for concurrent use.
 func (o *Outbox) Oldest(maxItems int, maxBytes int) ([]Item, error) {
 	var items []Item
-	err := o.db.View(func(tx *bolt.Tx) error {
+	err := o.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRecords).Cursor()
 		size := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -384,7 +359,7 @@ func (o *Outbox) Oldest(maxItems int, maxBytes int) ([]Item, error) {
 // sequence; Oldest still finds them. Newest is safe for concurrent use.
 func (o *Outbox) Newest(maxItems int, maxBytes int, after time.Time) ([]Item, error) {
 	var items []Item
-	err := o.db.View(func(tx *bolt.Tx) error {
+	err := o.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRecords).Cursor()
 		size := 0
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
@@ -427,7 +402,9 @@ func full(n, size, next, maxItems, maxBytes int) bool {
 
 // Delete removes the records with the given sequence numbers in one
 // transaction and returns after it is on disk. The numbers may be any subset
-// in any order; unknown or repeated ones are ignored. Delete is safe for
+// in any order; unknown or repeated ones are ignored. A Delete that leaves
+// the outbox empty in a large file then compacts the file (see the package
+// comment); a failed compaction is logged, not returned. Delete is safe for
 // concurrent use.
 func (o *Outbox) Delete(seqs []uint64) error {
 	if len(seqs) == 0 {
@@ -435,7 +412,10 @@ func (o *Outbox) Delete(seqs []uint64) error {
 	}
 	o.wmu.Lock()
 	defer o.wmu.Unlock()
-	var next Stats
+	var (
+		next   Stats
+		dbSize int64
+	)
 	err := o.db.Update(func(tx *bolt.Tx) error {
 		b, meta := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
 		count, size, err := totals(meta)
@@ -469,6 +449,7 @@ func (o *Outbox) Delete(seqs []uint64) error {
 			return err
 		}
 		next = Stats{Readings: count, Bytes: size, Oldest: oldest}
+		dbSize = tx.Size()
 		return nil
 	})
 	if errors.Is(err, errNothing) {
@@ -480,6 +461,9 @@ func (o *Outbox) Delete(seqs []uint64) error {
 	o.smu.Lock()
 	o.stats.Readings, o.stats.Bytes, o.stats.Oldest = next.Readings, next.Bytes, next.Oldest
 	o.smu.Unlock()
+	if next.Readings == 0 {
+		o.compactIfLarge(dbSize)
+	}
 	return nil
 }
 
