@@ -58,7 +58,7 @@ bin/greenpulse-agent fleet --registry configs/facilities.csv --facilities "$faci
   --history "$history" --dir "$state/fleet" --listen "$fleet_http" >"$state/fleet.log" 2>&1 &
 echo $! >"$state/fleet.pid"
 
-metric() { curl -fsS "http://$1/metrics" 2>/dev/null | awk -v m="$2" '$1 == m { print $2 }'; }
+metric() { curl -fsS "http://$1/metrics" 2>/dev/null | awk -v m="$2" '$1 == m { printf "%d", $2 }'; }
 echo "simulated agents generating ${history} of history and publishing it (log: $state/fleet.log)"
 # History is done when the fleet logs it; the backlog is sent when every
 # outbox is empty. Poll both, showing progress.
@@ -86,8 +86,8 @@ site=$(sed -n 2p configs/facilities.csv | cut -d, -f1,2)
 id=${site%%,*}
 echo
 echo "== points stored per measurement"
-for m in energy solar waste; do
-  printf '  %-7s %s\n' "$m" "$(q "SELECT count(*) FROM $m" | tail -1 | cut -d, -f4)"
+for mf in energy:kwh_total solar:kwh_total waste:mass_kg; do
+  printf '  %-7s %s\n' "${mf%%:*}" "$(q "SELECT count(${mf#*:}) FROM ${mf%%:*}" | tail -1 | cut -d, -f4)"
 done
 echo
 echo "== ${site/,/ (}), last 7 days: PV yield and energy by source, kWh per day"
