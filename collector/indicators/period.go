@@ -1,0 +1,58 @@
+package indicators
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind is the length of a period: a local day or a local month.
+type Kind string
+
+// The period kinds of SPEC's indicator schema (tag "period").
+const (
+	Day   Kind = "day"
+	Month Kind = "month"
+)
+
+// Period is one local day or month: [Start, End) with Start at local
+// midnight in the configured timezone.
+type Period struct {
+	Kind       Kind
+	Start, End time.Time
+}
+
+// PeriodOf returns the period of kind k that contains t in loc.
+func PeriodOf(k Kind, t time.Time, loc *time.Location) Period {
+	t = t.In(loc)
+	switch k {
+	case Month:
+		start := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
+		return Period{Kind: Month, Start: start, End: start.AddDate(0, 1, 0)}
+	default:
+		start := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+		return Period{Kind: Day, Start: start, End: start.AddDate(0, 0, 1)}
+	}
+}
+
+// Periods returns the periods of kind k that overlap [from, to), in order.
+func Periods(k Kind, from, to time.Time, loc *time.Location) []Period {
+	var out []Period
+	for p := PeriodOf(k, from, loc); p.Start.Before(to); p = PeriodOf(k, p.End, loc) {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Days is the number of calendar days in the period, the "days in period"
+// of the per-bed indicators.
+func (p Period) Days() int {
+	n := 0
+	for d := p.Start; d.Before(p.End); d = d.AddDate(0, 0, 1) {
+		n++
+	}
+	return n
+}
+
+func (p Period) String() string {
+	return fmt.Sprintf("%s %s", p.Kind, p.Start.Format("2006-01-02"))
+}

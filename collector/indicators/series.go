@@ -1,0 +1,90 @@
+package indicators
+
+import (
+	"sort"
+	"time"
+)
+
+// Sample is one reading of one series: a counter value or an availability.
+type Sample struct {
+	Time  time.Time
+	Value float64
+}
+
+// CounterLookback is how much older than its successor the earlier reading
+// of a counter difference may be (SPEC: "up to 48 h older").
+const CounterLookback = 48 * time.Hour
+
+// AvailabilityHold is how long an availability sample holds at most.
+const AvailabilityHold = 15 * time.Minute
+
+// CounterIncrease is SPEC's counter increase of one series over [start,
+// end): the sum of the differences between consecutive readings whose later
+// reading falls in the period and whose earlier one is at most
+// CounterLookback older. A negative difference is a counter reset, and the
+// later reading itself is the increase. ok is false when no difference falls
+// in the period, so that "no data" stays distinct from "no increase".
+// samples must be in time order and should start CounterLookback before
+// start.
+func CounterIncrease(samples []Sample, start, end time.Time) (increase float64, ok bool) {
+	for i := 1; i < len(samples); i++ {
+		prev, cur := samples[i-1], samples[i]
+		if cur.Time.Before(start) || !cur.Time.Before(end) {
+			continue
+		}
+		if cur.Time.Sub(prev.Time) > CounterLookback {
+			continue
+		}
+		d := cur.Value - prev.Value
+		if d < 0 {
+			d = cur.Value
+		}
+		increase += d
+		ok = true
+	}
+	return increase, ok
+}
+
+// Availability is SPEC's time-weighted availability of one grid meter over
+// [start, end): each sample holds until the next one, for at most
+// AvailabilityHold; live is the covered time during which the grid was
+// live. Time not covered by any sample is left out of both. samples must
+// be in time order and should start AvailabilityHold before start.
+func Availability(samples []Sample, start, end time.Time) (live, covered time.Duration) {
+	for i, s := range samples {
+		from := s.Time
+		until := from.Add(AvailabilityHold)
+		if i+1 < len(samples) && samples[i+1].Time.Before(until) {
+			until = samples[i+1].Time
+		}
+		from, until = maxTime(from, start), minTime(until, end)
+		if !until.After(from) {
+			continue
+		}
+		d := until.Sub(from)
+		covered += d
+		if s.Value != 0 {
+			live += d
+		}
+	}
+	return live, covered
+}
+
+// SortSamples orders samples by time, for callers that gather them unordered.
+func SortSamples(samples []Sample) {
+	sort.Slice(samples, func(i, j int) bool { return samples[i].Time.Before(samples[j].Time) })
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
