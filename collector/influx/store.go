@@ -26,6 +26,8 @@ type Store struct {
 	cfg    config.InfluxDB
 	client influxdb2.Client
 	write  api.WriteAPIBlocking
+	writeI api.WriteAPIBlocking // the indicator bucket
+	query  api.QueryAPI
 	http   *http.Client
 	log    *slog.Logger
 }
@@ -40,10 +42,32 @@ func New(cfg config.InfluxDB, log *slog.Logger) *Store {
 		cfg:    cfg,
 		client: client,
 		write:  client.WriteAPIBlocking(cfg.Org, cfg.Bucket),
+		writeI: client.WriteAPIBlocking(cfg.Org, cfg.IndicatorBucket),
+		query:  client.QueryAPI(cfg.Org),
 		http:   &http.Client{Timeout: cfg.Timeout},
 		log:    log,
 	}
 }
+
+// WriteIndicators writes line protocol to the indicator bucket.
+func (s *Store) WriteIndicators(ctx context.Context, lineProtocol []byte) error {
+	if err := s.writeI.WriteRecord(ctx, string(lineProtocol)); err != nil {
+		return fmt.Errorf("write indicators to %s: %w", s.cfg.IndicatorBucket, err)
+	}
+	return nil
+}
+
+// Query runs a Flux query. The caller iterates and closes the result.
+func (s *Store) Query(ctx context.Context, flux string) (*api.QueryTableResult, error) {
+	res, err := s.query.Query(ctx, flux)
+	if err != nil {
+		return nil, fmt.Errorf("flux query: %w", err)
+	}
+	return res, nil
+}
+
+// Buckets returns the raw and indicator bucket names.
+func (s *Store) Buckets() (raw, indicators string) { return s.cfg.Bucket, s.cfg.IndicatorBucket }
 
 // Close releases the client's connections.
 func (s *Store) Close() { s.client.Close() }
