@@ -29,6 +29,8 @@ const usage = `usage: greenpulse-collector <command> [flags]
 commands:
   serve --config PATH         run the collector
   check-config --config PATH  validate the configuration and registry, start nothing
+  rollup --config PATH --from DATE --to DATE
+                              compute the indicators of every local day and month in [from, to)
   version                     print the version
 `
 
@@ -50,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "greenpulse-collector", version)
 		return nil
 	case "serve", "check-config":
+	case "rollup":
+		return runRollup(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

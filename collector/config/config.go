@@ -37,6 +37,7 @@ type Config struct {
 	MQTT     MQTT           `yaml:"mqtt"`
 	InfluxDB InfluxDB       `yaml:"influxdb"`
 	Ingest   Ingest         `yaml:"ingest"`
+	Rollup   Rollup         `yaml:"rollup"`
 	Registry string         `yaml:"registry"`
 	// MemoryLimitMB is the Go runtime's soft memory limit in MiB (0: none).
 	// Below it the garbage collector runs only as often as throughput needs;
@@ -131,6 +132,7 @@ func Default() Config {
 			RetryMax:        30 * time.Second,
 			ShutdownTimeout: 15 * time.Second,
 		},
+		Rollup:        DefaultRollup(),
 		Registry:      "facilities.csv",
 		MemoryLimitMB: 45,
 	}
@@ -261,6 +263,7 @@ func (c Config) Validate() error {
 	}
 	positive("ingest.shutdown_timeout", in.ShutdownTimeout)
 
+	c.Rollup.validate(bad)
 	if c.MemoryLimitMB != 0 && c.MemoryLimitMB < 16 {
 		bad("memory_limit_mb", "must be 0 (no limit) or at least 16, got %d", c.MemoryLimitMB)
 	}

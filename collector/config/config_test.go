@@ -38,6 +38,9 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"ingest: {retry_initial: 10s, retry_max: 1s}", "ingest.retry_max"},
 		{"registry: ''", "registry"},
 		{"memory_limit_mb: 8", "memory_limit_mb"},
+		{"rollup: {timezone: Mars/Olympus}", "rollup.timezone"},
+		{"rollup: {safe_treatments: [burning]}", "rollup.safe_treatments"},
+		{"rollup: {factors: {grid_kg_per_kwh: {value: 0.5}}}", "rollup.factors.grid_kg_per_kwh: give its source and year"},
 		{"mqtt: {brokr: tcp://x:1}", "brokr"},
 		{"ingest: {flush_interval: soon}", "line 1: cannot unmarshal !!str `soon` into time.Duration"},
 	}

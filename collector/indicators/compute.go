@@ -229,3 +229,15 @@ func Facility(in FacilityInput, p Params) Terms {
 	t[ReportingPct] = Term{Num: reported, Den: 1, Facilities: 1}
 	return t
 }
+
+// Merge adds o, the same facility's input for a later part of a period, into
+// in: counters, availability and waste add up, and the facility reported if
+// it reported in either part. Beds and Days are left to the caller. SPEC's
+// rules assign each counter difference and each held availability interval
+// to exactly one day, so a month is the merge of its days.
+func (in *FacilityInput) Merge(o FacilityInput) {
+	in.Meters = append(in.Meters, o.Meters...)
+	in.Solar = append(in.Solar, o.Solar...)
+	in.Waste = append(in.Waste, o.Waste...)
+	in.Reported = in.Reported || o.Reported
+}

@@ -1,0 +1,129 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
+	"github.com/greenpulse-health/greenpulse/reading"
+)
+
+// Rollup configures the indicator roll-ups: where local days begin, the
+// national area code, and SPEC's emission factors and limits.
+type Rollup struct {
+	Timezone          string   `yaml:"timezone"`
+	Country           string   `yaml:"country"`
+	StorageLimitHours float64  `yaml:"storage_limit_hours"`
+	SafeTreatments    []string `yaml:"safe_treatments"`
+	Factors           Factors  `yaml:"factors"`
+}
+
+// Factor is one emission factor with where it comes from, so that a report
+// can cite it.
+type Factor struct {
+	Value  float64 `yaml:"value"`
+	Source string  `yaml:"source"`
+	Year   int     `yaml:"year"`
+}
+
+// Factors are the emission factors of SPEC.
+type Factors struct {
+	GridKgPerKWh      Factor            `yaml:"grid_kg_per_kwh"`
+	DieselKgPerL      Factor            `yaml:"diesel_kg_per_l"`
+	GeneratorKgPerKWh Factor            `yaml:"generator_kg_per_kwh"`
+	TreatmentKgPerKg  map[string]Factor `yaml:"treatment_kg_per_kg"`
+}
+
+// DefaultRollup is SPEC's defaults.
+func DefaultRollup() Rollup {
+	return Rollup{
+		Timezone:          "Asia/Baghdad",
+		Country:           "IQ",
+		StorageLimitHours: 24,
+		SafeTreatments:    []string{"autoclave", "microwave", "incineration", "chemical", "encapsulation", "offsite"},
+		Factors: Factors{
+			GridKgPerKWh:      Factor{0.689, "Ember, Iraq electricity grid carbon intensity", 2023},
+			DieselKgPerL:      Factor{2.68, "IPCC 2006 Guidelines, default emission factors for diesel", 2006},
+			GeneratorKgPerKWh: Factor{0.80, "GreenPulse SPEC default for generators without fuel data", 2025},
+			TreatmentKgPerKg: map[string]Factor{
+				"incineration": {1.074, "Rizan et al., Environment International 149", 2021},
+				"landfill":     {0.271, "Rizan et al., Environment International 149", 2021},
+			},
+		},
+	}
+}
+
+// Location loads the configured timezone.
+func (r Rollup) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(r.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("rollup.timezone: %w", err)
+	}
+	return loc, nil
+}
+
+// Params returns the factors and limits for the indicator formulas.
+func (r Rollup) Params() indicators.Params {
+	p := indicators.Params{
+		GridKgPerKWh:      r.Factors.GridKgPerKWh.Value,
+		DieselKgPerL:      r.Factors.DieselKgPerL.Value,
+		GeneratorKgPerKWh: r.Factors.GeneratorKgPerKWh.Value,
+		TreatmentKgPerKg:  map[string]float64{},
+		StorageLimitHours: r.StorageLimitHours,
+		SafeTreatments:    r.SafeTreatments,
+	}
+	for k, f := range r.Factors.TreatmentKgPerKg {
+		p.TreatmentKgPerKg[k] = f.Value
+	}
+	return p
+}
+
+func (r Rollup) validate(bad func(key, format string, args ...any)) {
+	if _, err := r.Location(); err != nil {
+		bad("rollup.timezone", "%q is not a timezone such as Asia/Baghdad: %v", r.Timezone, err)
+	}
+	if !reading.ValidName(r.Country) {
+		bad("rollup.country", "%q must be a code such as IQ", r.Country)
+	}
+	if r.StorageLimitHours <= 0 {
+		bad("rollup.storage_limit_hours", "must be positive, got %g", r.StorageLimitHours)
+	}
+	for _, t := range r.SafeTreatments {
+		if !slices.Contains(reading.WasteTreatments, t) {
+			bad("rollup.safe_treatments", "%q is not one of %v", t, reading.WasteTreatments)
+		}
+	}
+	check := func(key string, f Factor) {
+		if f.Value < 0 {
+			bad(key, "must not be negative, got %g", f.Value)
+		}
+		if f.Source == "" || f.Year == 0 {
+			bad(key, "give its source and year, so reports can cite it")
+		}
+	}
+	check("rollup.factors.grid_kg_per_kwh", r.Factors.GridKgPerKWh)
+	check("rollup.factors.diesel_kg_per_l", r.Factors.DieselKgPerL)
+	check("rollup.factors.generator_kg_per_kwh", r.Factors.GeneratorKgPerKWh)
+	for t, f := range r.Factors.TreatmentKgPerKg {
+		if !slices.Contains(reading.WasteTreatments, t) {
+			bad("rollup.factors.treatment_kg_per_kg", "%q is not one of %v", t, reading.WasteTreatments)
+		}
+		check("rollup.factors.treatment_kg_per_kg."+t, f)
+	}
+}
+
+// UnmarshalYAML decodes a factor as a whole: a file that sets a factor's
+// value must also say where it comes from, rather than inherit the
+// default's citation.
+func (f *Factor) UnmarshalYAML(node *yaml.Node) error {
+	type plain Factor
+	var p plain
+	if err := node.Decode(&p); err != nil {
+		return err
+	}
+	*f = Factor(p)
+	return nil
+}

@@ -1,0 +1,173 @@
+package rollup
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
+	"github.com/greenpulse-health/greenpulse/collector/influx"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+// stored reads back the indicator points of period p as "indicator level
+// area" -> value, and how many facilities each says contributed.
+func stored(t *testing.T, s *influx.Store, p indicators.Period) (map[string]float64, map[string]int64) {
+	t.Helper()
+	_, bucket := s.Buckets()
+	res, err := s.Query(context.Background(), fmt.Sprintf(`from(bucket: %q)
+  |> range(start: %s, stop: %s)
+  |> filter(fn: (r) => r._measurement == "indicator" and r.period == %q)
+  |> filter(fn: (r) => r._time == %s)`,
+		bucket, p.Start.UTC().Format(time.RFC3339), p.End.UTC().Format(time.RFC3339), p.Kind, p.Start.UTC().Format(time.RFC3339)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	vals, facs := map[string]float64{}, map[string]int64{}
+	for res.Next() {
+		r := res.Record()
+		k := fmt.Sprintf("%s %s %s", r.ValueByKey("indicator"), r.ValueByKey("level"), r.ValueByKey("area"))
+		switch r.Field() {
+		case "value":
+			vals[k] = r.Value().(float64)
+		case "facilities":
+			facs[k] = r.Value().(int64)
+		}
+	}
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return vals, facs
+}
+
+// TestPeriodWritesFacilityAndAreaIndicators rolls up a day with two Baghdad
+// hospitals reporting and checks facility values, area values recomputed
+// from sums, reporting completeness, and that a second run writes the same.
+func TestPeriodWritesFacilityAndAreaIndicators(t *testing.T) {
+	s := startStore(t)
+	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f1, _ := reg.Lookup("BG-H-001")
+	f2, _ := reg.Lookup("BG-H-002")
+	if f1.Governorate != f2.Governorate {
+		t.Fatal("the test wants two facilities of one governorate")
+	}
+	write(t, s, []point{
+		// BG-H-001: grid 900, solar 100 -> 10 % renewable
+		{"energy,facility=BG-H-001,meter=main,source=grid kwh_total=1000", "2026-11-25T20:00:00Z"},
+		{"energy,facility=BG-H-001,meter=main,source=grid kwh_total=1900", "2026-11-26T20:00:00Z"},
+		{"solar,facility=BG-H-001,inverter=main kwh_total=500", "2026-11-25T20:00:00Z"},
+		{"solar,facility=BG-H-001,inverter=main kwh_total=600", "2026-11-26T20:00:00Z"},
+		// BG-H-002: grid 1950, solar 50 -> 2.5 %; waste 40 kg of which 8 hazardous, 6 safely treated
+		{"energy,facility=BG-H-002,meter=main,source=grid kwh_total=10", "2026-11-25T20:00:00Z"},
+		{"energy,facility=BG-H-002,meter=main,source=grid kwh_total=1960", "2026-11-26T20:00:00Z"},
+		{"solar,facility=BG-H-002,inverter=main kwh_total=0", "2026-11-25T20:00:00Z"},
+		{"solar,facility=BG-H-002,inverter=main kwh_total=50", "2026-11-26T20:00:00Z"},
+		{"waste,facility=BG-H-002,category=general,treatment=landfill mass_kg=32", "2026-11-26T08:00:00Z"},
+		{"waste,facility=BG-H-002,category=sharps,treatment=autoclave mass_kg=6", "2026-11-26T09:00:00Z"},
+		{"waste,facility=BG-H-002,category=infectious,treatment=open_burning mass_kg=2", "2026-11-26T10:00:00Z"},
+	})
+	loc := time.FixedZone("Asia/Baghdad", 3*3600)
+	r := New(s, reg, Options{Params: indicators.DefaultParams(), Location: loc, Country: "IQ"},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	day := indicators.PeriodOf(indicators.Day, at("2026-11-26T12:00:00Z"), loc)
+	first, err := r.Period(context.Background(), day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Reporting != 2 {
+		t.Errorf("reporting %d, want 2", first.Reporting)
+	}
+	vals, facs := stored(t, s, day)
+	gov := f1.Governorate
+	tests := []struct {
+		key  string
+		want float64
+		facs int64
+	}{
+		{"renewable_share_pct facility BG-H-001", 10, 1},
+		{"renewable_share_pct facility BG-H-002", 2.5, 1},
+		// (100 + 50) / (1000 + 2000) = 5 %, not the mean of 10 % and 2.5 % (6.25 %)
+		{"renewable_share_pct governorate " + gov, 5, 2},
+		{"energy_kwh national IQ", 3000, 2},
+		{"energy_per_bed_kwh facility BG-H-001", 1000.0 / float64(f1.Beds), 1},
+		{"energy_per_bed_kwh governorate " + gov, 3000.0 / float64(f1.Beds+f2.Beds), 2},
+		{"hazardous_share_pct facility BG-H-002", 20, 1},
+		{"safely_treated_pct governorate " + gov, 75, 1},
+		{"unsafe_disposal_kg national IQ", 2, 1},
+		{"reporting_pct national IQ", 100 * 2.0 / float64(reg.Len()), int64(reg.Len())},
+		{"co2e_avoided_kg facility BG-H-001", 100 * 0.689, 1},
+	}
+	for _, tt := range tests {
+		got, ok := vals[tt.key]
+		if !ok || math.Abs(got-tt.want) > 1e-9 || facs[tt.key] != tt.facs {
+			t.Errorf("%s = %v (%v) from %d facilities, want %v from %d", tt.key, got, ok, facs[tt.key], tt.want, tt.facs)
+		}
+	}
+	if _, ok := vals["reporting_pct facility BG-H-001"]; ok {
+		t.Error("reporting_pct is for areas only")
+	}
+	if _, ok := vals["safely_treated_pct facility BG-H-001"]; ok {
+		t.Error("BG-H-001 has no hazardous waste: safely_treated_pct must have no value")
+	}
+
+	second, err := r.Period(context.Background(), day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := stored(t, s, day)
+	if second.Points != first.Points || fmt.Sprint(again) != fmt.Sprint(vals) {
+		t.Errorf("second run wrote %d points (first %d) and changed values: idempotence broken", second.Points, first.Points)
+	}
+}
+
+// TestRangeSplitsAtTheLocalMonthBoundary puts readings on either side of
+// local midnight between November and December (21:00 UTC) and checks
+// that days and months get their own increases, the months built from
+// their days.
+func TestRangeSplitsAtTheLocalMonthBoundary(t *testing.T) {
+	s := startStore(t)
+	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := "energy,facility=BG-H-001,meter=main,source=grid "
+	write(t, s, []point{
+		{g + "kwh_total=100", "2026-11-30T10:00:00Z"},
+		{g + "kwh_total=130", "2026-11-30T20:00:00Z"}, // 23:00 local, 30 November: +30
+		{g + "kwh_total=150", "2026-11-30T21:30:00Z"}, // 00:30 local, 1 December: +20
+	})
+	loc := time.FixedZone("Asia/Baghdad", 3*3600)
+	r := New(s, reg, Options{Params: indicators.DefaultParams(), Location: loc, Country: "IQ"},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	from := time.Date(2026, 11, 30, 0, 0, 0, 0, loc)
+	results, err := r.Range(context.Background(), from, from.AddDate(0, 0, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 4 {
+		t.Fatalf("%d periods, want 2 days and 2 months: %+v", len(results), results)
+	}
+	for _, tt := range []struct {
+		p    indicators.Period
+		want float64
+	}{
+		{indicators.PeriodOf(indicators.Day, from, loc), 30},
+		{indicators.PeriodOf(indicators.Day, from.AddDate(0, 0, 1), loc), 20},
+		{indicators.PeriodOf(indicators.Month, from, loc), 30},
+		{indicators.PeriodOf(indicators.Month, from.AddDate(0, 0, 1), loc), 20},
+	} {
+		vals, _ := stored(t, s, tt.p)
+		if got := vals["grid_kwh facility BG-H-001"]; got != tt.want {
+			t.Errorf("%s: grid_kwh %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}
