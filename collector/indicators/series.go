@@ -28,21 +28,30 @@ const AvailabilityHold = 15 * time.Minute
 // start.
 func CounterIncrease(samples []Sample, start, end time.Time) (increase float64, ok bool) {
 	for i := 1; i < len(samples); i++ {
-		prev, cur := samples[i-1], samples[i]
+		cur := samples[i]
 		if cur.Time.Before(start) || !cur.Time.Before(end) {
 			continue
 		}
-		if cur.Time.Sub(prev.Time) > CounterLookback {
-			continue
+		if d, counts := Difference(samples[i-1], cur); counts {
+			increase += d
+			ok = true
 		}
-		d := cur.Value - prev.Value
-		if d < 0 {
-			d = cur.Value
-		}
-		increase += d
-		ok = true
 	}
 	return increase, ok
+}
+
+// Difference is one step of a counter: cur's value less prev's, or cur's
+// value itself after a reset; it does not count when prev is more than
+// CounterLookback older.
+func Difference(prev, cur Sample) (float64, bool) {
+	if cur.Time.Sub(prev.Time) > CounterLookback {
+		return 0, false
+	}
+	d := cur.Value - prev.Value
+	if d < 0 {
+		d = cur.Value
+	}
+	return d, true
 }
 
 // Availability is SPEC's time-weighted availability of one grid meter over

@@ -280,13 +280,12 @@ func (c *counterParts) increase() (float64, bool) {
 	if c.pairs {
 		inc = c.dsum - c.neg + c.after
 	}
-	if c.hasBefore && c.hasFirst && c.firstAt.Sub(c.beforeAt) <= indicators.CounterLookback {
-		d := c.first - c.before
-		if d < 0 {
-			d = c.first
+	if c.hasBefore && c.hasFirst {
+		if d, counts := indicators.Difference(indicators.Sample{Time: c.beforeAt, Value: c.before},
+			indicators.Sample{Time: c.firstAt, Value: c.first}); counts {
+			inc += d
+			ok = true
 		}
-		inc += d
-		ok = true
 	}
 	return inc, ok
 }
