@@ -17,6 +17,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/httpapi"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/collector/ingest"
+	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
@@ -77,6 +78,14 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	pipelineDone := make(chan error, 1)
 	go func() { pipelineDone <- pipeline.Run(ctx, queue) }()
 
+	if cfg.Rollup.Enabled {
+		stopRollups, err := startRollups(cfg, facilities, reg, log)
+		if err != nil {
+			return err
+		}
+		defer stopRollups()
+	}
+
 	if err := sub.Connect(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
@@ -90,6 +99,30 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// startRollups starts the scheduled indicator roll-ups on a store of their
+// own, whose timeout fits a query that reduces a day of every facility.
+func startRollups(cfg config.Config, facilities *registry.Registry, reg prometheus.Registerer, log *slog.Logger) (stop func(), err error) {
+	loc, err := cfg.Rollup.Location()
+	if err != nil {
+		return nil, err
+	}
+	icfg := cfg.InfluxDB
+	icfg.Timeout = max(icfg.Timeout, 5*time.Minute)
+	store := influx.New(icfg, log)
+	r := rollup.New(store, facilities, rollup.Options{Params: cfg.Rollup.Params(), Location: loc, Country: cfg.Rollup.Country}, log)
+	sched, err := rollup.NewScheduler(r, rollup.Schedule{Today: cfg.Rollup.Today, Recent: cfg.Rollup.Recent,
+		RecentDays: cfg.Rollup.RecentDays, StateFile: cfg.Rollup.StateFile}, reg, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	sched.Start()
+	return func() {
+		sched.Stop()
+		store.Close()
+	}, nil
 }
 
 // bootstrap waits for InfluxDB to answer (a collector started with its

@@ -152,6 +152,7 @@ http: {listen: "127.0.0.1:%d"}
 mqtt: {broker: %q, client_id: collector-killed}
 influxdb: {url: %q}
 ingest: {retry_initial: 100ms, retry_max: 1s}
+rollup: {enabled: false}
 registry: %q
 `, port, s.broker.URL(), s.influx.URL(), registry)
 	path = filepath.Join(t.TempDir(), "collector.yaml")

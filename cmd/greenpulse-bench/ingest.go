@@ -245,7 +245,7 @@ func startCollector(ctx context.Context, o ingestOptions, dir, brokerURL, influx
 		return nil, err
 	}
 	cfg := filepath.Join(dir, "collector.yaml")
-	yaml := fmt.Sprintf("log: {level: warn}\nhttp: {listen: \"127.0.0.1:%d\", pprof: true}\nmqtt: {broker: %q, client_id: bench-collector}\ninfluxdb: {url: %q}\nregistry: %q\n",
+	yaml := fmt.Sprintf("log: {level: warn}\nhttp: {listen: \"127.0.0.1:%d\", pprof: true}\nmqtt: {broker: %q, client_id: bench-collector}\ninfluxdb: {url: %q}\nregistry: %q\nrollup: {enabled: false}\n",
 		port, brokerURL, influxURL, reg)
 	if o.ingest != "" {
 		yaml += "ingest: " + o.ingest + "\n"

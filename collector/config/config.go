@@ -150,8 +150,10 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	if cfg.Registry != "" && !filepath.IsAbs(cfg.Registry) {
-		cfg.Registry = filepath.Join(filepath.Dir(path), cfg.Registry)
+	for _, p := range []*string{&cfg.Registry, &cfg.Rollup.StateFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(filepath.Dir(path), *p)
+		}
 	}
 	return cfg, nil
 }

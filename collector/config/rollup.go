@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
@@ -14,6 +15,11 @@ import (
 // Rollup configures the indicator roll-ups: where local days begin, the
 // national area code, and SPEC's emission factors and limits.
 type Rollup struct {
+	Enabled           bool     `yaml:"enabled"`
+	Today             string   `yaml:"today"`
+	Recent            string   `yaml:"recent"`
+	RecentDays        int      `yaml:"recent_days"`
+	StateFile         string   `yaml:"state_file"`
 	Timezone          string   `yaml:"timezone"`
 	Country           string   `yaml:"country"`
 	StorageLimitHours float64  `yaml:"storage_limit_hours"`
@@ -40,6 +46,11 @@ type Factors struct {
 // DefaultRollup is SPEC's defaults.
 func DefaultRollup() Rollup {
 	return Rollup{
+		Enabled:           true,
+		Today:             "*/15 * * * *",
+		Recent:            "5 * * * *",
+		RecentDays:        3,
+		StateFile:         "rollup-state.json",
 		Timezone:          "Asia/Baghdad",
 		Country:           "IQ",
 		StorageLimitHours: 24,
@@ -82,6 +93,17 @@ func (r Rollup) Params() indicators.Params {
 }
 
 func (r Rollup) validate(bad func(key, format string, args ...any)) {
+	for key, spec := range map[string]string{"rollup.today": r.Today, "rollup.recent": r.Recent} {
+		if _, err := cron.ParseStandard(spec); err != nil {
+			bad(key, "%q is not a cron schedule such as \"*/15 * * * *\": %v", spec, err)
+		}
+	}
+	if r.RecentDays < 1 || r.RecentDays > 30 {
+		bad("rollup.recent_days", "must be 1 to 30, got %d", r.RecentDays)
+	}
+	if r.Enabled && r.StateFile == "" {
+		bad("rollup.state_file", "required: where the roll-up remembers how far it got")
+	}
 	if _, err := r.Location(); err != nil {
 		bad("rollup.timezone", "%q is not a timezone such as Asia/Baghdad: %v", r.Timezone, err)
 	}

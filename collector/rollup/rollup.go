@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/influxdata/influxdb-client-go/v2/api"
@@ -41,11 +42,19 @@ type Rollup struct {
 	reg   *registry.Registry
 	opt   Options
 	log   *slog.Logger
+
+	// days caches each reduced day's inputs, so that the month of today is
+	// rebuilt every few minutes from its days without reducing them again.
+	mu   sync.Mutex
+	days map[time.Time]map[string]*indicators.FacilityInput
 }
+
+// cacheDays bounds the day cache: a month and the look-back before it.
+const cacheDays = 70
 
 // New returns a Rollup over the facilities of reg.
 func New(store Store, reg *registry.Registry, opt Options, log *slog.Logger) *Rollup {
-	return &Rollup{store: store, reg: reg, opt: opt, log: log}
+	return &Rollup{store: store, reg: reg, opt: opt, log: log, days: map[time.Time]map[string]*indicators.FacilityInput{}}
 }
 
 // Result says what one period's roll-up did.
@@ -69,9 +78,30 @@ func (r *Rollup) Period(ctx context.Context, p indicators.Period) (Result, error
 	return r.store1(ctx, p, inputs)
 }
 
+// reduceDay reduces day p in the database and caches the result.
 func (r *Rollup) reduceDay(ctx context.Context, p indicators.Period) (map[string]*indicators.FacilityInput, error) {
 	raw, _ := r.store.Buckets()
-	return Reduce(ctx, r.store, raw, p, r.opt.Params.StorageLimitHours)
+	inputs, err := Reduce(ctx, r.store, raw, p, r.opt.Params.StorageLimitHours)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.days[p.Start] = inputs
+	for d := range r.days {
+		if d.Before(p.Start.AddDate(0, 0, -cacheDays)) {
+			delete(r.days, d)
+		}
+	}
+	return inputs, nil
+}
+
+// cachedDay returns day d's inputs if a roll-up reduced it before.
+func (r *Rollup) cachedDay(d time.Time) (map[string]*indicators.FacilityInput, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	in, ok := r.days[d]
+	return in, ok
 }
 
 // month computes month p from its days, reducing those not in known.
@@ -79,6 +109,9 @@ func (r *Rollup) month(ctx context.Context, p indicators.Period, known map[time.
 	merged := map[string]*indicators.FacilityInput{}
 	for _, d := range indicators.Periods(indicators.Day, p.Start, p.End, r.opt.Location) {
 		inputs, ok := known[d.Start]
+		if !ok {
+			inputs, ok = r.cachedDay(d.Start)
+		}
 		if !ok {
 			var err error
 			if inputs, err = r.reduceDay(ctx, d); err != nil {

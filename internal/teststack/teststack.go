@@ -58,6 +58,10 @@ func (s *Stack) CollectorConfig(t *testing.T, repoRoot string) config.Config {
 	cfg.Ingest.RetryInitial = 100 * time.Millisecond
 	cfg.Ingest.RetryMax = time.Second
 	cfg.Registry = filepath.Join(repoRoot, "configs", "facilities.csv")
+	// Ingest tests count points and time outages; a roll-up catching up in
+	// the background would only load the database. Roll-up tests turn it on.
+	cfg.Rollup.Enabled = false
+	cfg.Rollup.StateFile = filepath.Join(t.TempDir(), "rollup-state.json")
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}
