@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/greenpulse-health/greenpulse/collector/api"
 	"github.com/greenpulse-health/greenpulse/collector/config"
 	"github.com/greenpulse-health/greenpulse/collector/httpapi"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
@@ -47,6 +48,12 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	loc, err := cfg.Rollup.Location()
+	if err != nil {
+		return err
+	}
+	statuses := ingest.NewStatusBook()
+	apiHandlers := api.New(indicatorReader{store}, statuses, facilities, loc)
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
 			if !sub.Ready() {
@@ -55,7 +62,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 			return nil
 		},
 		"influxdb": store.Ping,
-	}, log)
+	}, log, apiHandlers.Register)
 	ln, err := server.Listen()
 	if err != nil {
 		return err
@@ -74,7 +81,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		return err
 	}
 
-	pipeline := ingest.NewPipeline(cfg.Ingest, cfg.MQTT.TopicRoot, facilities, store, sub, ingest.NewStatusBook(), metrics, log)
+	pipeline := ingest.NewPipeline(cfg.Ingest, cfg.MQTT.TopicRoot, facilities, store, sub, statuses, metrics, log)
 	pipelineDone := make(chan error, 1)
 	go func() { pipelineDone <- pipeline.Run(ctx, queue) }()
 
@@ -99,6 +106,13 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// indicatorReader reads stored indicators for the API.
+type indicatorReader struct{ store *influx.Store }
+
+func (r indicatorReader) Read(ctx context.Context, q rollup.Query) ([]rollup.Row, error) {
+	return rollup.Read(ctx, r.store, q)
 }
 
 // startRollups starts the scheduled indicator roll-ups on a store of their

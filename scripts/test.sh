@@ -34,4 +34,5 @@ fuzz ./collector/decode FuzzJSONScanAgreesWithEncodingJSON
 fuzz ./registry FuzzParse
 fuzz ./agents/web FuzzWasteEntry
 fuzz ./agents/fleet FuzzParseDuration
+fuzz ./collector/api FuzzIndicatorQuery
 echo "all tests passed"

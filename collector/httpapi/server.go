@@ -29,8 +29,9 @@ type Server struct {
 }
 
 // New builds the server; checks are evaluated on every /readyz. With
-// withPProf, Go's profiler is served under /debug/pprof/.
-func New(listen string, withPProf bool, gatherer prometheus.Gatherer, checks map[string]Check, log *slog.Logger) *Server {
+// withPProf, Go's profiler is served under /debug/pprof/. Each mount adds
+// routes, such as the API's.
+func New(listen string, withPProf bool, gatherer prometheus.Gatherer, checks map[string]Check, log *slog.Logger, mounts ...func(*http.ServeMux)) *Server {
 	s := &Server{checks: checks, log: log}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}))
@@ -45,6 +46,9 @@ func New(listen string, withPProf bool, gatherer prometheus.Gatherer, checks map
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	for _, mount := range mounts {
+		mount(mux)
 	}
 	s.srv = &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return s

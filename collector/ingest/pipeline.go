@@ -274,6 +274,15 @@ func (p *Pipeline) accumulate(b *batch, m Message) {
 		}
 	}
 	p.metrics.readings.WithLabelValues(string(stream)).Add(float64(len(res.Readings)))
+	if n := len(res.Readings); n > 0 {
+		newest := res.Readings[0].Time
+		for i := 1; i < n; i++ {
+			if res.Readings[i].Time.After(newest) {
+				newest = res.Readings[i].Time
+			}
+		}
+		p.statuses.SawReading(facility, newest)
+	}
 }
 
 // route checks the topic, the facility and the size of a message.

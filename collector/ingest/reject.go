@@ -84,10 +84,37 @@ type AgentStatus struct {
 type StatusBook struct {
 	mu       sync.RWMutex
 	statuses map[string]AgentStatus
+	last     map[string]time.Time // newest reading timestamp per facility
 }
 
 // NewStatusBook returns an empty book.
-func NewStatusBook() *StatusBook { return &StatusBook{statuses: map[string]AgentStatus{}} }
+func NewStatusBook() *StatusBook {
+	return &StatusBook{statuses: map[string]AgentStatus{}, last: map[string]time.Time{}}
+}
+
+// SawReading records a reading of facility taken at ts.
+func (b *StatusBook) SawReading(facility string, ts time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if ts.After(b.last[facility]) {
+		b.last[facility] = ts
+	}
+}
+
+// LastReading is the newest reading timestamp received from facility since
+// the collector started.
+func (b *StatusBook) LastReading(facility string) (time.Time, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	t, ok := b.last[facility]
+	return t, ok
+}
+
+// Status is facility's last agent status and when it arrived.
+func (b *StatusBook) Status(facility string) (reading.AgentStatus, time.Time, bool) {
+	s, ok := b.Get(facility)
+	return s.Status, s.ReceivedAt, ok
+}
 
 // Set records facility's status.
 func (b *StatusBook) Set(facility string, s reading.AgentStatus, at time.Time) {

@@ -2,6 +2,7 @@ package rollup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -117,6 +118,15 @@ func TestPeriodWritesFacilityAndAreaIndicators(t *testing.T) {
 	}
 	if _, ok := vals["safely_treated_pct facility BG-H-001"]; ok {
 		t.Error("BG-H-001 has no hazardous waste: safely_treated_pct must have no value")
+	}
+
+	rows, err := Read(context.Background(), s, Query{Indicator: indicators.RenewableSharePct, Level: "governorate",
+		Area: gov, Period: indicators.Day, From: day.Start, To: day.End})
+	if err != nil || len(rows) != 1 || rows[0].Value != 5 || rows[0].Facilities != 2 || !rows[0].Start.Equal(day.Start) {
+		t.Errorf("Read: %+v (%v), want one row of 5 %% from 2 facilities at %s", rows, err, day.Start)
+	}
+	if _, err := Read(context.Background(), s, Query{Period: indicators.Day, From: day.Start, To: day.End, MaxRows: 3}); !errors.Is(err, ErrTooManyRows) {
+		t.Errorf("Read past MaxRows: %v, want ErrTooManyRows", err)
 	}
 
 	second, err := r.Period(context.Background(), day)

@@ -1,0 +1,230 @@
+// Package api serves the collector's HTTP API for dashboards, planners and
+// the DHIS2 export: indicators as JSON or CSV, the indicator catalog, and
+// the facility registry with each facility's last reading and agent status.
+// Bad parameters answer 400 with a message that names the parameter.
+package api
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
+	"github.com/greenpulse-health/greenpulse/collector/rollup"
+	"github.com/greenpulse-health/greenpulse/reading"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+// Indicators reads stored indicator values.
+type Indicators interface {
+	Read(ctx context.Context, q rollup.Query) ([]rollup.Row, error)
+}
+
+// Facilities says what the collector knows of each facility's agent.
+type Facilities interface {
+	LastReading(facility string) (time.Time, bool)
+	Status(facility string) (reading.AgentStatus, time.Time, bool)
+}
+
+// maxRows bounds one answer: a month of daily values for every facility
+// and indicator is a download, not an API call.
+const maxRows = 200_000
+
+// API holds the handlers' dependencies.
+type API struct {
+	ind      Indicators
+	fac      Facilities
+	reg      *registry.Registry
+	loc      *time.Location
+	maxRange time.Duration
+}
+
+// New returns the API. loc is the roll-up timezone in which dates are read.
+func New(ind Indicators, fac Facilities, reg *registry.Registry, loc *time.Location) *API {
+	return &API{ind: ind, fac: fac, reg: reg, loc: loc, maxRange: 800 * 24 * time.Hour}
+}
+
+// Register mounts the routes on mux.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/indicators", a.indicators)
+	mux.HandleFunc("GET /api/v1/catalog", a.catalog)
+	mux.HandleFunc("GET /api/v1/facilities", a.facilities)
+}
+
+type badParam struct{ name, msg string }
+
+func (e *badParam) Error() string { return e.name + ": " + e.msg }
+
+func (a *API) parse(r *http.Request) (rollup.Query, error) {
+	v := r.URL.Query()
+	q := rollup.Query{MaxRows: maxRows}
+	if id := v.Get("indicator"); id != "" {
+		if _, ok := indicators.Lookup(indicators.ID(id)); !ok {
+			return q, &badParam{"indicator", fmt.Sprintf("%q is not in the catalog (GET /api/v1/catalog lists them)", id)}
+		}
+		q.Indicator = indicators.ID(id)
+	}
+	if l := v.Get("level"); l != "" {
+		if !slices.Contains([]string{"facility", "district", "governorate", "national"}, l) {
+			return q, &badParam{"level", fmt.Sprintf("%q is not one of facility, district, governorate, national", l)}
+		}
+		q.Level = l
+	}
+	if ar := v.Get("area"); ar != "" {
+		if !reading.ValidName(ar) {
+			return q, &badParam{"area", fmt.Sprintf("%q is not a facility id, district, governorate or country code", ar)}
+		}
+		q.Area = ar
+	}
+	switch p := v.Get("period"); p {
+	case "", "day":
+		q.Period = indicators.Day
+	case "month":
+		q.Period = indicators.Month
+	default:
+		return q, &badParam{"period", fmt.Sprintf("%q is not day or month", p)}
+	}
+	now := time.Now().In(a.loc)
+	var err error
+	q.To = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, a.loc).AddDate(0, 0, 1)
+	if s := v.Get("to"); s != "" {
+		if q.To, err = a.when(s); err != nil {
+			return q, &badParam{"to", err.Error()}
+		}
+	}
+	q.From = q.To.AddDate(0, 0, -30)
+	if s := v.Get("from"); s != "" {
+		if q.From, err = a.when(s); err != nil {
+			return q, &badParam{"from", err.Error()}
+		}
+	}
+	if !q.To.After(q.From) {
+		return q, &badParam{"to", "must be after from"}
+	}
+	if q.To.Sub(q.From) > a.maxRange {
+		return q, &badParam{"from", fmt.Sprintf("the range may span at most %d days", int(a.maxRange.Hours()/24))}
+	}
+	return q, nil
+}
+
+func (a *API) when(s string) (time.Time, error) {
+	if t, err := time.ParseInLocation("2006-01-02", s, a.loc); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither a local date (2026-11-01) nor an RFC 3339 time", s)
+	}
+	return t, nil
+}
+
+type row struct {
+	Indicator  string  `json:"indicator"`
+	Level      string  `json:"level"`
+	Area       string  `json:"area"`
+	Period     string  `json:"period"`
+	Start      string  `json:"start"`
+	Value      float64 `json:"value"`
+	Facilities int64   `json:"facilities"`
+}
+
+func (a *API) indicators(w http.ResponseWriter, r *http.Request) {
+	q, err := a.parse(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	rows, err := a.ind.Read(r.Context(), q)
+	switch {
+	case errors.Is(err, rollup.ErrTooManyRows):
+		writeError(w, http.StatusBadRequest, err)
+		return
+	case err != nil:
+		writeError(w, http.StatusBadGateway, fmt.Errorf("reading indicators from InfluxDB: %w", err))
+		return
+	}
+	out := make([]row, len(rows))
+	for i, x := range rows {
+		out[i] = row{string(x.Indicator), x.Level, x.Area, string(x.Period), x.Start.In(a.loc).Format(time.RFC3339), x.Value, x.Facilities}
+	}
+	if wantsCSV(r) {
+		writeCSV(w, out)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func wantsCSV(r *http.Request) bool {
+	return r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv")
+}
+
+func writeCSV(w http.ResponseWriter, rows []row) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="greenpulse-indicators.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"indicator", "level", "area", "period", "start", "value", "facilities"})
+	for _, x := range rows {
+		_ = cw.Write([]string{x.Indicator, x.Level, x.Area, x.Period, x.Start,
+			strconv.FormatFloat(x.Value, 'f', -1, 64), strconv.FormatInt(x.Facilities, 10)})
+	}
+	cw.Flush()
+}
+
+func (a *API) catalog(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, indicators.Catalog)
+}
+
+type facility struct {
+	ID           string               `json:"id"`
+	Name         string               `json:"name"`
+	NameAr       string               `json:"name_ar"`
+	Type         string               `json:"type"`
+	Beds         int                  `json:"beds"`
+	Governorate  string               `json:"governorate"`
+	District     string               `json:"district"`
+	Lat          float64              `json:"lat"`
+	Lon          float64              `json:"lon"`
+	PVkWp        float64              `json:"pv_kwp"`
+	DHIS2OrgUnit string               `json:"dhis2_org_unit,omitempty"`
+	LastReading  *time.Time           `json:"last_reading"`
+	Agent        *reading.AgentStatus `json:"agent_status"`
+	StatusAt     *time.Time           `json:"agent_status_received_at,omitempty"`
+}
+
+func (a *API) facilities(w http.ResponseWriter, _ *http.Request) {
+	var out []facility
+	for _, f := range a.reg.Facilities() {
+		x := facility{ID: f.ID, Name: f.Name, NameAr: f.NameAr, Type: string(f.Type), Beds: f.Beds,
+			Governorate: f.Governorate, District: f.District, Lat: f.Lat, Lon: f.Lon, PVkWp: f.PVkWp, DHIS2OrgUnit: f.DHIS2OrgUnit}
+		if t, ok := a.fac.LastReading(f.ID); ok {
+			x.LastReading = &t
+		}
+		if st, at, ok := a.fac.Status(f.ID); ok {
+			x.Agent, x.StatusAt = &st, &at
+		}
+		out = append(out, x)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func writeError(w http.ResponseWriter, code int, err error) {
+	body := map[string]string{"error": err.Error()}
+	var bp *badParam
+	if errors.As(err, &bp) {
+		body["parameter"] = bp.name
+	}
+	writeJSON(w, code, body)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

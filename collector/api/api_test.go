@@ -1,0 +1,185 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
+	"github.com/greenpulse-health/greenpulse/collector/rollup"
+	"github.com/greenpulse-health/greenpulse/reading"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+var baghdad = time.FixedZone("Asia/Baghdad", 3*3600)
+
+type fakeIndicators struct{ got rollup.Query }
+
+func (f *fakeIndicators) Read(_ context.Context, q rollup.Query) ([]rollup.Row, error) {
+	f.got = q
+	return []rollup.Row{{Indicator: indicators.RenewableSharePct, Level: "governorate", Area: "IQ-BG", Period: q.Period,
+		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, baghdad), Value: 12.5, Facilities: 40}}, nil
+}
+
+type fakeFacilities struct{}
+
+func (fakeFacilities) LastReading(id string) (time.Time, bool) {
+	return time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), id == "BG-H-001"
+}
+
+func (fakeFacilities) Status(id string) (reading.AgentStatus, time.Time, bool) {
+	online := true
+	return reading.AgentStatus{Online: &online, Version: "1.0"}, time.Now(), id == "BG-H-001"
+}
+
+func newAPI(t *testing.T) (*httptest.Server, *fakeIndicators) {
+	t.Helper()
+	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ind := &fakeIndicators{}
+	mux := http.NewServeMux()
+	New(ind, fakeFacilities{}, reg, baghdad).Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, ind
+}
+
+func get(t *testing.T, url string, accept string) (int, string, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 1<<16)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), b.String()
+}
+
+func TestIndicatorParameters(t *testing.T) {
+	srv, _ := newAPI(t)
+	tests := []struct {
+		query string
+		param string
+	}{
+		{"indicator=solar_share", "indicator"},
+		{"level=province", "level"},
+		{"area=IQ%20BG", "area"},
+		{"period=week", "period"},
+		{"from=yesterday", "from"},
+		{"to=2026-13-01", "to"},
+		{"from=2026-11-10&to=2026-11-01", "to"},
+		{"from=2020-01-01&to=2026-01-01", "from"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			code, _, body := get(t, srv.URL+"/api/v1/indicators?"+tt.query, "")
+			var e map[string]string
+			_ = json.Unmarshal([]byte(body), &e)
+			if code != http.StatusBadRequest || e["parameter"] != tt.param || !strings.HasPrefix(e["error"], tt.param+": ") {
+				t.Errorf("got %d %s, want 400 naming %s", code, body, tt.param)
+			}
+		})
+	}
+}
+
+func TestIndicatorsJSONAndCSV(t *testing.T) {
+	srv, ind := newAPI(t)
+	code, ctype, body := get(t, srv.URL+"/api/v1/indicators?indicator=renewable_share_pct&level=governorate&area=IQ-BG&period=month&from=2026-11-01&to=2026-12-01", "")
+	if code != http.StatusOK || ctype != "application/json" {
+		t.Fatalf("got %d %s: %s", code, ctype, body)
+	}
+	want := `[{"indicator":"renewable_share_pct","level":"governorate","area":"IQ-BG","period":"month","start":"2026-11-01T00:00:00+03:00","value":12.5,"facilities":40}]`
+	if strings.TrimSpace(body) != want {
+		t.Errorf("body %s\nwant %s", body, want)
+	}
+	if q := ind.got; q.Period != indicators.Month || !q.From.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, baghdad)) ||
+		!q.To.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, baghdad)) || q.Area != "IQ-BG" {
+		t.Errorf("query %+v: dates are local (Asia/Baghdad) midnights", q)
+	}
+	for _, ask := range []struct{ url, accept string }{
+		{"/api/v1/indicators?format=csv", ""},
+		{"/api/v1/indicators", "text/csv"},
+	} {
+		code, ctype, body := get(t, srv.URL+ask.url, ask.accept)
+		if code != http.StatusOK || !strings.HasPrefix(ctype, "text/csv") ||
+			body != "indicator,level,area,period,start,value,facilities\nrenewable_share_pct,governorate,IQ-BG,day,2026-11-01T00:00:00+03:00,12.5,40\n" {
+			t.Errorf("%s: %d %s %q", ask.url, code, ctype, body)
+		}
+	}
+}
+
+func TestCatalogAndFacilities(t *testing.T) {
+	srv, _ := newAPI(t)
+	_, _, body := get(t, srv.URL+"/api/v1/catalog", "")
+	var cat []indicators.Definition
+	if err := json.Unmarshal([]byte(body), &cat); err != nil || len(cat) != len(indicators.Catalog) || cat[0].NameAr == "" {
+		t.Fatalf("catalog %s (%v)", body, err)
+	}
+	_, _, body = get(t, srv.URL+"/api/v1/facilities", "")
+	var facs []facility
+	if err := json.Unmarshal([]byte(body), &facs); err != nil || len(facs) != 241 {
+		t.Fatalf("facilities: %v, %d", err, len(facs))
+	}
+	for _, f := range facs {
+		switch f.ID {
+		case "BG-H-001":
+			if f.LastReading == nil || f.Agent == nil || f.Agent.Version != "1.0" {
+				t.Errorf("BG-H-001: %+v", f)
+			}
+		default:
+			if f.LastReading != nil || f.Agent != nil {
+				t.Errorf("%s reports data it never sent: %+v", f.ID, f)
+			}
+		}
+	}
+}
+
+// FuzzIndicatorQuery sends arbitrary query strings: the API answers 200
+// with JSON or 400 naming a parameter, and never panics.
+func FuzzIndicatorQuery(f *testing.F) {
+	for _, s := range []string{"", "indicator=grid_kwh&level=national&area=IQ&period=month&from=2026-01-01&to=2026-12-01",
+		"from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00%2B03:00", "period=day&format=csv", "area=%00", "from=0000-01-01"} {
+		f.Add(s)
+	}
+	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	New(&fakeIndicators{}, fakeFacilities{}, reg, baghdad).Register(mux)
+	f.Fuzz(func(t *testing.T, query string) {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/indicators", nil)
+		req.URL.RawQuery = query
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK:
+		case http.StatusBadRequest:
+			var e map[string]string
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e["parameter"] == "" {
+				t.Fatalf("400 without a named parameter: %s", rec.Body)
+			}
+		default:
+			t.Fatalf("query %q: status %d", query, rec.Code)
+		}
+	})
+}

@@ -1,0 +1,97 @@
+package rollup
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
+)
+
+// Query selects stored indicator points; empty fields match everything.
+type Query struct {
+	Indicator indicators.ID
+	Level     string
+	Area      string
+	Period    indicators.Kind
+	From, To  time.Time // period starts in [From, To)
+	MaxRows   int       // refuse larger answers; 0: no bound
+}
+
+// Row is one stored indicator value.
+type Row struct {
+	Indicator  indicators.ID
+	Level      string
+	Area       string
+	Period     indicators.Kind
+	Start      time.Time
+	Value      float64
+	Facilities int64
+}
+
+// ErrTooManyRows is returned when a query matches more than MaxRows.
+var ErrTooManyRows = fmt.Errorf("the query matches too many values")
+
+// Read returns the indicator points matching q, ordered by indicator,
+// level, area and start. Tag values are checked by the caller; they are
+// quoted here all the same.
+func Read(ctx context.Context, store Store, q Query) ([]Row, error) {
+	_, bucket := store.Buckets()
+	conds := []string{`r._measurement == "indicator"`, fmt.Sprintf("r.period == %q", q.Period)}
+	if q.Indicator != "" {
+		conds = append(conds, fmt.Sprintf("r.indicator == %q", q.Indicator))
+	}
+	if q.Level != "" {
+		conds = append(conds, fmt.Sprintf("r.level == %q", q.Level))
+	}
+	if q.Area != "" {
+		conds = append(conds, fmt.Sprintf("r.area == %q", q.Area))
+	}
+	flux := fmt.Sprintf(`from(bucket: %q)
+  |> range(start: %s, stop: %s)
+  |> filter(fn: (r) => %s)
+  |> filter(fn: (r) => r._time < %s)`, bucket,
+		q.From.UTC().Format(time.RFC3339Nano), q.To.UTC().Format(time.RFC3339Nano),
+		strings.Join(conds, " and "), q.To.UTC().Format(time.RFC3339Nano))
+	res, err := store.Query(ctx, flux)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	type key struct {
+		id, level, area string
+		start           time.Time
+	}
+	rows := map[key]*Row{}
+	var order []key
+	for res.Next() {
+		r := res.Record()
+		k := key{str(r.ValueByKey("indicator")), str(r.ValueByKey("level")), str(r.ValueByKey("area")), r.Time()}
+		row, ok := rows[k]
+		if !ok {
+			if q.MaxRows > 0 && len(rows) >= q.MaxRows {
+				return nil, fmt.Errorf("%w (more than %d); narrow it by indicator, level, area or dates", ErrTooManyRows, q.MaxRows)
+			}
+			row = &Row{Indicator: indicators.ID(k.id), Level: k.level, Area: k.area, Period: q.Period, Start: k.start}
+			rows[k] = row
+			order = append(order, k)
+		}
+		switch r.Field() {
+		case "value":
+			row.Value = toFloat(r.Value())
+		case "facilities":
+			row.Facilities = int64(toFloat(r.Value()))
+		}
+	}
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("read indicators: %w", err)
+	}
+	out := make([]Row, 0, len(order))
+	for _, k := range order {
+		out = append(out, *rows[k])
+	}
+	return out, nil
+}
+
+func str(v any) string { s, _ := v.(string); return s }
