@@ -54,6 +54,17 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	}
 	statuses := ingest.NewStatusBook()
 	apiHandlers := api.New(indicatorReader{store}, statuses, facilities, loc)
+	var roll *rollup.Rollup
+	if cfg.Rollup.Enabled {
+		// Roll-ups query on a store of their own, whose timeout fits a
+		// query that reduces a day of every facility.
+		icfg := cfg.InfluxDB
+		icfg.Timeout = max(icfg.Timeout, 5*time.Minute)
+		rstore := influx.New(icfg, log)
+		defer rstore.Close()
+		roll = rollup.New(rstore, facilities, rollup.Options{Params: cfg.Rollup.Params(), Location: loc, Country: cfg.Rollup.Country}, log)
+		apiHandlers.EnableRollup(roll, cfg.HTTP.AdminToken)
+	}
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
 			if !sub.Ready() {
@@ -85,12 +96,14 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	pipelineDone := make(chan error, 1)
 	go func() { pipelineDone <- pipeline.Run(ctx, queue) }()
 
-	if cfg.Rollup.Enabled {
-		stopRollups, err := startRollups(cfg, facilities, reg, log)
+	if roll != nil {
+		sched, err := rollup.NewScheduler(roll, rollup.Schedule{Today: cfg.Rollup.Today, Recent: cfg.Rollup.Recent,
+			RecentDays: cfg.Rollup.RecentDays, StateFile: cfg.Rollup.StateFile}, reg, log)
 		if err != nil {
 			return err
 		}
-		defer stopRollups()
+		sched.Start()
+		defer sched.Stop()
 	}
 
 	if err := sub.Connect(ctx); err != nil && ctx.Err() == nil {
@@ -113,30 +126,6 @@ type indicatorReader struct{ store *influx.Store }
 
 func (r indicatorReader) Read(ctx context.Context, q rollup.Query) ([]rollup.Row, error) {
 	return rollup.Read(ctx, r.store, q)
-}
-
-// startRollups starts the scheduled indicator roll-ups on a store of their
-// own, whose timeout fits a query that reduces a day of every facility.
-func startRollups(cfg config.Config, facilities *registry.Registry, reg prometheus.Registerer, log *slog.Logger) (stop func(), err error) {
-	loc, err := cfg.Rollup.Location()
-	if err != nil {
-		return nil, err
-	}
-	icfg := cfg.InfluxDB
-	icfg.Timeout = max(icfg.Timeout, 5*time.Minute)
-	store := influx.New(icfg, log)
-	r := rollup.New(store, facilities, rollup.Options{Params: cfg.Rollup.Params(), Location: loc, Country: cfg.Rollup.Country}, log)
-	sched, err := rollup.NewScheduler(r, rollup.Schedule{Today: cfg.Rollup.Today, Recent: cfg.Rollup.Recent,
-		RecentDays: cfg.Rollup.RecentDays, StateFile: cfg.Rollup.StateFile}, reg, log)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	sched.Start()
-	return func() {
-		sched.Stop()
-		store.Close()
-	}, nil
 }
 
 // bootstrap waits for InfluxDB to answer (a collector started with its

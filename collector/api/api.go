@@ -6,6 +6,7 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -27,6 +28,11 @@ type Indicators interface {
 	Read(ctx context.Context, q rollup.Query) ([]rollup.Row, error)
 }
 
+// Roller recomputes indicators over a range.
+type Roller interface {
+	Range(ctx context.Context, from, to time.Time) ([]rollup.Result, error)
+}
+
 // Facilities says what the collector knows of each facility's agent.
 type Facilities interface {
 	LastReading(facility string) (time.Time, bool)
@@ -39,6 +45,8 @@ const maxRows = 200_000
 
 // API holds the handlers' dependencies.
 type API struct {
+	roller   Roller
+	token    string
 	ind      Indicators
 	fac      Facilities
 	reg      *registry.Registry
@@ -51,8 +59,12 @@ func New(ind Indicators, fac Facilities, reg *registry.Registry, loc *time.Locat
 	return &API{ind: ind, fac: fac, reg: reg, loc: loc, maxRange: 800 * 24 * time.Hour}
 }
 
+// EnableRollup turns on POST /api/v1/rollup for requests that carry token.
+func (a *API) EnableRollup(r Roller, token string) { a.roller, a.token = r, token }
+
 // Register mounts the routes on mux.
 func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/v1/rollup", a.rollup)
 	mux.HandleFunc("GET /api/v1/indicators", a.indicators)
 	mux.HandleFunc("GET /api/v1/catalog", a.catalog)
 	mux.HandleFunc("GET /api/v1/facilities", a.facilities)
@@ -175,6 +187,53 @@ func writeCSV(w http.ResponseWriter, rows []row) {
 			strconv.FormatFloat(x.Value, 'f', -1, 64), strconv.FormatInt(x.Facilities, 10)})
 	}
 	cw.Flush()
+}
+
+// maxRollupRange bounds one request: a year of days takes minutes.
+const maxRollupRange = 92 * 24 * time.Hour
+
+func (a *API) rollup(w http.ResponseWriter, r *http.Request) {
+	if a.roller == nil || a.token == "" {
+		writeError(w, http.StatusForbidden, errors.New("roll-ups by API are off: set http.admin_token (or GREENPULSE_ADMIN_TOKEN) and rollup.enabled"))
+		return
+	}
+	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(a.token)) != 1 {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		writeError(w, http.StatusUnauthorized, errors.New("Authorization: Bearer <admin token> required"))
+		return
+	}
+	v := r.URL.Query()
+	from, err := a.when(v.Get("from"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, &badParam{"from", err.Error()})
+		return
+	}
+	to, err := a.when(v.Get("to"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, &badParam{"to", err.Error()})
+		return
+	}
+	if !to.After(from) || to.Sub(from) > maxRollupRange {
+		writeError(w, http.StatusBadRequest, &badParam{"to", fmt.Sprintf("must be after from and at most %d days later", int(maxRollupRange.Hours()/24))})
+		return
+	}
+	results, err := a.roller.Range(r.Context(), from, to)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err)
+		return
+	}
+	type done struct {
+		Period    string `json:"period"`
+		Start     string `json:"start"`
+		Reporting int    `json:"reporting"`
+		Points    int    `json:"points"`
+	}
+	out := []done{}
+	for _, res := range results {
+		out = append(out, done{string(res.Period.Kind), res.Period.Start.Format(time.RFC3339), res.Reporting, res.Points})
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) catalog(w http.ResponseWriter, _ *http.Request) {

@@ -183,3 +183,56 @@ func FuzzIndicatorQuery(f *testing.F) {
 		}
 	})
 }
+
+type fakeRoller struct{ from, to time.Time }
+
+func (f *fakeRoller) Range(_ context.Context, from, to time.Time) ([]rollup.Result, error) {
+	f.from, f.to = from, to
+	return []rollup.Result{{Period: indicators.PeriodOf(indicators.Day, from, baghdad), Reporting: 3, Points: 60}}, nil
+}
+
+func TestRollupEndpoint(t *testing.T) {
+	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(a *API, query, token string) (int, string) {
+		t.Helper()
+		mux := http.NewServeMux()
+		a.Register(mux)
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/rollup?"+query, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	off := New(&fakeIndicators{}, fakeFacilities{}, reg, baghdad)
+	if code, body := post(off, "from=2026-11-01&to=2026-11-02", "x"); code != http.StatusForbidden {
+		t.Errorf("without a token configured: %d %s, want 403", code, body)
+	}
+	roller := &fakeRoller{}
+	on := New(&fakeIndicators{}, fakeFacilities{}, reg, baghdad)
+	on.EnableRollup(roller, "s3cret")
+	tests := []struct {
+		query, token string
+		code         int
+		contains     string
+	}{
+		{"from=2026-11-01&to=2026-11-02", "", http.StatusUnauthorized, "Bearer"},
+		{"from=2026-11-01&to=2026-11-02", "wrong", http.StatusUnauthorized, "Bearer"},
+		{"from=nope&to=2026-11-02", "s3cret", http.StatusBadRequest, `"parameter":"from"`},
+		{"from=2026-01-01&to=2026-11-02", "s3cret", http.StatusBadRequest, `"parameter":"to"`},
+		{"from=2026-11-01&to=2026-11-02", "s3cret", http.StatusOK, `"reporting":3`},
+	}
+	for _, tt := range tests {
+		code, body := post(on, tt.query, tt.token)
+		if code != tt.code || !strings.Contains(body, tt.contains) {
+			t.Errorf("%s with %q: %d %s, want %d containing %s", tt.query, tt.token, code, body, tt.code, tt.contains)
+		}
+	}
+	if !roller.from.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, baghdad)) {
+		t.Errorf("rolled up from %s, want local midnight 1 November", roller.from)
+	}
+}

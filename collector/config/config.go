@@ -27,6 +27,7 @@ import (
 // can be committed or shared without them.
 const (
 	EnvInfluxToken  = "GREENPULSE_INFLUXDB_TOKEN"
+	EnvAdminToken   = "GREENPULSE_ADMIN_TOKEN"
 	EnvMQTTPassword = "GREENPULSE_MQTT_PASSWORD"
 )
 
@@ -52,6 +53,9 @@ type HTTP struct {
 	// PProf serves Go's profiler under /debug/pprof/ for diagnosing CPU or
 	// memory use; off by default because profiles reveal internals.
 	PProf bool `yaml:"pprof"`
+	// AdminToken guards operator actions such as POST /api/v1/rollup
+	// (Authorization: Bearer <token>); empty turns them off.
+	AdminToken string `yaml:"admin_token"`
 }
 
 // MQTT configures the broker connection and subscription.
@@ -167,6 +171,9 @@ func Parse(data []byte) (Config, error) {
 	// An empty file decodes to io.EOF and means "all defaults".
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		return Config{}, fmt.Errorf("parse YAML: %w", err)
+	}
+	if v := os.Getenv(EnvAdminToken); v != "" {
+		cfg.HTTP.AdminToken = v
 	}
 	if v := os.Getenv(EnvInfluxToken); v != "" {
 		cfg.InfluxDB.Token = v

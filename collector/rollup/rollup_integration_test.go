@@ -181,3 +181,33 @@ func TestRangeSplitsAtTheLocalMonthBoundary(t *testing.T) {
 		}
 	}
 }
+
+// TestLateDataChangesTheNextRun writes a reading that arrives late (an
+// agent back online) for a day already rolled up: the next run over that
+// day counts it.
+func TestLateDataChangesTheNextRun(t *testing.T) {
+	s := startStore(t)
+	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := time.FixedZone("Asia/Baghdad", 3*3600)
+	r := New(s, reg, Options{Params: indicators.DefaultParams(), Location: loc, Country: "IQ"},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	day := indicators.PeriodOf(indicators.Day, at("2026-11-26T12:00:00Z"), loc)
+	w := "waste,facility=BG-H-001,category=sharps,treatment=autoclave mass_kg="
+	write(t, s, []point{{w + "5", "2026-11-26T06:00:00Z"}})
+	if _, err := r.Period(context.Background(), day); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := stored(t, s, day)
+	write(t, s, []point{{w + "7", "2026-11-26T07:00:00Z"}}) // late
+	if _, err := r.Period(context.Background(), day); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := stored(t, s, day)
+	k := "waste_kg facility BG-H-001"
+	if before[k] != 5 || after[k] != 12 {
+		t.Errorf("waste_kg %v then %v, want 5 then 12", before[k], after[k])
+	}
+}
