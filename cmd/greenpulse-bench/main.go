@@ -3,6 +3,7 @@
 //
 //	greenpulse-bench ingest --collector bin/greenpulse-collector
 //	greenpulse-bench agent --agent bin/greenpulse-agent
+//	greenpulse-bench rollup --facilities 500,1000,2000 --days 1,30
 //
 // scripts/bench.sh builds the binaries and runs it.
 package main
@@ -14,6 +15,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -26,8 +29,11 @@ func main() {
 }
 
 func run(args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "ingest" && args[0] != "agent") {
-		return fmt.Errorf("usage: greenpulse-bench ingest|agent [flags]")
+	if len(args) == 0 || (args[0] != "ingest" && args[0] != "agent" && args[0] != "rollup") {
+		return fmt.Errorf("usage: greenpulse-bench ingest|agent|rollup [flags]")
+	}
+	if args[0] == "rollup" {
+		return runRollupBench(args[1:], out)
 	}
 	if args[0] == "agent" {
 		return runAgentBench(args[1:], out)
@@ -66,4 +72,30 @@ func runAgentBench(args []string, out io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return benchAgent(ctx, o, out)
+}
+
+func runRollupBench(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("rollup", flag.ContinueOnError)
+	facilities := fs.String("facilities", "500,1000,2000", "registry sizes to measure")
+	days := fs.String("days", "1,30", "roll-up lengths in days; data is written for the longest")
+	queries := fs.Int("queries", 100, "national monthly API queries to time")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	o := rollupOptions{queries: *queries}
+	for _, list := range []struct {
+		s   string
+		dst *[]int
+	}{{*facilities, &o.facilities}, {*days, &o.days}} {
+		for _, f := range strings.Split(list.s, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("%q is not a positive number", f)
+			}
+			*list.dst = append(*list.dst, n)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return benchRollup(ctx, o, out)
 }

@@ -19,20 +19,19 @@ type Querier interface {
 // reduceFlux is one Flux script that reduces a period's raw readings in the
 // database, per series, to what the indicator formulas need, so that no raw
 // point reaches the collector: counter increases (SPEC's rule, with resets
-// and the 48 h look-back, from one difference over value and time), grid
-// availability (each sample holds until the next, at most 15 min, clipped
-// to the period, computed from pairs of consecutive samples plus each
-// series' last sample), waste mass and events by facility, category and
-// treatment, and storage-limit breaches. A facility reported when any
-// counter or waste reading falls in the period.
+// and the 48 h look-back), grid availability (each sample holds until the
+// next, at most 15 min, clipped to the period), waste mass and events by
+// facility, category and treatment, and storage-limit breaches. The
+// readings at the period's edges (the last before it, the first and last
+// in it) come back as they are and Go finishes them with the reference
+// rules of package indicators. A facility reported when any counter or
+// waste reading falls in the period.
 //
 // It runs on InfluxDB 1.8's Flux (0.65) and on 2.x: no timezone package,
 // no window offsets; the period's bounds are absolute times.
 const reduceFlux = `
 S = %[2]s
 E = %[3]s
-Sns = int(v: S)
-Ens = int(v: E)
 hold = %[4]d
 // A function, not a shared from(): 1.8's planner bounds a from() only when
 // range() is its one successor. Each pipeline filters on measurement and
@@ -71,36 +70,38 @@ counters(start: S, stop: E)
   |> keep(columns: ["_measurement", "_field", "facility", "meter", "source", "inverter", "_value", "_time"])
   |> yield(name: "first")
 
-grid = raw(start: %[6]s, stop: E, fn: (r) => r._measurement == "energy" and r.source == "grid" and r._field == "available")
-  |> map(fn: (r) => ({r with v: if r._value then 1.0 else 0.0, cur: if r._value then 1.0 else 0.0, t: int(v: r._time), tc: int(v: r._time)}))
-
-grid
-  |> difference(nonNegative: false, columns: ["v", "t"])
-  |> map(fn: (r) => {
-      tprev = r.tc - r.t
-      start = if tprev > Sns then tprev else Sns
-      h = tprev + hold
-      stop0 = if r.tc < h then r.tc else h
-      stop = if stop0 < Ens then stop0 else Ens
-      dur = if stop > start then float(v: stop - start) / 1000000000.0 else 0.0
-      return {facility: r.facility, covered: dur, live: if r.cur - r.v > 0.5 then dur else 0.0}
-    })
-  |> group(columns: ["facility"])
-  |> reduce(identity: {covered: 0.0, live: 0.0}, fn: (r, accumulator) => ({covered: r.covered + accumulator.covered, live: r.live + accumulator.live}))
-  |> yield(name: "held")
-
-grid
-  |> last(column: "tc")
-  |> map(fn: (r) => {
-      start = if r.tc > Sns then r.tc else Sns
-      h = r.tc + hold
-      stop = if h < Ens then h else Ens
-      dur = if stop > start then float(v: stop - start) / 1000000000.0 else 0.0
-      return {facility: r.facility, covered: dur, live: if r.cur > 0.5 then dur else 0.0}
-    })
-  |> group(columns: ["facility"])
-  |> reduce(identity: {covered: 0.0, live: 0.0}, fn: (r, accumulator) => ({covered: r.covered + accumulator.covered, live: r.live + accumulator.live}))
-  |> yield(name: "last")
+// Grid availability, again without map(): on the period's samples sorted
+// newest first, elapsed() gives each sample (but the newest) minus the gap
+// to the next one, beside its own state; a sample holds min(gap, 15 min),
+// summed as the short gaps plus 15 min per long one, by state. The sample
+// before the period and the period's newest, which are clipped to its
+// bounds, are finished in Go.
+grid = (start, stop) => raw(start: start, stop: stop, fn: (r) => r._measurement == "energy" and r.source == "grid" and r._field == "available")
+gaps = grid(start: S, stop: E)
+  |> sort(columns: ["_time"], desc: true)
+  |> elapsed(unit: 1ns)
+gaps
+  |> filter(fn: (r) => r.elapsed > -hold)
+  |> group(columns: ["facility", "_value"])
+  |> sum(column: "elapsed")
+  |> yield(name: "short")
+gaps
+  |> filter(fn: (r) => r.elapsed <= -hold)
+  |> group(columns: ["facility", "_value"])
+  |> count(column: "elapsed")
+  |> yield(name: "long")
+grid(start: %[6]s, stop: S)
+  |> last()
+  |> keep(columns: ["facility", "meter", "_time", "_value"])
+  |> yield(name: "gridbefore")
+grid(start: S, stop: E)
+  |> first()
+  |> keep(columns: ["facility", "meter", "_time", "_value"])
+  |> yield(name: "gridfirst")
+grid(start: S, stop: E)
+  |> last()
+  |> keep(columns: ["facility", "meter", "_time", "_value"])
+  |> yield(name: "gridlast")
 
 waste = raw(start: S, stop: E, fn: (r) => r._measurement == "waste" and (r._field == "mass_kg" or r._field == "stored_hours"))
 
@@ -150,6 +151,15 @@ func Reduce(ctx context.Context, q Querier, bucket string, p indicators.Period, 
 	type class struct{ facility, category, treatment string }
 	stored := map[class]int{}
 	grid := map[string]*indicators.Meter{}
+	gridOf := func(fac string) *indicators.Meter {
+		m, ok := grid[fac]
+		if !ok {
+			m = &indicators.Meter{Source: "grid"}
+			grid[fac] = m
+		}
+		return m
+	}
+	edges := map[[2]string]gridEdges{}
 	series := map[meterKey]*counterParts{}
 	var order []meterKey
 	for res.Next() {
@@ -186,14 +196,36 @@ func Reduce(ctx context.Context, q Querier, bucket string, p indicators.Period, 
 			case "first":
 				c.first, c.firstAt, c.hasFirst = toFloat(r.Value()), r.Time(), true
 			}
-		case "held", "last":
-			m, ok := grid[fac]
-			if !ok {
-				m = &indicators.Meter{Source: "grid"}
-				grid[fac] = m
+		case "short", "long":
+			m := gridOf(fac)
+			live, _ := r.ValueByKey("_value").(bool)
+			var d time.Duration
+			if r.Result() == "short" {
+				d = -time.Duration(toFloat(r.ValueByKey("elapsed")))
+			} else {
+				d = time.Duration(toFloat(r.ValueByKey("elapsed"))) * indicators.AvailabilityHold
 			}
-			m.Covered += seconds(r.ValueByKey("covered"))
-			m.Live += seconds(r.ValueByKey("live"))
+			m.Covered += d
+			if live {
+				m.Live += d
+			}
+		case "gridbefore", "gridfirst", "gridlast":
+			meter, _ := r.ValueByKey("meter").(string)
+			live, _ := r.Value().(bool)
+			e := edges[[2]string{fac, meter}]
+			x := indicators.Sample{Time: r.Time()}
+			if live {
+				x.Value = 1
+			}
+			switch r.Result() {
+			case "gridbefore":
+				e.before, e.hasBefore = x, true
+			case "gridfirst":
+				e.first, e.hasFirst = x, true
+			case "gridlast":
+				e.last, e.hasLast = x, true
+			}
+			edges[[2]string{fac, meter}] = e
 		case "waste":
 			cat, _ := r.ValueByKey("category").(string)
 			treat, _ := r.ValueByKey("treatment").(string)
@@ -244,6 +276,12 @@ func Reduce(ctx context.Context, q Querier, bucket string, p indicators.Period, 
 			in.Meters = append(in.Meters, *m)
 		}
 	}
+	for k, e := range edges {
+		live, covered := e.held(p)
+		m := gridOf(k[0])
+		m.Live += live
+		m.Covered += covered
+	}
 	for fac, m := range grid {
 		get(fac).Meters = append(get(fac).Meters, *m)
 	}
@@ -256,6 +294,32 @@ func Reduce(ctx context.Context, q Querier, bucket string, p indicators.Period, 
 		}
 	}
 	return inputs, nil
+}
+
+// gridEdges are a grid meter's samples at the period's bounds: the last
+// before it, and the first and last in it.
+type gridEdges struct {
+	before, first, last          indicators.Sample
+	hasBefore, hasFirst, hasLast bool
+}
+
+// held is the availability the database's gap sums leave out: the sample
+// before the period, holding into it until the first sample in it or for
+// 15 min, and the period's last sample, holding for 15 min or to the end.
+func (e gridEdges) held(p indicators.Period) (live, covered time.Duration) {
+	if e.hasBefore {
+		until := p.End
+		if e.hasFirst {
+			until = e.first.Time
+		}
+		l, c := indicators.Availability([]indicators.Sample{e.before}, p.Start, until)
+		live, covered = live+l, covered+c
+	}
+	if e.hasLast {
+		l, c := indicators.Availability([]indicators.Sample{e.last}, p.Start, p.End)
+		live, covered = live+l, covered+c
+	}
+	return live, covered
 }
 
 // meterKey names one counter series.
