@@ -268,4 +268,3 @@ func expectedInput(rs []reading.Reading, day indicators.Period) indicators.Facil
 	}
 	return in
 }
-
