@@ -99,11 +99,31 @@ q "SELECT sum(mass_kg) FROM waste GROUP BY category" | rows
 echo
 echo "== facilities that burned hazardous waste in the open (hand-overs)"
 q "SELECT count(mass_kg) FROM waste WHERE treatment='open_burning' GROUP BY facility" | rows | head -15
+
+# Indicators: the collector rolls up today and the last 3 days on its own
+# schedule; the history before that is rolled up here by hand.
+echo
+days=${history%d}
+[[ $days =~ ^[0-9]+$ ]] || days=1 # a history such as 12h: roll up from yesterday
+first_day=$(date -u -d "@$(( $(date +%s) + 10800 - 86400 * days ))" +%F)
+tomorrow=$(date -u -d "@$(( $(date +%s) + 10800 + 86400 ))" +%F)
+echo "== rolling up indicators from $first_day (greenpulse-collector rollup)"
+bin/greenpulse-collector rollup --config configs/collector.yaml --from "$first_day" --to "$tomorrow" 2>/dev/null | tail -1
+month=$(date -u -d "@$(( $(date +%s) + 10800 ))" +%Y-%m-01)
+api() { curl -fsS "http://$http/api/v1/indicators?$1"; }
+echo
+echo "== national indicators this month (GET /api/v1/indicators?level=national&period=month&format=csv)"
+api "level=national&period=month&from=$month&to=$tomorrow&format=csv" | cut -d, -f1,6,7 | column -t -s, 2>/dev/null || true
+echo
+echo "== renewable share by governorate this month, %"
+api "indicator=renewable_share_pct&level=governorate&period=month&from=$month&to=$tomorrow&format=csv" |
+  tail -n +2 | cut -d, -f3,6 | sort -t, -k2 -rn | awk -F, '{ printf "  %-6s %6.1f\n", $1, $2 }'
 cat <<MSG
 
 Everything keeps running: ${facilities/#0/all} simulated facilities publish live every minute.
   collector metrics   http://$http/metrics    health: http://$http/readyz
   agents' metrics     http://$fleet_http/metrics
+  indicators API      http://$http/api/v1/indicators?level=governorate&period=month   (catalog: /api/v1/catalog)
   InfluxDB            http://127.0.0.1:8086 (database greenpulse), e.g.
     curl -G http://127.0.0.1:8086/query --data-urlencode db=greenpulse --data-urlencode "q=SELECT * FROM solar WHERE facility='BG-H-001' ORDER BY time DESC LIMIT 5"
   logs                $state/collector.log, $state/fleet.log
