@@ -98,9 +98,11 @@ func benchRollup(ctx context.Context, o rollupOptions, out io.Writer) error {
 			fmt.Fprintf(out, "      roll-up of %2d day(s): %s (%.2f s per day, %.1f ms per facility-day)\n",
 				days, took.Round(time.Millisecond), took.Seconds()/float64(periods), 1000*took.Seconds()/float64(periods*n))
 		}
-		if _, err := r.Period(ctx, indicators.PeriodOf(indicators.Month, start, loc)); err != nil {
+		mres, err := r.Period(ctx, indicators.PeriodOf(indicators.Month, start, loc))
+		if err != nil {
 			return err
 		}
+		fmt.Fprintf(out, "      month %s: %d points, %d facilities reporting\n", mres.Period.Start.Format("2006-01"), mres.Points, mres.Reporting)
 		var lat []time.Duration
 		month := indicators.PeriodOf(indicators.Month, start, loc)
 		for range o.queries {
