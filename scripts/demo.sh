@@ -98,7 +98,7 @@ echo "== waste over the history, all facilities, kg by category"
 q "SELECT sum(mass_kg) FROM waste GROUP BY category" | rows
 echo
 echo "== facilities that burned hazardous waste in the open (hand-overs)"
-q "SELECT count(mass_kg) FROM waste WHERE treatment='open_burning' GROUP BY facility" | rows | head -15
+q "SELECT count(mass_kg) FROM waste WHERE treatment='open_burning' GROUP BY facility" | rows | sed -n '1,15p'
 
 # Indicators: the collector rolls up today and the last 3 days on its own
 # schedule; the history before that is rolled up here by hand.

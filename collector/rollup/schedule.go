@@ -40,6 +40,10 @@ type Scheduler struct {
 	now     func() time.Time
 	metrics *scheduleMetrics
 	mu      sync.Mutex // serialises runs: the jobs share the day cache
+	// ctx ends on Stop, cancelling a running job's queries: a collector
+	// shutting down must not wait for a month's catch-up.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 type scheduleMetrics struct {
@@ -52,6 +56,7 @@ type scheduleMetrics struct {
 // NewScheduler prepares the jobs and registers the roll-up metrics.
 func NewScheduler(r *Rollup, sched Schedule, reg prometheus.Registerer, log *slog.Logger) (*Scheduler, error) {
 	s := &Scheduler{r: r, sched: sched, log: log, now: time.Now}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.metrics = &scheduleMetrics{
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "greenpulse_collector_rollup_duration_seconds",
@@ -101,8 +106,10 @@ func (s *Scheduler) Start() {
 	}()
 }
 
-// Stop stops the schedule and waits for a running job.
+// Stop stops the schedule, cancels a running job and waits for it; the
+// periods it did not finish are caught up on the next start.
 func (s *Scheduler) Stop() {
+	s.cancel()
 	<-s.cron.Stop().Done()
 	s.mu.Lock() // a catch-up still running holds it
 	defer s.mu.Unlock()
@@ -140,7 +147,10 @@ func (s *Scheduler) runJob(job string) {
 	defer s.mu.Unlock()
 	from, to := s.window(job)
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	if s.ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, time.Hour)
 	defer cancel()
 	results, err := s.r.Range(ctx, from, to)
 	s.metrics.duration.WithLabelValues(job).Observe(time.Since(start).Seconds())
@@ -148,6 +158,10 @@ func (s *Scheduler) runJob(job string) {
 		s.metrics.periods.WithLabelValues(string(res.Period.Kind)).Inc()
 	}
 	if err != nil {
+		if s.ctx.Err() != nil {
+			s.log.Info("roll-up interrupted by shutdown", "job", job, "periods_done", len(results))
+			return
+		}
 		s.metrics.errors.WithLabelValues(job).Inc()
 		s.log.Error("roll-up failed", "job", job, "from", from, "to", to, "err", err)
 		return
