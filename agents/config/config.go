@@ -5,20 +5,16 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/greenpulse-health/greenpulse/internal/logconf"
 	"github.com/greenpulse-health/greenpulse/internal/mqtttls"
+	"github.com/greenpulse-health/greenpulse/internal/yamlfile"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -131,12 +127,7 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	base := filepath.Dir(path)
-	for _, p := range []*string{&cfg.Outbox.Dir, &cfg.Sources.Simulate.Registry} {
-		if *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(base, *p)
-		}
-	}
+	yamlfile.Resolve(path, &cfg.Outbox.Dir, &cfg.Sources.Simulate.Registry)
 	return cfg, nil
 }
 
@@ -144,10 +135,8 @@ func Load(path string) (Config, error) {
 // validates.
 func Parse(data []byte) (Config, error) {
 	cfg := Default()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("parse YAML: %w", err)
+	if err := yamlfile.Decode(data, &cfg); err != nil {
+		return Config{}, err
 	}
 	if v := os.Getenv(EnvMQTTPassword); v != "" {
 		cfg.MQTT.Password = v

@@ -5,21 +5,17 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/greenpulse-health/greenpulse/internal/logconf"
 	"github.com/greenpulse-health/greenpulse/internal/mqtttls"
+	"github.com/greenpulse-health/greenpulse/internal/yamlfile"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -154,11 +150,7 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	for _, p := range []*string{&cfg.Registry, &cfg.Rollup.StateFile} {
-		if *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(filepath.Dir(path), *p)
-		}
-	}
+	yamlfile.Resolve(path, &cfg.Registry, &cfg.Rollup.StateFile)
 	return cfg, nil
 }
 
@@ -166,11 +158,8 @@ func Load(path string) (Config, error) {
 // validates.
 func Parse(data []byte) (Config, error) {
 	cfg := Default()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	// An empty file decodes to io.EOF and means "all defaults".
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("parse YAML: %w", err)
+	if err := yamlfile.Decode(data, &cfg); err != nil {
+		return Config{}, err
 	}
 	if v := os.Getenv(EnvAdminToken); v != "" {
 		cfg.HTTP.AdminToken = v
