@@ -12,6 +12,7 @@ import (
 	_ "time/tzdata" // Asia/Baghdad on machines without the system zone database
 
 	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/registry"
@@ -39,13 +40,13 @@ func runRollup(args []string, stdout, stderr io.Writer) error {
 	if *fromS == "" {
 		return fmt.Errorf("--from is required, e.g. --from 2026-11-01")
 	}
-	from, err := parseWhen(*fromS, loc)
+	from, err := indicators.ParseTime(*fromS, loc)
 	if err != nil {
 		return fmt.Errorf("--from: %w", err)
 	}
 	to := time.Now()
 	if *toS != "" {
-		if to, err = parseWhen(*toS, loc); err != nil {
+		if to, err = indicators.ParseTime(*toS, loc); err != nil {
 			return fmt.Errorf("--to: %w", err)
 		}
 	}
@@ -79,15 +80,4 @@ func runRollup(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%d periods in %s\n", len(results), time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-func parseWhen(s string, loc *time.Location) (time.Time, error) {
-	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q: want a local date such as 2026-11-01 or an RFC 3339 time", s)
-	}
-	return t, nil
 }

@@ -107,13 +107,13 @@ func (a *API) parse(r *http.Request) (rollup.Query, error) {
 	var err error
 	q.To = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, a.loc).AddDate(0, 0, 1)
 	if s := v.Get("to"); s != "" {
-		if q.To, err = a.when(s); err != nil {
+		if q.To, err = indicators.ParseTime(s, a.loc); err != nil {
 			return q, &badParam{"to", err.Error()}
 		}
 	}
 	q.From = q.To.AddDate(0, 0, -30)
 	if s := v.Get("from"); s != "" {
-		if q.From, err = a.when(s); err != nil {
+		if q.From, err = indicators.ParseTime(s, a.loc); err != nil {
 			return q, &badParam{"from", err.Error()}
 		}
 	}
@@ -124,17 +124,6 @@ func (a *API) parse(r *http.Request) (rollup.Query, error) {
 		return q, &badParam{"from", fmt.Sprintf("the range may span at most %d days", int(a.maxRange.Hours()/24))}
 	}
 	return q, nil
-}
-
-func (a *API) when(s string) (time.Time, error) {
-	if t, err := time.ParseInLocation("2006-01-02", s, a.loc); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither a local date (2026-11-01) nor an RFC 3339 time", s)
-	}
-	return t, nil
 }
 
 type row struct {
@@ -204,12 +193,12 @@ func (a *API) rollup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	from, err := a.when(v.Get("from"))
+	from, err := indicators.ParseTime(v.Get("from"), a.loc)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, &badParam{"from", err.Error()})
 		return
 	}
-	to, err := a.when(v.Get("to"))
+	to, err := indicators.ParseTime(v.Get("to"), a.loc)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, &badParam{"to", err.Error()})
 		return

@@ -56,3 +56,16 @@ func (p Period) Days() int {
 func (p Period) String() string {
 	return fmt.Sprintf("%s %s", p.Kind, p.Start.Format("2006-01-02"))
 }
+
+// ParseTime reads a time as users give it to the API and the rollup
+// command: a local date (2026-11-01, midnight in loc) or an RFC 3339 time.
+func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither a local date (2026-11-01) nor an RFC 3339 time", s)
+	}
+	return t, nil
+}

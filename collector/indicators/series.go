@@ -1,7 +1,6 @@
 package indicators
 
 import (
-	"sort"
 	"time"
 )
 
@@ -77,11 +76,6 @@ func Availability(samples []Sample, start, end time.Time) (live, covered time.Du
 		}
 	}
 	return live, covered
-}
-
-// SortSamples orders samples by time, for callers that gather them unordered.
-func SortSamples(samples []Sample) {
-	sort.Slice(samples, func(i, j int) bool { return samples[i].Time.Before(samples[j].Time) })
 }
 
 func maxTime(a, b time.Time) time.Time {
