@@ -170,7 +170,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	wg.Wait()
 	stopSources()
 	// Give the publisher a moment to send what the last tick produced.
-	a.drain(ctx, 2*time.Second)
+	a.drain(2 * time.Second)
 	stopPub()
 	pubErr := <-pubDone
 	close(errs)
@@ -182,7 +182,7 @@ func (a *Agent) Run(ctx context.Context) error {
 }
 
 // drain waits up to d for the outbox to empty while connected.
-func (a *Agent) drain(_ context.Context, d time.Duration) {
+func (a *Agent) drain(d time.Duration) {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) && a.pub.Connected() && a.outbox.Stats().Readings > 0 {
 		time.Sleep(50 * time.Millisecond)

@@ -69,13 +69,13 @@ type Result struct {
 // SPEC's rules make a month exactly the sum of its days.
 func (r *Rollup) Period(ctx context.Context, p indicators.Period) (Result, error) {
 	if p.Kind != indicators.Day {
-		return r.month(ctx, p, nil)
+		return r.month(ctx, p)
 	}
 	inputs, err := r.reduceDay(ctx, p)
 	if err != nil {
 		return Result{Period: p}, err
 	}
-	return r.store1(ctx, p, inputs)
+	return r.write(ctx, p, inputs)
 }
 
 // reduceDay reduces day p in the database and caches the result.
@@ -104,14 +104,11 @@ func (r *Rollup) cachedDay(d time.Time) (map[string]*indicators.FacilityInput, b
 	return in, ok
 }
 
-// month computes month p from its days, reducing those not in known.
-func (r *Rollup) month(ctx context.Context, p indicators.Period, known map[time.Time]map[string]*indicators.FacilityInput) (Result, error) {
+// month computes month p from its days, reducing those not in the cache.
+func (r *Rollup) month(ctx context.Context, p indicators.Period) (Result, error) {
 	merged := map[string]*indicators.FacilityInput{}
 	for _, d := range indicators.Periods(indicators.Day, p.Start, p.End, r.opt.Location) {
-		inputs, ok := known[d.Start]
-		if !ok {
-			inputs, ok = r.cachedDay(d.Start)
-		}
+		inputs, ok := r.cachedDay(d.Start)
 		if !ok {
 			var err error
 			if inputs, err = r.reduceDay(ctx, d); err != nil {
@@ -127,12 +124,12 @@ func (r *Rollup) month(ctx context.Context, p indicators.Period, known map[time.
 			m.Merge(*in)
 		}
 	}
-	return r.store1(ctx, p, merged)
+	return r.write(ctx, p, merged)
 }
 
-// store1 computes the indicators of period p from each facility's input
+// write computes the indicators of period p from each facility's input
 // and writes them with their district, governorate and national values.
-func (r *Rollup) store1(ctx context.Context, p indicators.Period, inputs map[string]*indicators.FacilityInput) (Result, error) {
+func (r *Rollup) write(ctx context.Context, p indicators.Period, inputs map[string]*indicators.FacilityInput) (Result, error) {
 	res := Result{Period: p}
 	var lp bytes.Buffer
 	areas := map[[2]string]indicators.Terms{} // (level, area) -> terms
@@ -194,24 +191,18 @@ func appendPoints(b *bytes.Buffer, vals []indicators.Value, level, area string, 
 }
 
 // Range rolls up every local day that overlaps [from, to), then every month
-// that does, reusing the days just reduced.
+// that does, from the days just reduced (and cached).
 func (r *Rollup) Range(ctx context.Context, from, to time.Time) ([]Result, error) {
 	var out []Result
-	days := map[time.Time]map[string]*indicators.FacilityInput{}
 	for _, p := range indicators.Periods(indicators.Day, from, to, r.opt.Location) {
-		inputs, err := r.reduceDay(ctx, p)
-		if err != nil {
-			return out, err
-		}
-		days[p.Start] = inputs
-		res, err := r.store1(ctx, p, inputs)
+		res, err := r.Period(ctx, p)
 		if err != nil {
 			return out, err
 		}
 		out = append(out, res)
 	}
 	for _, p := range indicators.Periods(indicators.Month, from, to, r.opt.Location) {
-		res, err := r.month(ctx, p, days)
+		res, err := r.month(ctx, p)
 		if err != nil {
 			return out, err
 		}

@@ -232,8 +232,8 @@ func expectedInput(rs []reading.Reading, day indicators.Period) indicators.Facil
 			in.Reported = true
 		}
 	}
-	meters := map[[3]string]*indicators.Meter{}
-	var morder [][3]string
+	meters := map[[2]string]*indicators.Meter{}
+	var morder [][2]string
 	for _, k := range keys {
 		inc, ok := indicators.CounterIncrease(counters[k], day.Start, day.End)
 		if !ok {
@@ -243,7 +243,7 @@ func expectedInput(rs []reading.Reading, day indicators.Period) indicators.Facil
 			in.Solar = append(in.Solar, indicators.Counter{Increase: inc, OK: true})
 			continue
 		}
-		mk := [3]string{k.meter, k.source}
+		mk := [2]string{k.meter, k.source}
 		m, seen := meters[mk]
 		if !seen {
 			m = &indicators.Meter{Source: k.source}
