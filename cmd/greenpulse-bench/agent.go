@@ -36,15 +36,8 @@ func benchAgent(ctx context.Context, o agentOptions, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	port, err := testenv.FreePort()
+	broker, err := startBroker(ctx, filepath.Join(dir, "mosquitto"))
 	if err != nil {
-		return err
-	}
-	broker, err := testenv.NewMosquitto(filepath.Join(dir, "mosquitto"), port)
-	if err != nil {
-		return err
-	}
-	if err := broker.Start(ctx); err != nil {
 		return err
 	}
 	defer broker.Stop()

@@ -95,26 +95,12 @@ func benchIngest(ctx context.Context, o ingestOptions, out io.Writer) error {
 }
 
 func startServices(ctx context.Context, dir string) (*testenv.Mosquitto, *testenv.InfluxDB, error) {
-	mport, err := testenv.FreePort()
+	broker, err := startBroker(ctx, filepath.Join(dir, "mosquitto"))
 	if err != nil {
 		return nil, nil, err
 	}
-	broker, err := testenv.NewMosquitto(filepath.Join(dir, "mosquitto"), mport)
+	influx, err := startInfluxDB(ctx, filepath.Join(dir, "influxdb"))
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := broker.Start(ctx); err != nil {
-		return nil, nil, err
-	}
-	iport, err := testenv.FreePort()
-	if err != nil {
-		return nil, nil, err
-	}
-	influx, err := testenv.NewInfluxDB(filepath.Join(dir, "influxdb"), iport)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := influx.Start(ctx); err != nil {
 		_ = broker.Stop()
 		return nil, nil, err
 	}
@@ -435,4 +421,30 @@ func cpuSeconds(pid int) float64 {
 	utime, _ := strconv.ParseFloat(f[11], 64)
 	stime, _ := strconv.ParseFloat(f[12], 64)
 	return (utime + stime) / 100
+}
+
+// startBroker starts a Mosquitto on a free port with its files in dir.
+func startBroker(ctx context.Context, dir string) (*testenv.Mosquitto, error) {
+	port, err := testenv.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	b, err := testenv.NewMosquitto(dir, port)
+	if err != nil {
+		return nil, err
+	}
+	return b, b.Start(ctx)
+}
+
+// startInfluxDB starts an InfluxDB on a free port with its files in dir.
+func startInfluxDB(ctx context.Context, dir string) (*testenv.InfluxDB, error) {
+	port, err := testenv.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	db, err := testenv.NewInfluxDB(dir, port)
+	if err != nil {
+		return nil, err
+	}
+	return db, db.Start(ctx)
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/collector/rollup"
-	"github.com/greenpulse-health/greenpulse/internal/testenv"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
@@ -41,15 +40,8 @@ func benchRollup(ctx context.Context, o rollupOptions, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	port, err := testenv.FreePort()
+	db, err := startInfluxDB(ctx, filepath.Join(dir, "influxdb"))
 	if err != nil {
-		return err
-	}
-	db, err := testenv.NewInfluxDB(filepath.Join(dir, "influxdb"), port)
-	if err != nil {
-		return err
-	}
-	if err := db.Start(ctx); err != nil {
 		return err
 	}
 	defer db.Stop()
