@@ -37,7 +37,10 @@
 // time in Unix nanoseconds (8 bytes, big-endian), the stream's length (1
 // byte), the stream, then the data. Sequence numbers come from the bucket's
 // own persisted sequence, so they ascend in append order and are never
-// reused, even after every record was deleted. Bucket "meta" holds the
+// reused, even after every record was deleted (compaction carries the
+// sequence over). So a caller may keep the numbers that AppendSeq returns
+// and ask Contains later whether each record still waits: the agent's waste
+// entry list tells "queued" from "sent" that way. Bucket "meta" holds the
 // format version and the record and byte totals, updated in the same
 // transaction as the records, so Open reads two numbers instead of scanning
 // the file.

@@ -234,18 +234,28 @@ func (o *Outbox) Path() string { return o.path }
 // so is a stream name longer than 255 bytes. An empty batch does nothing.
 // Append is safe for concurrent use.
 func (o *Outbox) Append(recs []Record) error {
+	_, err := o.AppendSeq(recs)
+	return err
+}
+
+// AppendSeq is Append that also returns the sequence number of the first
+// record stored; the batch's records have consecutive numbers from it. A
+// caller that keeps the numbers can later ask Contains whether a record is
+// still waiting. An empty batch returns 0. AppendSeq is safe for
+// concurrent use.
+func (o *Outbox) AppendSeq(recs []Record) (first uint64, err error) {
 	if len(recs) == 0 {
-		return nil
+		return 0, nil
 	}
 	var batch int64
 	for i, r := range recs {
 		if len(r.Stream) > maxStreamLen {
-			return fmt.Errorf("append to outbox %q: record %d: stream name of %d bytes exceeds %d", o.path, i, len(r.Stream), maxStreamLen)
+			return 0, fmt.Errorf("append to outbox %q: record %d: stream name of %d bytes exceeds %d", o.path, i, len(r.Stream), maxStreamLen)
 		}
 		batch += recordSize(r)
 	}
 	if batch > o.maxBytes {
-		return fmt.Errorf("append to outbox %q: batch of %d records, %d bytes, exceeds the bound of %d bytes", o.path, len(recs), batch, o.maxBytes)
+		return 0, fmt.Errorf("append to outbox %q: batch of %d records, %d bytes, exceeds the bound of %d bytes", o.path, len(recs), batch, o.maxBytes)
 	}
 
 	o.wmu.Lock()
@@ -256,7 +266,7 @@ func (o *Outbox) Append(recs []Record) error {
 		dropped     int64
 		droppedFrom time.Time
 	)
-	err := o.db.Update(func(tx *bolt.Tx) error {
+	err = o.db.Update(func(tx *bolt.Tx) error {
 		b, meta := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
 		// Keys only ever grow, so pages split at the tail can be packed
 		// full instead of bbolt's default half, which left a file 2.5 times
@@ -278,10 +288,13 @@ func (o *Outbox) Append(recs []Record) error {
 		// bbolt keeps the key and value slices until the commit, so each
 		// record gets its own part of one buffer rather than a reused one.
 		buf := make([]byte, 0, batch)
-		for _, r := range recs {
+		for i, r := range recs {
 			seq, err := b.NextSequence()
 			if err != nil {
 				return err
+			}
+			if i == 0 {
+				first = seq
 			}
 			start := len(buf)
 			buf = binary.BigEndian.AppendUint64(buf, seq)
@@ -303,7 +316,7 @@ func (o *Outbox) Append(recs []Record) error {
 		return nil
 	})
 	if err != nil {
-		return o.wrap("append to", err)
+		return 0, o.wrap("append to", err)
 	}
 
 	o.smu.Lock()
@@ -320,7 +333,7 @@ func (o *Outbox) Append(recs []Record) error {
 	case o.notify <- struct{}{}:
 	default:
 	}
-	return nil
+	return first, nil
 }
 
 // Oldest returns up to maxItems records from the head in ascending sequence
@@ -385,6 +398,25 @@ func (o *Outbox) Newest(maxItems int, maxBytes int, after time.Time) ([]Item, er
 		items[i], items[j] = items[j], items[i]
 	}
 	return items, nil
+}
+
+// Contains reports for each sequence number whether its record is still
+// stored: not yet deleted after the broker's acknowledgement, nor dropped
+// by the bound. It reads the last committed state and is safe for
+// concurrent use.
+func (o *Outbox) Contains(seqs []uint64) ([]bool, error) {
+	held := make([]bool, len(seqs))
+	err := o.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRecords)
+		for i, seq := range seqs {
+			held[i] = b.Get(seqKey(seq)) != nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, o.wrap("look up in", err)
+	}
+	return held, nil
 }
 
 // full reports whether a read that holds n items with size bytes of Data

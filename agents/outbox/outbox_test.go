@@ -488,3 +488,52 @@ const (
 	helperEnv      = "GREENPULSE_OUTBOX_HELPER_DIR"
 	helperPerBatch = 4
 )
+
+// TestAppendSeqAndContains checks that AppendSeq reports the sequence
+// numbers the records got, and Contains follows them through Delete, the
+// bound's drops and a reopen: what a waste entry list needs to tell queued
+// from sent.
+func TestAppendSeqAndContains(t *testing.T) {
+	dir := t.TempDir()
+	// Room for about four of the ~170-byte records.
+	opt := outbox.Options{MaxBytes: 4 * size(batch(0, 1)[0])}
+	o := open(t, dir, opt)
+	firsts := []uint64{}
+	for i, n := range []int{2, 1, 0, 1} {
+		first, err := o.AppendSeq(batch(i, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		firsts = append(firsts, first)
+	}
+	if want := []uint64{1, 3, 0, 4}; !reflect.DeepEqual(firsts, want) {
+		t.Fatalf("first sequence numbers %v, want %v (0 for the empty batch)", firsts, want)
+	}
+	if err := o.Delete([]uint64{2}); err != nil {
+		t.Fatal(err)
+	}
+	contains := func(step string, want []bool) {
+		t.Helper()
+		got, err := o.Contains([]uint64{1, 2, 3, 4, 5, 0, 99})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: Contains(1, 2, 3, 4, 5, 0, 99) = %v, want %v", step, got, want)
+		}
+	}
+	contains("after deleting 2", []bool{true, false, true, true, false, false, false})
+	// Two more records pass the bound: the oldest, 1, is dropped.
+	if first, err := o.AppendSeq(batch(9, 2)); err != nil || first != 5 {
+		t.Fatalf("AppendSeq = %d, %v; want 5", first, err)
+	}
+	contains("after a drop", []bool{false, false, true, true, true, false, false})
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	o = open(t, dir, opt)
+	contains("after reopening", []bool{false, false, true, true, true, false, false})
+	if got, err := o.Contains(nil); err != nil || len(got) != 0 {
+		t.Fatalf("Contains(nil) = %v, %v", got, err)
+	}
+}
