@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/collector/ingest"
 	"github.com/greenpulse-health/greenpulse/collector/rollup"
+	"github.com/greenpulse-health/greenpulse/dashboards/web"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
@@ -52,6 +54,11 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	dashboard := web.Assets()
+	if cfg.HTTP.DashboardDir != "" {
+		dashboard = os.DirFS(cfg.HTTP.DashboardDir)
+		log.Info("dashboard served from a folder", "dashboard_dir", cfg.HTTP.DashboardDir)
+	}
 	statuses := ingest.NewStatusBook()
 	apiHandlers := api.New(indicatorReader{store}, statuses, facilities, loc)
 	var roll *rollup.Rollup
@@ -73,7 +80,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 			return nil
 		},
 		"influxdb": store.Ping,
-	}, log, apiHandlers.Register)
+	}, log, apiHandlers.Register, web.Handler(dashboard))
 	ln, err := server.Listen()
 	if err != nil {
 		return err
@@ -126,6 +133,10 @@ type indicatorReader struct{ store *influx.Store }
 
 func (r indicatorReader) Read(ctx context.Context, q rollup.Query) ([]rollup.Row, error) {
 	return rollup.Read(ctx, r.store, q)
+}
+
+func (r indicatorReader) Waste(ctx context.Context, facility string, from, to time.Time) ([]rollup.WasteRow, error) {
+	return rollup.Waste(ctx, r.store, facility, from, to)
 }
 
 // bootstrap waits for InfluxDB to answer (a collector started with its

@@ -199,3 +199,20 @@ func lookupGovernorate(code string) (governorate, bool) {
 	}
 	return governorate{}, false
 }
+
+// District is a second-level subdivision the registry's synthesizer knows,
+// with its code, governorate and names.
+type District struct {
+	Code, Governorate, Name, NameAr string
+}
+
+// Districts returns the districts of the code table, in table order. A
+// ministry's own registry may use other district codes; callers show the
+// code where this table has no name. Each call returns a fresh slice.
+func Districts() []District {
+	out := make([]District, len(districts))
+	for i, d := range districts {
+		out[i] = District{Code: d.code, Governorate: d.gov, Name: d.name, NameAr: d.nameAr}
+	}
+	return out
+}

@@ -4,6 +4,8 @@
 //	greenpulse-bench ingest --collector bin/greenpulse-collector
 //	greenpulse-bench agent --agent bin/greenpulse-agent
 //	greenpulse-bench rollup --facilities 500,1000,2000 --days 1,30
+//	greenpulse-bench dashboard --facilities 2000 [--screenshots docs/screenshots]
+//	greenpulse-bench dashboard --url http://127.0.0.1:8080 --screenshots docs/screenshots
 //
 // scripts/bench.sh builds the binaries and runs it.
 package main
@@ -29,8 +31,11 @@ func main() {
 }
 
 func run(args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "ingest" && args[0] != "agent" && args[0] != "rollup") {
-		return fmt.Errorf("usage: greenpulse-bench ingest|agent|rollup [flags]")
+	if len(args) == 0 || (args[0] != "ingest" && args[0] != "agent" && args[0] != "rollup" && args[0] != "dashboard") {
+		return fmt.Errorf("usage: greenpulse-bench ingest|agent|rollup|dashboard [flags]")
+	}
+	if args[0] == "dashboard" {
+		return runDashboardBench(args[1:], out)
 	}
 	if args[0] == "rollup" {
 		return runRollupBench(args[1:], out)

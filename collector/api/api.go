@@ -23,9 +23,11 @@ import (
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
-// Indicators reads stored indicator values.
+// Indicators reads stored indicator values, and the raw waste events that
+// a facility page breaks down by category and treatment.
 type Indicators interface {
 	Read(ctx context.Context, q rollup.Query) ([]rollup.Row, error)
+	Waste(ctx context.Context, facility string, from, to time.Time) ([]rollup.WasteRow, error)
 }
 
 // Roller recomputes indicators over a range.
@@ -68,6 +70,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/indicators", a.indicators)
 	mux.HandleFunc("GET /api/v1/catalog", a.catalog)
 	mux.HandleFunc("GET /api/v1/facilities", a.facilities)
+	mux.HandleFunc("GET /api/v1/areas", a.areas)
+	mux.HandleFunc("GET /api/v1/waste", a.waste)
 }
 
 type badParam struct{ name, msg string }

@@ -26,6 +26,10 @@ func (f *fakeIndicators) Read(_ context.Context, q rollup.Query) ([]rollup.Row, 
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, baghdad), Value: 12.5, Facilities: 40}}, nil
 }
 
+func (f *fakeIndicators) Waste(_ context.Context, facility string, from, to time.Time) ([]rollup.WasteRow, error) {
+	return []rollup.WasteRow{{Category: "sharps", Treatment: "autoclave", MassKg: 7.5, Events: 2}}, nil
+}
+
 type fakeFacilities struct{}
 
 func (fakeFacilities) LastReading(id string) (time.Time, bool) {
@@ -234,5 +238,32 @@ func TestRollupEndpoint(t *testing.T) {
 	}
 	if !roller.from.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, baghdad)) {
 		t.Errorf("rolled up from %s, want local midnight 1 November", roller.from)
+	}
+}
+
+func TestAreasAndWaste(t *testing.T) {
+	srv, _ := newAPI(t)
+	code, _, body := get(t, srv.URL+"/api/v1/areas", "")
+	if code != 200 || !strings.Contains(body, `"code":"IQ-BG","name":"Baghdad","name_ar":"بغداد"`) ||
+		!strings.Contains(body, `"code":"BG-KRK","name":"Al-Karkh"`) {
+		t.Fatalf("areas: %d %s", code, body)
+	}
+	for _, tc := range []struct {
+		query, wantParam string
+		wantCode         int
+	}{
+		{"facility=BG-H-001&from=2026-11-01&to=2026-12-01", "", 200},
+		{"facility=XX-H-999&from=2026-11-01&to=2026-12-01", "facility", 400},
+		{"from=2026-11-01", "facility", 400},
+		{"facility=BG-H-001&from=2025-01-01&to=2026-12-01", "from", 400},
+		{"facility=BG-H-001&from=2026-11-01&to=2026-10-01", "to", 400},
+	} {
+		code, _, body := get(t, srv.URL+"/api/v1/waste?"+tc.query, "")
+		if code != tc.wantCode || (tc.wantParam != "" && !strings.Contains(body, `"parameter":"`+tc.wantParam+`"`)) {
+			t.Errorf("%s: %d %s, want %d naming %q", tc.query, code, body, tc.wantCode, tc.wantParam)
+		}
+		if code == 200 && !strings.Contains(body, `"mass_kg":7.5`) {
+			t.Errorf("%s: %s", tc.query, body)
+		}
 	}
 }

@@ -52,6 +52,10 @@ type HTTP struct {
 	// AdminToken guards operator actions such as POST /api/v1/rollup
 	// (Authorization: Bearer <token>); empty turns them off.
 	AdminToken string `yaml:"admin_token"`
+	// DashboardDir serves the dashboard from this folder instead of the
+	// copy built into the binary: for working on the dashboard (edit,
+	// reload) or for a site's own version of it. Empty: the built-in one.
+	DashboardDir string `yaml:"dashboard_dir"`
 }
 
 // MQTT configures the broker connection and subscription.

@@ -1,0 +1,404 @@
+package web_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/greenpulse-health/greenpulse/agents/source/simulate"
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
+	"github.com/greenpulse-health/greenpulse/collector/influx"
+	"github.com/greenpulse-health/greenpulse/collector/rollup"
+	"github.com/greenpulse-health/greenpulse/internal/browser"
+	"github.com/greenpulse-health/greenpulse/internal/teststack"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+// The seeded days: two local days of November 2026, so that the month
+// view and the day view both have values.
+const (
+	seedFrom = "2026-11-10"
+	seedTo   = "2026-11-12"
+	month    = "2026-11"
+)
+
+// seeded facilities: hospitals and centres with and without solar, in two
+// governorates, so that the area tables and the energy view have rows.
+var seeded = []string{"BG-H-001", "BG-H-002", "BG-P-001", "BG-P-002", "BA-H-001", "BA-P-001", "BA-P-002", "NI-H-001"}
+
+type dashboard struct {
+	url     string
+	b       *browser.Browser
+	downDir string
+}
+
+// startDashboard seeds InfluxDB with two simulated days of a few registry
+// facilities, rolls them up, runs the collector and opens Chromium on it.
+func startDashboard(t *testing.T) *dashboard {
+	t.Helper()
+	t0 := time.Now()
+	stack := teststack.Start(t)
+	t.Logf("broker and database up in %s", time.Since(t0).Round(time.Millisecond))
+	if _, err := browser.ExecPath(); err != nil {
+		t.Fatal(err) // integration tests are on: CI installs chromium
+	}
+	cfg := stack.CollectorConfig(t, filepath.Join("..", ".."))
+	reg, err := registry.Load(cfg.Registry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := cfg.Rollup.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, _ := time.ParseInLocation(time.DateOnly, seedFrom, loc)
+	to, _ := time.ParseInLocation(time.DateOnly, seedTo, loc)
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store := influx.New(cfg.InfluxDB, log)
+	t.Cleanup(store.Close)
+	if err := store.Bootstrap(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range seeded {
+		f, ok := reg.Lookup(id)
+		if !ok {
+			t.Fatalf("%s is not in configs/facilities.csv", id)
+		}
+		batch := influx.NewBatch()
+		// From a day before, so that counters have a reading before the
+		// first seeded midnight, as a facility that has been running has.
+		for _, r := range simulate.New(f, 1).Readings(from.AddDate(0, 0, -1), to, 5*time.Minute) {
+			if err := batch.Add(&r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := store.Write(ctx, batch.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("seeded in %s", time.Since(t0).Round(time.Millisecond))
+	roll := rollup.New(store, reg, rollup.Options{Params: cfg.Rollup.Params(), Location: loc, Country: cfg.Rollup.Country}, log)
+	if _, err := roll.Range(ctx, from, to); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rolled up in %s", time.Since(t0).Round(time.Millisecond))
+	teststack.RunCollector(t, cfg)
+	t.Logf("collector ready in %s", time.Since(t0).Round(time.Millisecond))
+
+	bctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	b, err := browser.Start(bctx, t.TempDir(), 1280, 900)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	t.Logf("chromium started in %s", time.Since(t0).Round(time.Millisecond))
+	d := &dashboard{url: "http://" + cfg.HTTP.Listen, b: b, downDir: t.TempDir()}
+	if err := b.SaveDownloads(d.downDir); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// open loads a view fresh and waits until it is drawn with no error on
+// the page or in the console.
+func (d *dashboard) open(t *testing.T, view, hash string) {
+	t.Helper()
+	if err := d.b.Do(time.Minute, chromedp.Navigate("about:blank"), chromedp.Navigate(d.url+"/#/"+hash), browser.WaitReady(view)); err != nil {
+		t.Fatalf("open %s: %v", hash, err)
+	}
+	d.checkClean(t, hash)
+}
+
+func (d *dashboard) checkClean(t *testing.T, what string) {
+	t.Helper()
+	if errs := d.b.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("%s: console errors:\n%s", what, strings.Join(errs, "\n"))
+	}
+	if msg := eval[string](t, d.b, `document.querySelector('.error')?.textContent ?? ''`); msg != "" {
+		t.Errorf("%s: the page shows an error: %s", what, msg)
+	}
+}
+
+func eval[T any](t *testing.T, b *browser.Browser, js string) T {
+	t.Helper()
+	v, err := browser.Eval[T](b, 10*time.Second, js)
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %s %s", url, resp.Status, body)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+type apiRow struct {
+	Indicator string  `json:"indicator"`
+	Area      string  `json:"area"`
+	Value     float64 `json:"value"`
+}
+
+// shown parses a figure as the page writes it in English or Arabic.
+func shown(text string) (value float64, decimals int, err error) {
+	r := strings.NewReplacer("٬", "", ",", "", "٫", ".", "\u00a0", "", "\u200f", "", "\u061c", "")
+	s := r.Replace(strings.TrimSpace(text))
+	var b strings.Builder
+	for _, c := range s {
+		if c >= '٠' && c <= '٩' {
+			c = '0' + (c - '٠')
+		}
+		b.WriteRune(c)
+	}
+	s = b.String()
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		decimals = len(s) - i - 1
+	}
+	value, err = strconv.ParseFloat(s, 64)
+	return value, decimals, err
+}
+
+// wantDecimals is the dashboard's rule (I18n.decimals in i18n.js).
+func wantDecimals(v float64, unit string) int {
+	switch a := math.Abs(v); {
+	case unit == "%":
+		return 1
+	case a >= 100:
+		return 0
+	case a >= 10:
+		return 1
+	}
+	return 2
+}
+
+// checkFigure says whether text shows v: the rule's number of decimals,
+// and within half a unit of the last one.
+func checkFigure(text string, v float64, unit string) error {
+	got, dec, err := shown(text)
+	if err != nil {
+		return fmt.Errorf("%q is not a number: %w", text, err)
+	}
+	want := wantDecimals(v, unit)
+	if dec != want || math.Abs(got-v) > 0.5*math.Pow10(-want)+1e-9 {
+		return fmt.Errorf("shows %q, API says %v (%d decimals)", text, v, want)
+	}
+	return nil
+}
+
+func TestDashboard(t *testing.T) {
+	d := startDashboard(t)
+	var catalog []struct {
+		ID     string `json:"id"`
+		Unit   string `json:"unit"`
+		NameAr string `json:"name_ar"`
+	}
+	getJSON(t, d.url+"/api/v1/catalog", &catalog)
+	units := map[string]string{}
+	for _, c := range catalog {
+		units[c.ID] = c.Unit
+	}
+	q := "?period=month&date=" + month + "&lang=en"
+
+	t.Run("every view loads cleanly", func(t *testing.T) {
+		for _, v := range []struct{ view, hash, content string }{
+			{"national", "national" + q, "#governorates tbody tr"},
+			{"national", "national?period=day&date=2026-11-11&lang=en&ind=grid_availability_pct", "#governorates tbody tr"},
+			{"area", "area/governorate/IQ-BG" + q, "#facilities tbody tr"},
+			{"area", "area/district/" + districtOf(t, d, "BG-H-001") + q, "#facilities tbody tr"},
+			{"facility", "facility/BG-H-001" + q, "#daily tbody tr"},
+			{"energy", "energy" + q, "#facilities tbody tr"},
+			{"waste", "waste" + q + "&ind=safely_treated_pct", "canvas"},
+			{"reporting", "reporting" + q, "#agent-states .tile"},
+			{"national", "national?period=month&date=" + month + "&lang=ar&ind=co2e_energy_kg", "#governorates tbody tr"},
+		} {
+			d.open(t, v.view, v.hash)
+			if n := eval[int](t, d.b, fmt.Sprintf(`document.querySelectorAll(%q).length`, v.content)); n == 0 {
+				t.Errorf("%s: nothing matches %s", v.hash, v.content)
+			}
+			if n := eval[int](t, d.b, `document.querySelectorAll('canvas').length`); n == 0 {
+				t.Errorf("%s: no chart or map drawn", v.hash)
+			}
+		}
+	})
+
+	t.Run("figures match the API", func(t *testing.T) {
+		d.open(t, "national", "national"+q)
+		var national, gov []apiRow
+		getJSON(t, d.url+"/api/v1/indicators?level=national&period=month&from=2026-11-01&to=2026-12-01", &national)
+		getJSON(t, d.url+"/api/v1/indicators?level=governorate&indicator=renewable_share_pct&period=month&from=2026-11-01&to=2026-12-01", &gov)
+		if len(national) == 0 || len(gov) != 3 {
+			t.Fatalf("seeded data gave %d national and %d governorate values, want some and 3", len(national), len(gov))
+		}
+		tiles := eval[map[string]string](t, d.b, `Object.fromEntries([...document.querySelectorAll('#tiles .tile')].map((e) => [e.dataset.indicator, e.querySelector('.tile-value').textContent]))`)
+		checked := 0
+		for _, r := range national {
+			text, ok := tiles[r.Indicator]
+			if !ok {
+				continue
+			}
+			checked++
+			if err := checkFigure(text, r.Value, units[r.Indicator]); err != nil {
+				t.Errorf("national tile %s: %v", r.Indicator, err)
+			}
+		}
+		if checked < 5 {
+			t.Errorf("only %d national tiles had an API value to compare (tiles %v)", checked, tiles)
+		}
+		cells := eval[map[string]string](t, d.b, `Object.fromEntries([...document.querySelectorAll('#governorates tbody tr')].map((tr) => [tr.dataset.key, tr.querySelector('[data-col=renewable_share_pct]').textContent]))`)
+		// Every governorate has a row (reporting_pct is 0 where no facility
+		// reported); only those with a value show a figure.
+		byArea := map[string]float64{}
+		for _, r := range gov {
+			byArea[r.Area] = r.Value
+		}
+		if len(cells) != 18 {
+			t.Errorf("governorate table has %d rows, want 18", len(cells))
+		}
+		for area, text := range cells {
+			v, ok := byArea[area]
+			switch {
+			case !ok && text != "–":
+				t.Errorf("governorate %s shows %q for renewable share, the API has no value", area, text)
+			case ok:
+				if err := checkFigure(text, v, "%"); err != nil {
+					t.Errorf("governorate %s renewable share: %v", area, err)
+				}
+			}
+		}
+
+		d.open(t, "facility", "facility/BG-H-001"+q)
+		var fac []apiRow
+		getJSON(t, d.url+"/api/v1/indicators?level=facility&area=BG-H-001&period=month&from=2026-11-01&to=2026-12-01", &fac)
+		tiles = eval[map[string]string](t, d.b, `Object.fromEntries([...document.querySelectorAll('#tiles .tile')].map((e) => [e.dataset.indicator, e.querySelector('.tile-value').textContent]))`)
+		checked = 0
+		for _, r := range fac {
+			if text, ok := tiles[r.Indicator]; ok {
+				checked++
+				if err := checkFigure(text, r.Value, units[r.Indicator]); err != nil {
+					t.Errorf("facility tile %s: %v", r.Indicator, err)
+				}
+			}
+		}
+		if checked < 5 {
+			t.Errorf("only %d facility tiles had an API value to compare", checked)
+		}
+		var waste []struct {
+			Category, Treatment string
+			MassKg              float64 `json:"mass_kg"`
+		}
+		getJSON(t, d.url+"/api/v1/waste?facility=BG-H-001&from=2026-11-01&to=2026-12-01", &waste)
+		rows := eval[map[string]string](t, d.b, `Object.fromEntries([...document.querySelectorAll('#waste tbody tr')].map((tr) => [tr.dataset.key, tr.querySelector('[data-col=mass_kg]').textContent]))`)
+		if len(waste) == 0 || len(rows) != len(waste) {
+			t.Fatalf("waste table has %d rows, API %d", len(rows), len(waste))
+		}
+		for _, w := range waste {
+			if err := checkFigure(rows[w.Category+"/"+w.Treatment], w.MassKg, "kg"); err != nil {
+				t.Errorf("waste %s/%s: %v", w.Category, w.Treatment, err)
+			}
+		}
+	})
+
+	t.Run("language switch flips direction", func(t *testing.T) {
+		d.open(t, "national", "national"+q)
+		if dir := eval[string](t, d.b, `document.documentElement.dir`); dir != "ltr" {
+			t.Fatalf("English page has dir=%q", dir)
+		}
+		english := eval[string](t, d.b, `document.querySelector('#tiles .tile .tile-value').textContent`)
+		if err := d.b.Do(30*time.Second, chromedp.Click(chromedp.ID("lang")), browser.WaitReady("national")); err != nil {
+			t.Fatal(err)
+		}
+		d.checkClean(t, "after the switch to Arabic")
+		state := eval[map[string]string](t, d.b, `({dir: document.documentElement.dir, lang: document.documentElement.lang,
+			name: document.querySelector('#tiles .tile .tile-name').textContent, id: document.querySelector('#tiles .tile').dataset.indicator,
+			value: document.querySelector('#tiles .tile .tile-value').textContent, nav: document.querySelector('#nav-national').textContent})`)
+		if state["dir"] != "rtl" || state["lang"] != "ar" {
+			t.Errorf("after the switch: dir=%q lang=%q, want rtl ar", state["dir"], state["lang"])
+		}
+		for _, c := range catalog {
+			if c.ID == state["id"] && state["name"] != c.NameAr {
+				t.Errorf("tile %s is named %q, the catalog's Arabic name is %q", c.ID, state["name"], c.NameAr)
+			}
+		}
+		if !strings.ContainsAny(state["value"], "٠١٢٣٤٥٦٧٨٩") {
+			t.Errorf("Arabic tile value %q has no Arabic-Indic digits", state["value"])
+		}
+		en, _, err1 := shown(english)
+		ar, _, err2 := shown(state["value"])
+		if err1 != nil || err2 != nil || en != ar {
+			t.Errorf("the same figure reads %q in English and %q in Arabic", english, state["value"])
+		}
+		if state["nav"] == "National" {
+			t.Error("navigation still in English")
+		}
+		if err := d.b.Do(30*time.Second, chromedp.Click(chromedp.ID("lang")), browser.WaitReady("national")); err != nil {
+			t.Fatal(err)
+		}
+		if dir := eval[string](t, d.b, `document.documentElement.dir`); dir != "ltr" {
+			t.Errorf("back in English the page has dir=%q", dir)
+		}
+	})
+
+	t.Run("CSV download holds what is shown", func(t *testing.T) {
+		d.open(t, "national", "national"+q)
+		rows := eval[int](t, d.b, `document.querySelectorAll('#governorates tbody tr').length`)
+		if err := d.b.Do(10*time.Second, chromedp.Click(chromedp.ID("csv"))); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(d.downDir, "greenpulse-national-"+month+".csv")
+		teststack.Eventually(t, 10*time.Second, "CSV downloaded", func() (bool, string) {
+			_, err := os.Stat(path)
+			return err == nil, fmt.Sprint(err)
+		})
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		recs, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != rows+1 || strings.TrimPrefix(recs[0][0], "\ufeff") != "name" || recs[0][1] != "area" || recs[0][2] != string(indicators.RenewableSharePct) {
+			t.Errorf("CSV has %d lines (want %d) and header %v", len(recs), rows+1, recs[0])
+		}
+	})
+}
+
+func districtOf(t *testing.T, d *dashboard, id string) string {
+	t.Helper()
+	var fs []struct{ ID, District string }
+	getJSON(t, d.url+"/api/v1/facilities", &fs)
+	for _, f := range fs {
+		if f.ID == id {
+			return f.District
+		}
+	}
+	t.Fatalf("%s not in /api/v1/facilities", id)
+	return ""
+}

@@ -1,0 +1,118 @@
+// Strings and number/date formats for English and Arabic. Indicator names
+// come from the catalog (GET /api/v1/catalog), which has both languages.
+
+const strings = {
+  en: {
+    title: 'GreenPulse',
+    subtitle: 'Climate and health indicators of health facilities',
+    national: 'National', energy: 'Energy', waste: 'Waste', reporting: 'Reporting',
+    period: 'Period', day: 'Day', month: 'Month', indicator: 'Indicator',
+    download: 'Download CSV', language: 'العربية',
+    governorates: 'Governorates', governorate: 'Governorate', districts: 'Districts', district: 'District',
+    facilities: 'Facilities', facility: 'Facility', country: 'Iraq', fromFacilities: 'from {n} facilities',
+    trend: 'Trend', dailyValues: 'Daily values', map: 'Map', mapHint: 'Governorates and facilities coloured by the chosen indicator; click a governorate to open it.',
+    noData: 'No value for this period', loading: 'Loading…', error: 'Could not load: ',
+    type: 'Type', beds: 'Beds', pvKwp: 'Solar (kWp)', hospital: 'Hospital', phc: 'Primary health care centre', other: 'Other',
+    energyMix: 'Electricity by source (kWh)', solarYield: 'Solar yield against what its kWp should give (kWh)',
+    solarActual: 'Solar yield', solarExpected: 'Expected at the governorate’s average yield per kWp',
+    gridAvailability: 'Grid availability (%)', co2e: 'Emissions (kg CO2e)',
+    wasteBreakdown: 'Waste by category and treatment (kg)', category: 'Category', treatment: 'Treatment', massKg: 'kg', events: 'Events',
+    ranking: 'Facilities ranked by renewable share', underperformers: 'Solar underperformers',
+    underperformersHint: 'Facilities whose solar yield per kWp is below 75 % of the median of their governorate’s solar facilities in the period.',
+    specificYield: 'Yield (kWh/kWp/day)', medianYield: 'Governorate median', ratio: 'Of median',
+    byGovernorate: 'By governorate', unsafe: 'Unsafe disposal (open burning or dumping)', storage: 'Waste stored longer than the limit',
+    agentsOffline: 'Agents offline or silent', online: 'Online', offline: 'Offline', silent: 'Silent', unknown: 'Not heard from',
+    lastReading: 'Last reading', lastStatus: 'Agent status', outboxDepth: 'Waiting to send', lastError: 'Last error', state: 'State',
+    never: 'never', completeness: 'Reporting completeness by governorate (%)', showAll: 'Show all', rows: 'rows',
+    agentStatusHint: 'Silent: no reading for 2 hours. Offline: the agent said goodbye or its link dropped (MQTT will).',
+    since: 'since the collector started',
+    cat: {infectious: 'Infectious', sharps: 'Sharps', pathological: 'Pathological', pharmaceutical: 'Pharmaceutical', chemical: 'Chemical', radioactive: 'Radioactive', general: 'General'},
+    treat: {autoclave: 'Autoclave', microwave: 'Microwave', incineration: 'Incineration', chemical: 'Chemical', encapsulation: 'Encapsulation', offsite: 'Off-site', landfill: 'Landfill', open_burning: 'Open burning', open_dumping: 'Open dumping', other: 'Other'},
+    unit: {'%': '%', kWh: 'kWh', kg: 'kg', L: 'L', 'kg CO2e': 'kg CO2e', events: 'events', 'kWh per bed-day': 'kWh/bed-day', 'kg per bed-day': 'kg/bed-day'},
+  },
+  ar: {
+    title: 'غرين بلس',
+    subtitle: 'مؤشرات المناخ والصحة للمؤسسات الصحية',
+    national: 'وطني', energy: 'الطاقة', waste: 'النفايات', reporting: 'الإبلاغ',
+    period: 'الفترة', day: 'يوم', month: 'شهر', indicator: 'المؤشر',
+    download: 'تنزيل CSV', language: 'English',
+    governorates: 'المحافظات', governorate: 'المحافظة', districts: 'الأقضية', district: 'القضاء',
+    facilities: 'المؤسسات الصحية', facility: 'المؤسسة', country: 'العراق', fromFacilities: 'من {n} مؤسسة',
+    trend: 'الاتجاه', dailyValues: 'القيم اليومية', map: 'الخريطة', mapHint: 'المحافظات والمؤسسات ملونة حسب المؤشر المختار؛ انقر على محافظة لفتحها.',
+    noData: 'لا توجد قيمة لهذه الفترة', loading: 'جارٍ التحميل…', error: 'تعذّر التحميل: ',
+    type: 'النوع', beds: 'الأسرّة', pvKwp: 'الطاقة الشمسية (كيلوواط ذروة)', hospital: 'مستشفى', phc: 'مركز رعاية صحية أولية', other: 'أخرى',
+    energyMix: 'الكهرباء حسب المصدر (ك.و.س)', solarYield: 'إنتاج الطاقة الشمسية مقارنة بالمتوقع من قدرتها (ك.و.س)',
+    solarActual: 'الإنتاج الشمسي', solarExpected: 'المتوقع بمتوسط إنتاج المحافظة لكل كيلوواط ذروة',
+    gridAvailability: 'توفر كهرباء الشبكة (%)', co2e: 'الانبعاثات (كغم مكافئ ثاني أكسيد الكربون)',
+    wasteBreakdown: 'النفايات حسب الفئة وطريقة المعالجة (كغم)', category: 'الفئة', treatment: 'المعالجة', massKg: 'كغم', events: 'المرات',
+    ranking: 'ترتيب المؤسسات حسب نسبة الطاقة المتجددة', underperformers: 'منظومات شمسية دون الأداء المتوقع',
+    underperformersHint: 'مؤسسات إنتاجها الشمسي لكل كيلوواط ذروة أقل من 75 % من وسيط مؤسسات محافظتها خلال الفترة.',
+    specificYield: 'الإنتاج (ك.و.س/كيلوواط ذروة/يوم)', medianYield: 'وسيط المحافظة', ratio: 'من الوسيط',
+    byGovernorate: 'حسب المحافظة', unsafe: 'التخلص غير الآمن (حرق أو رمي مكشوف)', storage: 'نفايات خُزنت مدة أطول من الحد',
+    agentsOffline: 'وكلاء غير متصلين أو صامتون', online: 'متصل', offline: 'غير متصل', silent: 'صامت', unknown: 'لم يُسمع منه',
+    lastReading: 'آخر قراءة', lastStatus: 'حالة الوكيل', outboxDepth: 'بانتظار الإرسال', lastError: 'آخر خطأ', state: 'الحالة',
+    never: 'أبداً', completeness: 'اكتمال الإبلاغ حسب المحافظة (%)', showAll: 'عرض الكل', rows: 'صفوف',
+    agentStatusHint: 'صامت: لا قراءة منذ ساعتين. غير متصل: أعلن الوكيل انقطاعه أو انقطع اتصاله.',
+    since: 'منذ بدء تشغيل المجمّع',
+    cat: {infectious: 'معدية', sharps: 'أدوات حادة', pathological: 'باثولوجية', pharmaceutical: 'صيدلانية', chemical: 'كيميائية', radioactive: 'مشعة', general: 'عامة'},
+    treat: {autoclave: 'تعقيم بالبخار', microwave: 'موجات دقيقة', incineration: 'حرق في محرقة', chemical: 'كيميائية', encapsulation: 'تغليف', offsite: 'خارج المؤسسة', landfill: 'طمر', open_burning: 'حرق مكشوف', open_dumping: 'رمي مكشوف', other: 'أخرى'},
+    unit: {'%': '%', kWh: 'ك.و.س', kg: 'كغم', L: 'لتر', 'kg CO2e': 'كغم مكافئ CO2', events: 'مرات', 'kWh per bed-day': 'ك.و.س/سرير/يوم', 'kg per bed-day': 'كغم/سرير/يوم'},
+  },
+};
+
+// I18n formats for one language. Arabic uses ar-IQ, which writes
+// Arabic-Indic digits as Iraqi readers expect.
+export class I18n {
+  constructor(lang) {
+    this.lang = lang === 'ar' ? 'ar' : 'en';
+    this.locale = this.lang === 'ar' ? 'ar-IQ' : 'en-GB';
+    this.s = strings[this.lang];
+    this.formats = new Map();
+  }
+
+  t(key) { return this.s[key] ?? strings.en[key] ?? key; }
+  category(c) { return this.s.cat[c] ?? c; }
+  treatment(c) { return this.s.treat[c] ?? c; }
+  unit(u) { return this.s.unit[u] ?? u; }
+
+  // decimals says how a value is shown: one decimal for percentages,
+  // fewer for large quantities. The browser tests use the same rule.
+  static decimals(value, unit) {
+    if (unit === '%') return 1;
+    const a = Math.abs(value);
+    if (a >= 100) return 0;
+    if (a >= 10) return 1;
+    return 2;
+  }
+
+  number(value, decimals) {
+    if (value === null || value === undefined || Number.isNaN(value)) return '–';
+    let f = this.formats.get(decimals);
+    if (!f) {
+      f = new Intl.NumberFormat(this.locale, {minimumFractionDigits: decimals, maximumFractionDigits: decimals});
+      this.formats.set(decimals, f);
+    }
+    return f.format(value);
+  }
+
+  value(value, unit) {
+    if (value === null || value === undefined) return '–';
+    return this.number(value, I18n.decimals(value, unit));
+  }
+
+  withUnit(value, unit) {
+    if (value === null || value === undefined) return '–';
+    return `${this.value(value, unit)} ${this.unit(unit)}`;
+  }
+
+  date(iso, kind) {
+    const d = new Date(iso);
+    const opts = kind === 'month' ? {year: 'numeric', month: 'long'} : {year: 'numeric', month: 'short', day: 'numeric'};
+    return new Intl.DateTimeFormat(this.locale, {...opts, timeZone: this.tz}).format(d);
+  }
+
+  dateTime(iso) {
+    if (!iso) return this.t('never');
+    return new Intl.DateTimeFormat(this.locale, {dateStyle: 'medium', timeStyle: 'short', timeZone: this.tz}).format(new Date(iso));
+  }
+}

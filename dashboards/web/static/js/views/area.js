@@ -1,0 +1,78 @@
+// Governorate and district drill-down: the area's tiles, its districts
+// (for a governorate), its facilities with the headline indicators, the
+// map zoomed to it and its trend.
+
+import {h, scale, legend, Table} from '../widgets.js';
+import {drawMap} from '../map.js';
+import {headline, byArea, tiles, trend, title} from './common.js';
+import {governorateRows, governorateTable} from './national.js';
+
+export async function area(shell, s) {
+  const {api, i18n, catalog} = shell;
+  const [level, code] = s.args;
+  if (!['governorate', 'district'].includes(level) || !shell.names.areas.has(code)) {
+    throw new Error(`${level}/${code}: not an area of the registry`);
+  }
+  const p = s.period;
+  const inArea = (f) => (level === 'governorate' ? f.governorate : f.district) === code;
+  const facilities = shell.facilityList.filter(inArea);
+  const ids = headline.filter((id) => id !== 'reporting_pct');
+  if (!ids.includes(s.ind) && s.ind !== 'reporting_pct') ids.unshift(s.ind);
+  const [own, districts, trendCard, ...facRows] = await Promise.all([
+    api.indicators({level, area: code, period: p}),
+    level === 'governorate' ? api.indicators({level: 'district', period: p}) : Promise.resolve([]),
+    trend(shell, s, level, code),
+    ...ids.map((id) => api.indicators({indicator: id, level: 'facility', period: p})),
+  ]);
+  const ofArea = new Set(facilities.map((f) => f.id));
+  const rows = new Map(facilities.map((f) => [f.id, {key: f.id, id: f.id, name: i18n.lang === 'ar' ? f.name_ar : f.name, type: f.type, beds: f.beds}]));
+  ids.forEach((id, i) => {
+    for (const r of facRows[i]) if (ofArea.has(r.area)) rows.get(r.area)[id] = r.value;
+  });
+  const facTable = facilityTable(shell, s, [...rows.values()], ids);
+  shell.table = facTable;
+
+  const def = catalog.get(s.ind);
+  const values = byArea(facRows[Math.max(0, ids.indexOf(s.ind))]);
+  const color = scale(s.ind, facilities.map((f) => values.get(f.id)?.value));
+  const own1 = own.find((r) => r.indicator === s.ind);
+  const gov = level === 'governorate' ? code : shell.names.areas.get(code).governorate;
+  const map = await drawMap(shell, {
+    govValue: (c) => (c === gov ? own1?.value ?? null : null), facilities, facValue: (f) => values.get(f.id)?.value ?? null,
+    color, unit: def.unit, focus: gov, onFacility: (f) => shell.go('facility', [f.id]),
+  });
+  map.append(legend(i18n, color, def.unit));
+
+  const parts = [
+    h('p', {class: 'crumbs'}, h('a', {href: shell.link('national')}, i18n.t('country')), ' › ',
+      level === 'district' ? [h('a', {href: shell.link('area', ['governorate', gov])}, shell.names.area(gov)), ' › '] : null,
+      shell.names.area(code)),
+    title(`${shell.names.area(code)} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`, `${i18n.t(level)} · ${i18n.number(facilities.length, 0)} ${i18n.t('facilities')}`),
+    tiles(shell, s, own),
+  ];
+  if (level === 'governorate') {
+    const distCodes = new Set(shell.areasList.districts.filter((d) => d.governorate === code).map((d) => d.code));
+    const dt = governorateTable(shell, s, governorateRows(shell, districts, (a) => distCodes.has(a)), 'districts', 'district');
+    parts.push(h('div', {class: 'grid2'}, map, h('section', {class: 'card'}, h('h3', {}, i18n.t('districts')), dt.el)));
+  } else {
+    parts.push(map);
+  }
+  parts.push(h('section', {class: 'card'}, h('h3', {}, i18n.t('facilities')), facTable.el), trendCard);
+  return parts;
+}
+
+export function facilityTable(shell, s, rows, ids, extra = []) {
+  const {i18n, catalog} = shell;
+  const colors = new Map(ids.map((id) => [id, scale(id, rows.map((r) => r[id]))]));
+  return new Table('facilities', [
+    {key: 'name', label: i18n.t('facility'), href: (r) => shell.link('facility', [r.id])},
+    {key: 'id', label: 'id', csvOnly: true},
+    {key: 'type', label: i18n.t('type'), format: (r) => i18n.t(r.type)},
+    ...extra,
+    ...ids.map((id) => {
+      const d = catalog.get(id);
+      return {key: id, numeric: true, label: `${i18n.lang === 'ar' ? d.name_ar : d.name_en} (${i18n.unit(d.unit)})`,
+        format: (r) => i18n.value(r[id], d.unit), color: (r) => colors.get(id)(r[id])};
+    }),
+  ], rows, {sortKey: ids[0], descending: true, limit: 50});
+}

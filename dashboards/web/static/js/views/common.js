@@ -1,0 +1,43 @@
+// Pieces several views share: the headline tiles of an area, its trend
+// chart, and an index of indicator rows.
+
+import {h, tile, chart, palette} from '../widgets.js';
+
+export const headline = ['renewable_share_pct', 'grid_availability_pct', 'co2e_energy_kg', 'hazardous_share_pct', 'safely_treated_pct', 'reporting_pct'];
+
+// byArea indexes rows by area; rows of one indicator and period.
+export function byArea(rows) {
+  return new Map(rows.map((r) => [r.area, r]));
+}
+
+// byIndicator indexes rows of one area and period by indicator.
+export function byIndicator(rows) {
+  return new Map(rows.map((r) => [r.indicator, r]));
+}
+
+export function tiles(shell, s, rows, ids = headline, {count = true} = {}) {
+  const list = ids.includes(s.ind) ? ids : [...ids, s.ind];
+  const idx = byIndicator(rows);
+  return h('section', {class: 'tiles', id: 'tiles'}, list.filter((id) => shell.catalog.has(id)).map((id) =>
+    tile(shell.i18n, shell.catalog.get(id), idx.get(id), () => shell.go(s.view, s.args, {ind: id}), count)));
+}
+
+export async function trend(shell, s, level, area) {
+  const def = shell.catalog.get(s.ind);
+  const range = s.period.trend();
+  const rows = await shell.api.indicators({indicator: s.ind, level, area, period: {kind: range.kind}, from: range.from, to: range.to});
+  const i18n = shell.i18n;
+  const name = i18n.lang === 'ar' ? def.name_ar : def.name_en;
+  return chart(shell, `${i18n.t('trend')}: ${name} (${i18n.unit(def.unit)})`, {
+    type: range.kind === 'month' ? 'bar' : 'line',
+    data: {
+      labels: rows.map((r) => i18n.date(r.start, range.kind)),
+      datasets: [{label: name, data: rows.map((r) => r.value), borderColor: palette.line, backgroundColor: palette.line, pointRadius: 2}],
+    },
+    options: {plugins: {legend: {display: false}}, scales: {x: {reverse: i18n.lang === 'ar'}, y: {position: i18n.lang === 'ar' ? 'right' : 'left'}}},
+  });
+}
+
+export function title(text, sub) {
+  return h('div', {class: 'view-title'}, h('h2', {}, text), sub ? h('p', {class: 'hint'}, sub) : null);
+}

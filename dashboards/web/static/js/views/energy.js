@@ -1,0 +1,66 @@
+// Energy view for energy officers: renewable share by governorate,
+// facilities ranked by it, and solar systems that give less than their
+// neighbours' (peer comparison: the same sky, so a low yield per kWp
+// points at the installation — dust, faults, shading, theft).
+
+import {h, chart, palette, Table, scale} from '../widgets.js';
+import {title} from './common.js';
+import {facilityTable} from './area.js';
+
+// underperformsBelow is the share of the governorate's median yield under
+// which a solar system is listed.
+const underperformsBelow = 0.75;
+
+export async function energy(shell, s) {
+  const {api, i18n, catalog} = shell;
+  const p = s.period;
+  const [share, solar, gov] = await Promise.all([
+    api.indicators({indicator: 'renewable_share_pct', level: 'facility', period: p}),
+    api.indicators({indicator: 'solar_kwh', level: 'facility', period: p}),
+    api.indicators({indicator: 'renewable_share_pct', level: 'governorate', period: p}),
+  ]);
+  const facs = shell.names.facilities;
+  const ranked = share.filter((r) => facs.has(r.area)).map((r) => {
+    const f = facs.get(r.area);
+    return {key: f.id, id: f.id, name: i18n.lang === 'ar' ? f.name_ar : f.name, type: f.type, governorate: shell.names.area(f.governorate), renewable_share_pct: r.value};
+  });
+  const ranking = facilityTable(shell, s, ranked, ['renewable_share_pct'], [{key: 'governorate', label: i18n.t('governorate')}]);
+  shell.table = ranking;
+
+  const yields = solar.filter((r) => facs.get(r.area)?.pv_kwp > 0).map((r) => {
+    const f = facs.get(r.area);
+    return {f, y: r.value / f.pv_kwp / p.days};
+  });
+  const medians = new Map();
+  for (const g of new Set(yields.map((x) => x.f.governorate))) {
+    const v = yields.filter((x) => x.f.governorate === g).map((x) => x.y).sort((a, b) => a - b);
+    medians.set(g, v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2);
+  }
+  const under = yields.filter(({f, y}) => y < underperformsBelow * medians.get(f.governorate)).map(({f, y}) => ({
+    key: f.id, id: f.id, name: i18n.lang === 'ar' ? f.name_ar : f.name, governorate: shell.names.area(f.governorate),
+    pv_kwp: f.pv_kwp, yield: y, median: medians.get(f.governorate), ratio: (100 * y) / medians.get(f.governorate),
+  }));
+  const underTable = new Table('underperformers', [
+    {key: 'name', label: i18n.t('facility'), href: (r) => shell.link('facility', [r.id])},
+    {key: 'governorate', label: i18n.t('governorate')},
+    {key: 'pv_kwp', label: i18n.t('pvKwp'), numeric: true, format: (r) => i18n.number(r.pv_kwp, 1)},
+    {key: 'yield', label: i18n.t('specificYield'), numeric: true, format: (r) => i18n.number(r.yield, 2)},
+    {key: 'median', label: i18n.t('medianYield'), numeric: true, format: (r) => i18n.number(r.median, 2)},
+    {key: 'ratio', label: `${i18n.t('ratio')} (%)`, numeric: true, format: (r) => i18n.number(r.ratio, 0), color: () => '#fc8d59'},
+  ], under, {sortKey: 'ratio', descending: false});
+
+  const d = catalog.get('renewable_share_pct');
+  const govSorted = [...gov].sort((a, b) => b.value - a.value);
+  const color = scale('renewable_share_pct', govSorted.map((r) => r.value));
+  const bars = chart(shell, `${i18n.lang === 'ar' ? d.name_ar : d.name_en} — ${i18n.t('byGovernorate')} (%)`, {type: 'bar', data: {
+    labels: govSorted.map((r) => shell.names.area(r.area)),
+    datasets: [{label: i18n.lang === 'ar' ? d.name_ar : d.name_en, data: govSorted.map((r) => r.value), backgroundColor: govSorted.map((r) => color(r.value))}],
+  }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: {x: {reverse: i18n.lang === 'ar'}, y: {position: i18n.lang === 'ar' ? 'right' : 'left'}},
+    onClick: (_, el) => el.length && shell.go('area', ['governorate', govSorted[el[0].index].area])}});
+
+  return [
+    title(`${i18n.t('energy')} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`),
+    h('div', {class: 'grid2'}, bars, h('section', {class: 'card'}, h('h3', {}, i18n.t('underperformers')), h('p', {class: 'hint'}, i18n.t('underperformersHint')), underTable.el)),
+    h('section', {class: 'card'}, h('h3', {}, i18n.t('ranking')), ranking.el),
+  ];
+}

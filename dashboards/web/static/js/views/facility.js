@@ -1,0 +1,117 @@
+// Facility page: what the facility is, its tiles for the period, and day
+// by day its energy mix, solar yield against what its kWp should give,
+// grid availability and emissions; its waste by category and treatment.
+
+import {h, chart, palette, Table} from '../widgets.js';
+import {tiles, title} from './common.js';
+
+const mixed = ['grid_kwh', 'generator_kwh', 'other_kwh', 'solar_kwh'];
+const mixColor = {grid_kwh: palette.grid, generator_kwh: palette.generator, other_kwh: palette.other, solar_kwh: palette.solar};
+
+export async function facility(shell, s) {
+  const {api, i18n, catalog} = shell;
+  const id = s.args[0];
+  const f = shell.names.facilities.get(id);
+  if (!f) throw new Error(`${id}: not a facility of the registry`);
+  const p = s.period;
+  const days = p.daily();
+  const govPV = shell.facilityList.filter((x) => x.governorate === f.governorate && x.pv_kwp > 0).reduce((a, x) => a + x.pv_kwp, 0);
+  const [own, daily, govSolar, wasteRows] = await Promise.all([
+    api.indicators({level: 'facility', area: id, period: p}),
+    api.indicators({level: 'facility', area: id, period: {kind: 'day'}, from: days.from, to: days.to}),
+    f.pv_kwp > 0 ? api.indicators({indicator: 'solar_kwh', level: 'governorate', area: f.governorate, period: {kind: 'day'}, from: days.from, to: days.to}) : [],
+    api.waste(id, p),
+  ]);
+
+  const starts = [...new Set(daily.map((r) => r.start))].sort();
+  const series = (ind) => {
+    const m = new Map(daily.filter((r) => r.indicator === ind).map((r) => [r.start, r.value]));
+    return starts.map((t) => m.get(t) ?? null);
+  };
+  const labels = starts.map((t) => i18n.date(t, 'day'));
+  const name = (ind) => (i18n.lang === 'ar' ? catalog.get(ind).name_ar : catalog.get(ind).name_en);
+  const rtl = i18n.lang === 'ar';
+  const axes = (stacked) => ({x: {stacked, reverse: rtl}, y: {stacked, beginAtZero: true, position: rtl ? 'right' : 'left'}});
+
+  const parts = [
+    h('p', {class: 'crumbs'}, h('a', {href: shell.link('national')}, i18n.t('country')), ' › ',
+      h('a', {href: shell.link('area', ['governorate', f.governorate])}, shell.names.area(f.governorate)), ' › ',
+      h('a', {href: shell.link('area', ['district', f.district])}, shell.names.area(f.district)), ' › ', shell.names.area(id)),
+    title(`${shell.names.area(id)} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`,
+      `${i18n.t(f.type)} · ${i18n.t('beds')}: ${i18n.number(f.beds, 0)} · ${i18n.t('pvKwp')}: ${i18n.number(f.pv_kwp, 1)} · ${id}`),
+    agentLine(shell, f),
+    tiles(shell, s, own, ['energy_kwh', 'renewable_share_pct', 'grid_availability_pct', 'co2e_energy_kg', 'waste_kg', 'safely_treated_pct'], {count: false}),
+  ];
+  const charts = [
+    chart(shell, i18n.t('energyMix'), {type: 'bar', data: {labels, datasets: mixed.map((ind) => ({label: name(ind), data: series(ind), backgroundColor: mixColor[ind]}))}, options: {scales: axes(true)}}),
+  ];
+  if (f.pv_kwp > 0) {
+    // The governorate's solar kWh per kWp installed is what a panel there
+    // gave under that day's sky; times this facility's kWp it is what this
+    // one should have given.
+    const gov = new Map(govSolar.map((r) => [r.start, r.value]));
+    const expected = starts.map((t) => (gov.has(t) && govPV > 0 ? (gov.get(t) / govPV) * f.pv_kwp : null));
+    charts.push(chart(shell, i18n.t('solarYield'), {type: 'bar', data: {labels, datasets: [
+      {type: 'line', label: i18n.t('solarActual'), data: series('solar_kwh'), borderColor: palette.solar, backgroundColor: palette.solar, pointRadius: 2},
+      {label: i18n.t('solarExpected'), data: expected, backgroundColor: palette.expected},
+    ]}, options: {scales: axes(false)}}));
+  }
+  charts.push(
+    chart(shell, i18n.t('gridAvailability'), {type: 'line', data: {labels, datasets: [{label: name('grid_availability_pct'), data: series('grid_availability_pct'), borderColor: palette.grid, backgroundColor: palette.grid, pointRadius: 2}]},
+      options: {plugins: {legend: {display: false}}, scales: {x: {reverse: rtl}, y: {min: 0, max: 100, position: rtl ? 'right' : 'left'}}}}),
+    chart(shell, i18n.t('co2e'), {type: 'bar', data: {labels, datasets: [
+      {label: name('co2e_energy_kg'), data: series('co2e_energy_kg'), backgroundColor: palette.generator, stack: 'e'},
+      {label: name('co2e_waste_kg'), data: series('co2e_waste_kg'), backgroundColor: palette.waste, stack: 'e'},
+      {type: 'line', label: name('co2e_avoided_kg'), data: series('co2e_avoided_kg'), borderColor: palette.line, backgroundColor: palette.line, pointRadius: 2},
+    ]}, options: {scales: axes(true)}}),
+  );
+  parts.push(h('div', {class: 'grid2'}, charts), wasteSection(shell, wasteRows), dailySection(shell, daily, starts));
+  return parts;
+}
+
+function agentLine(shell, f) {
+  const i18n = shell.i18n;
+  const st = f.agent_status;
+  const online = st?.online;
+  return h('p', {class: 'agent'}, `${i18n.t('lastStatus')}: `,
+    h('strong', {class: online ? 'ok' : 'bad'}, online === undefined ? i18n.t('unknown') : i18n.t(online ? 'online' : 'offline')),
+    ` · ${i18n.t('lastReading')}: ${i18n.dateTime(f.last_reading)} (${i18n.t('since')})`,
+    st?.outbox_depth ? ` · ${i18n.t('outboxDepth')}: ${i18n.number(st.outbox_depth, 0)}` : '');
+}
+
+function wasteSection(shell, rows) {
+  const i18n = shell.i18n;
+  const cats = [...new Set(rows.map((r) => r.category))];
+  const treats = [...new Set(rows.map((r) => r.treatment))];
+  const kg = (c, t) => rows.find((r) => r.category === c && r.treatment === t)?.mass_kg ?? 0;
+  const unsafe = new Set(['open_burning', 'open_dumping']);
+  const colors = ['#4e79a7', '#59a14f', '#76b7b2', '#edc948', '#b07aa1', '#9c755f', '#bab0ac', '#f28e2b'];
+  const card = chart(shell, i18n.t('wasteBreakdown'), {type: 'bar', data: {
+    labels: cats.map((c) => i18n.category(c)),
+    datasets: treats.map((t, i) => ({label: i18n.treatment(t), data: cats.map((c) => kg(c, t)), backgroundColor: unsafe.has(t) ? '#d73027' : colors[i % colors.length]})),
+  }, options: {indexAxis: 'y', scales: {x: {stacked: true, reverse: i18n.lang === 'ar'}, y: {stacked: true, position: i18n.lang === 'ar' ? 'right' : 'left'}}}});
+  const table = new Table('waste', [
+    {key: 'category', label: i18n.t('category'), format: (r) => i18n.category(r.category)},
+    {key: 'treatment', label: i18n.t('treatment'), format: (r) => i18n.treatment(r.treatment)},
+    {key: 'mass_kg', label: i18n.t('massKg'), numeric: true, format: (r) => i18n.value(r.mass_kg, 'kg')},
+    {key: 'events', label: i18n.t('events'), numeric: true, format: (r) => i18n.number(r.events, 0)},
+  ], rows.map((r) => ({key: `${r.category}/${r.treatment}`, ...r})), {sortKey: 'mass_kg'});
+  return h('div', {class: 'grid2'}, card, h('section', {class: 'card'}, h('h3', {}, i18n.t('wasteBreakdown')), table.el));
+}
+
+// dailySection is every indicator of every day drawn above, as a table
+// (folded) and as the page's CSV download.
+function dailySection(shell, daily, starts) {
+  const {i18n, catalog} = shell;
+  const ids = shell.catalogList.map((d) => d.id).filter((id) => daily.some((r) => r.indicator === id));
+  const rows = starts.map((t) => ({key: t, start: t.slice(0, 10)}));
+  const at = new Map(rows.map((r, i) => [starts[i], r]));
+  for (const r of daily) at.get(r.start)[r.indicator] = r.value;
+  const table = new Table('daily', [
+    {key: 'start', label: i18n.t('day'), format: (r) => i18n.date(r.start + 'T12:00:00Z', 'day')},
+    ...ids.map((id) => ({key: id, numeric: true, label: `${i18n.lang === 'ar' ? catalog.get(id).name_ar : catalog.get(id).name_en} (${i18n.unit(catalog.get(id).unit)})`,
+      format: (r) => i18n.value(r[id], catalog.get(id).unit)})),
+  ], rows, {sortKey: 'start', descending: false});
+  shell.table = table;
+  return h('details', {class: 'card'}, h('summary', {}, `${i18n.t('dailyValues')} · ${i18n.number(rows.length, 0)} ${i18n.t('rows')}`), table.el);
+}

@@ -1,0 +1,66 @@
+// National overview: headline tiles, the governorate table, the map of
+// governorates and facilities, and the trend of the chosen indicator.
+
+import {h, scale, legend, Table} from '../widgets.js';
+import {drawMap} from '../map.js';
+import {headline, byArea, tiles, trend, title} from './common.js';
+
+export async function national(shell, s) {
+  const {api, i18n, catalog} = shell;
+  const p = s.period;
+  const [nat, gov, fac, trendCard] = await Promise.all([
+    api.indicators({level: 'national', period: p}),
+    api.indicators({level: 'governorate', period: p}),
+    api.indicators({indicator: s.ind, level: 'facility', period: p}),
+    trend(shell, s, 'national'),
+  ]);
+  const def = catalog.get(s.ind);
+  const govRows = governorateRows(shell, gov);
+  const govByArea = byArea(gov.filter((r) => r.indicator === s.ind));
+  const facByArea = byArea(fac);
+  const govColor = scale(s.ind, [...govByArea.values()].map((r) => r.value));
+  const facColor = scale(s.ind, fac.map((r) => r.value));
+  const map = await drawMap(shell, {
+    govValue: (code) => govByArea.get(code)?.value ?? null,
+    facilities: shell.facilityList, facValue: (f) => facByArea.get(f.id)?.value ?? null,
+    color: govColor, facColor, unit: def.unit,
+    onGovernorate: (code) => shell.go('area', ['governorate', code]),
+    onFacility: (f) => shell.go('facility', [f.id]),
+  });
+  map.append(legend(i18n, govColor, def.unit, i18n.t('governorates')), legend(i18n, facColor, def.unit, i18n.t('facilities')));
+  shell.table = governorateTable(shell, s, govRows, 'governorates');
+  return [
+    title(`${i18n.t('country')} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`),
+    tiles(shell, s, nat),
+    h('div', {class: 'grid2'}, map, h('section', {class: 'card'}, h('h3', {}, i18n.t('governorates')), shell.table.el)),
+    trendCard,
+  ];
+}
+
+// governorateRows turns area rows into one row per area with a column per
+// headline indicator (and the chosen one).
+export function governorateRows(shell, rows, filter = () => true) {
+  const out = new Map();
+  for (const r of rows) {
+    if (!filter(r.area)) continue;
+    if (!out.has(r.area)) out.set(r.area, {key: r.area, area: r.area, name: shell.names.area(r.area), facilities: shell.names.areas.get(r.area)?.facilities});
+    out.get(r.area)[r.indicator] = r.value;
+  }
+  return [...out.values()];
+}
+
+export function governorateTable(shell, s, rows, id, level = 'governorate') {
+  const {i18n, catalog} = shell;
+  const ids = headline.includes(s.ind) ? headline : [s.ind, ...headline];
+  const colors = new Map(ids.map((id) => [id, scale(id, rows.map((r) => r[id]))]));
+  const columns = [
+    {key: 'name', label: i18n.t(level), href: (r) => shell.link('area', [level, r.area])},
+    {key: 'area', label: 'code', csvOnly: true},
+    ...ids.map((id) => {
+      const d = catalog.get(id);
+      return {key: id, numeric: true, label: `${i18n.lang === 'ar' ? d.name_ar : d.name_en} (${i18n.unit(d.unit)})`,
+        format: (r) => i18n.value(r[id], d.unit), color: (r) => colors.get(id)(r[id])};
+    }),
+  ];
+  return new Table(id, columns, rows, {sortKey: s.ind, descending: true});
+}

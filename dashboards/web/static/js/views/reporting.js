@@ -1,0 +1,59 @@
+// Reporting view: completeness by governorate and the agents that are
+// offline or silent, so that an operator knows whom to call.
+
+import {h, chart, Table, scale} from '../widgets.js';
+import {title} from './common.js';
+
+// silentAfter is how long without a reading makes an agent silent: agents
+// send a reading a minute, so two hours is a link down, not a slow meter.
+const silentAfter = 2 * 3600e3;
+
+export async function reporting(shell, s) {
+  const {api, i18n} = shell;
+  const p = s.period;
+  const [gov, facilities] = await Promise.all([
+    api.indicators({indicator: 'reporting_pct', level: 'governorate', period: p}),
+    api.facilities(),
+  ]);
+  const now = Date.now();
+  const stateOf = (f) => {
+    if (f.agent_status?.online === false) return 'offline';
+    if (!f.last_reading) return 'unknown';
+    if (now - Date.parse(f.last_reading) > silentAfter) return 'silent';
+    return 'online';
+  };
+  const counts = {online: 0, silent: 0, offline: 0, unknown: 0};
+  const rows = [];
+  for (const f of facilities) {
+    const st = stateOf(f);
+    counts[st]++;
+    if (st !== 'online') {
+      rows.push({key: f.id, id: f.id, name: i18n.lang === 'ar' ? f.name_ar : f.name, governorate: shell.names.area(f.governorate), state: st,
+        last_reading: f.last_reading ?? '', outbox_depth: f.agent_status?.outbox_depth ?? null, last_error: f.agent_status?.last_error ?? ''});
+    }
+  }
+  const table = new Table('offline', [
+    {key: 'name', label: i18n.t('facility'), href: (r) => shell.link('facility', [r.id])},
+    {key: 'governorate', label: i18n.t('governorate')},
+    {key: 'state', label: i18n.t('state'), format: (r) => i18n.t(r.state)},
+    {key: 'last_reading', label: i18n.t('lastReading'), format: (r) => i18n.dateTime(r.last_reading || null)},
+    {key: 'outbox_depth', label: i18n.t('outboxDepth'), numeric: true, format: (r) => (r.outbox_depth === null ? '–' : i18n.number(r.outbox_depth, 0))},
+    {key: 'last_error', label: i18n.t('lastError')},
+  ], rows, {sortKey: 'last_reading', descending: false, limit: 100});
+  shell.table = table;
+
+  const sorted = [...gov].sort((a, b) => a.value - b.value);
+  const color = scale('reporting_pct', sorted.map((r) => r.value));
+  const bars = chart(shell, i18n.t('completeness'), {type: 'bar', data: {
+    labels: sorted.map((r) => shell.names.area(r.area)),
+    datasets: [{label: i18n.t('completeness'), data: sorted.map((r) => r.value), backgroundColor: sorted.map((r) => color(r.value))}],
+  }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: {x: {min: 0, max: 100, reverse: i18n.lang === 'ar'}, y: {position: i18n.lang === 'ar' ? 'right' : 'left'}}}});
+
+  const count = (k) => h('div', {class: `tile static ${k}`, dataset: {state: k, value: counts[k]}},
+    h('span', {class: 'tile-name'}, i18n.t(k)), h('span', {class: 'tile-value'}, i18n.number(counts[k], 0)), h('span', {class: 'tile-unit'}, i18n.t('facilities')));
+  return [
+    title(`${i18n.t('reporting')} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`, i18n.t('agentStatusHint')),
+    h('section', {class: 'tiles', id: 'agent-states'}, ['online', 'silent', 'offline', 'unknown'].map(count)),
+    h('div', {class: 'grid2'}, bars, h('section', {class: 'card'}, h('h3', {}, i18n.t('agentsOffline')), table.el)),
+  ];
+}

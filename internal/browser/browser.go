@@ -1,0 +1,163 @@
+// Package browser drives Debian's headless Chromium (through chromedp) for
+// the dashboard's browser tests, its render benchmark and its screenshots.
+// It records what pages log as errors, so that a test can require a view
+// to load cleanly.
+package browser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+)
+
+// ExecPath finds Chromium: $GREENPULSE_CHROMIUM, then Debian's
+// /usr/bin/chromium, then chromium on PATH.
+func ExecPath() (string, error) {
+	if p := os.Getenv("GREENPULSE_CHROMIUM"); p != "" {
+		return p, nil
+	}
+	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path, nil
+		}
+	}
+	return "", errors.New("chromium not found (looked at $GREENPULSE_CHROMIUM, /usr/bin/chromium, PATH): run scripts/install-deps.sh, or apt-get install chromium")
+}
+
+// Browser is one headless Chromium with one tab. Its methods are not safe
+// for concurrent use, except ConsoleErrors.
+type Browser struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu     sync.Mutex
+	errors []string
+}
+
+// Start launches Chromium with a fresh profile in dir and a window of
+// width × height CSS pixels. The flags are those a machine with a closed
+// network needs: without the background-networking ones Chromium keeps
+// trying to reach Google's hosts.
+func Start(ctx context.Context, dir string, width, height int) (*Browser, error) {
+	path, err := ExecPath()
+	if err != nil {
+		return nil, err
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(dir),
+		chromedp.NoSandbox, // Chromium refuses its sandbox when run as root, as in CI
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("lang", "en-GB"),
+		chromedp.WindowSize(width, height),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancelTab := chromedp.NewContext(actx)
+	b := &Browser{ctx: bctx, cancel: func() { cancelTab(); cancelAlloc() }, done: make(chan struct{})}
+	if err := chromedp.Do(bctx); err != nil { // starts the browser, bound to ctx only
+		b.cancel()
+		return nil, fmt.Errorf("start chromium %s: %w", path, err)
+	}
+	messages := chromedp.Console(bctx)
+	go func() {
+		defer close(b.done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				b.mu.Lock()
+				b.errors = append(b.errors, fmt.Sprintf("%s:%d %s", m.URL, m.Line+1, m))
+				b.mu.Unlock()
+			}
+		}
+	}()
+	return b, nil
+}
+
+// ConsoleErrors returns the errors and uncaught exceptions logged since the
+// last call, and forgets them.
+func (b *Browser) ConsoleErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := b.errors
+	b.errors = nil
+	return out
+}
+
+// Do runs actions in the tab, bounded by timeout.
+func (b *Browser) Do(timeout time.Duration, actions ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	defer cancel()
+	return chromedp.Do(ctx, actions...)
+}
+
+// Eval evaluates a JavaScript expression in the page and decodes its value.
+func Eval[T any](b *Browser, timeout time.Duration, expression string) (T, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expression))
+}
+
+// Screenshot captures the window as PNG.
+func (b *Browser) Screenshot(timeout time.Duration) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.CaptureScreenshot())
+}
+
+// WaitReady waits until the dashboard has drawn view: its shell marks
+// <body data-ready="1" data-view="…"> once a view's data is loaded and
+// drawn. It polls by evaluating, and tries again when the page's script
+// context went away under the evaluation (a navigation in between), which
+// chromedp's Poll reports as an error.
+func WaitReady(view string) chromedp.Action[chromedp.Void] {
+	js := fmt.Sprintf(`document.body?.dataset.ready === "1" && document.body.dataset.view === %q`, view)
+	check := chromedp.Evaluate[bool](js)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			ok, err := check(ctx, t)
+			if ok {
+				return chromedp.Void{}, nil
+			}
+			if err != nil && ctx.Err() != nil {
+				return chromedp.Void{}, fmt.Errorf("wait for view %s: %w (last: %v)", view, ctx.Err(), err)
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, fmt.Errorf("wait for view %s: %w", view, ctx.Err())
+			case <-tick.C:
+			}
+		}
+	}
+}
+
+// SaveDownloads makes the browser save downloaded files into dir, under
+// the names the page gives them, instead of asking.
+func (b *Browser) SaveDownloads(dir string) error {
+	_, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+	})
+	if err != nil {
+		return fmt.Errorf("let chromium save downloads into %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Close stops Chromium.
+func (b *Browser) Close() {
+	b.cancel()
+	<-b.done
+}
