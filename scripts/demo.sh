@@ -130,4 +130,7 @@ Everything keeps running: ${facilities/#0/all} simulated facilities publish live
 Record a waste hand-over as a facility would (one agent, its own outbox):
   go run ./cmd/greenpulse-agent log-waste --config configs/agent.yaml --category sharps --treatment autoclave --kg 12.5
 Stop everything: scripts/demo.sh stop
+
+Dashboard (the $history of history by facility, district, governorate and nation; English and العربية):
+  http://$http/
 MSG

@@ -3,6 +3,8 @@
 # missing, on a Debian machine as root:
 #   - mosquitto and mosquitto-clients (and curl, which devstack.sh uses) with
 #     apt-get, without starting Debian's mosquitto service;
+#   - chromium and fonts-dejavu-core (its Arabic glyphs) for the dashboard's
+#     browser tests, render benchmark and screenshots;
 #   - influxd 1.8.10, built with `go install` into
 #     ${GREENPULSE_CACHE:-$HOME/.cache/greenpulse}/bin (a few minutes the
 #     first time).
@@ -18,6 +20,8 @@ packages=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || packages+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || packages+=(mosquitto-clients)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
+[ -x /usr/bin/chromium ] || packages+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
 
 if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -37,7 +41,18 @@ if [ "${#packages[@]}" -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  # Chromium takes its recommended packages (fonts, its sandbox helper),
+  # which the headless browser tests were run with; the rest takes none.
+  with_recommends=() without=()
+  for p in "${packages[@]}"; do
+    case "$p" in chromium) with_recommends+=("$p") ;; *) without+=("$p") ;; esac
+  done
+  if [ "${#without[@]}" -gt 0 ]; then
+    apt-get install -y -qq --no-install-recommends "${without[@]}" >/dev/null
+  fi
+  if [ "${#with_recommends[@]}" -gt 0 ]; then
+    apt-get install -y -qq "${with_recommends[@]}" >/dev/null
+  fi
 fi
 
 installed_version() { "$influxd" version 2>/dev/null || true; }

@@ -109,9 +109,14 @@ func timeNational(b *browser.Browser, o dashboardOptions, out io.Writer) error {
 			return fmt.Errorf("the national view logged errors: %s", strings.Join(errs, "; "))
 		}
 		if i == 0 {
-			markers, _ := browser.Eval[int](b, 10*time.Second, `document.querySelectorAll('.leaflet-interactive').length + document.querySelectorAll('#map canvas').length`)
+			markers, _ := browser.Eval[string](b, 10*time.Second, `document.getElementById('map')?.dataset.markers ?? '0'`)
 			rows, _ := browser.Eval[int](b, 10*time.Second, `document.querySelectorAll('#governorates tbody tr').length`)
-			fmt.Fprintf(out, "national view, %s, month %s: cold load %.0f ms (%d governorate rows, %d map layers)\n", o.url, o.date, v, rows, markers)
+			fmt.Fprintf(out, "national view, %s, month %s: cold load %.0f ms (%d governorate rows, %s facilities on the map)\n", o.url, o.date, v, rows, markers)
+			slow, _ := browser.Eval[[]string](b, 10*time.Second, `performance.getEntriesByType('resource').filter((e) => e.duration > 50)
+				.map((e) => Math.round(e.startTime) + '+' + Math.round(e.duration) + ' ms ' + e.name.replace(location.origin, ''))`)
+			for _, s := range slow {
+				fmt.Fprintf(out, "    %s\n", s)
+			}
 			continue
 		}
 		warm = append(warm, v)

@@ -44,6 +44,7 @@ export async function drawMap(shell, {govValue, facilities, facValue, color, fac
       if (onFacility) m.on('click', () => onFacility(f));
       m.addTo(map);
     }
+    box.dataset.markers = String(facilities.length);
   });
   return card;
 }
