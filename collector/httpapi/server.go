@@ -50,7 +50,7 @@ func New(listen string, withPProf bool, gatherer prometheus.Gatherer, checks map
 	for _, mount := range mounts {
 		mount(mux)
 	}
-	s.srv = &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Addr: listen, Handler: compress(mux), ReadHeaderTimeout: 10 * time.Second}
 	return s
 }
 
