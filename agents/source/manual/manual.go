@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/greenpulse-health/greenpulse/reading"
 )
@@ -21,7 +23,14 @@ type Entry struct {
 	StoredHours *float64  `json:"stored_hours,omitempty"`
 	Time        time.Time `json:"ts,omitzero"` // zero: now
 	ID          string    `json:"id,omitempty"`
+	// Note is free text for the facility's own records (who handed over,
+	// which contractor). It is not part of the reading contract: the agent
+	// keeps it with its list of recent entries and does not send it.
+	Note string `json:"note,omitempty"`
 }
+
+// MaxNote is the longest note accepted, in characters.
+const MaxNote = 200
 
 // FieldError is a problem with one entry field, worded for the person who
 // typed it.
@@ -44,11 +53,17 @@ func (e Entry) Reading(facility string, now time.Time) (reading.Reading, error) 
 		errs = append(errs, &FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	cat := strings.ToLower(strings.TrimSpace(e.Category))
-	if !slices.Contains(reading.WasteCategories, cat) {
+	switch {
+	case cat == "":
+		bad("category", "choose the waste category: one of %s", strings.Join(reading.WasteCategories, ", "))
+	case !slices.Contains(reading.WasteCategories, cat):
 		bad("category", "%q is not a waste category; choose one of: %s", e.Category, strings.Join(reading.WasteCategories, ", "))
 	}
 	treat := strings.ToLower(strings.TrimSpace(e.Treatment))
-	if !slices.Contains(reading.WasteTreatments, treat) {
+	switch {
+	case treat == "":
+		bad("treatment", "choose how the waste was treated: one of %s", strings.Join(reading.WasteTreatments, ", "))
+	case !slices.Contains(reading.WasteTreatments, treat):
 		bad("treatment", "%q is not a treatment; choose one of: %s", e.Treatment, strings.Join(reading.WasteTreatments, ", "))
 	}
 	switch {
@@ -72,6 +87,11 @@ func (e Entry) Reading(facility string, now time.Time) (reading.Reading, error) 
 	}
 	if len(e.ID) > 128 {
 		bad("id", "at most 128 characters")
+	}
+	if n := utf8.RuneCountInString(e.Note); n > MaxNote {
+		bad("note", "at most %d characters, got %d; keep it short", MaxNote, n)
+	} else if !utf8.ValidString(e.Note) || strings.ContainsFunc(e.Note, unicode.IsControl) {
+		bad("note", "write it on one line, without special characters")
 	}
 	if len(errs) > 0 {
 		return reading.Reading{}, errors.Join(errs...)

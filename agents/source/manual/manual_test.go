@@ -23,6 +23,13 @@ func TestEntryReading(t *testing.T) {
 			wantErr: []string{"category:", `treatment: "burn" is not a treatment`, "mass_kg: the weight must be more than 0 kg", "stored_hours:", "ts: 2026-11-26 10:00 is in the future"}},
 		{name: "grams for kilograms", entry: Entry{Category: "general", Treatment: "landfill", MassKg: 25000},
 			wantErr: []string{"mass_kg: 25000 kg is more than 10,000 kg: was it entered in grams?"}},
+		{name: "nothing chosen", entry: Entry{MassKg: 1},
+			wantErr: []string{"category: choose the waste category: one of infectious, sharps", "treatment: choose how the waste was treated: one of autoclave"}},
+		{name: "with a note", entry: Entry{Category: "general", Treatment: "offsite", MassKg: 3, Note: "Collected by Al-Noor contractor, truck 12"}},
+		{name: "long note", entry: Entry{Category: "general", Treatment: "offsite", MassKg: 3, Note: strings.Repeat("ب", MaxNote+1)},
+			wantErr: []string{"note: at most 200 characters, got 201"}},
+		{name: "note on two lines", entry: Entry{Category: "general", Treatment: "offsite", MassKg: 3, Note: "a\nb"},
+			wantErr: []string{"note: write it on one line"}},
 		{name: "too old", entry: Entry{Category: "general", Treatment: "landfill", MassKg: 3, Time: now.AddDate(0, -3, 0)},
 			wantErr: []string{"ts: 2026-08-26 09:00 is more than two months ago"}},
 	}
