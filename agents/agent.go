@@ -6,6 +6,10 @@
 // The publisher (the consumer) starts before the sources (the producers);
 // on shutdown the sources stop first, then the publisher marks the agent
 // offline and disconnects. Readings still in the outbox stay for next time.
+//
+// Waste that staff enter (RecordWaste) also goes to a list of the last
+// entries beside the outbox (package wastelog), which the web page shows
+// as queued or sent by asking the outbox whether each is still there.
 package agents
 
 import (
@@ -20,6 +24,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/agents/outbox"
 	"github.com/greenpulse-health/greenpulse/agents/publish"
 	"github.com/greenpulse-health/greenpulse/agents/source/simulate"
+	"github.com/greenpulse-health/greenpulse/agents/wastelog"
 	"github.com/greenpulse-health/greenpulse/reading"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
@@ -40,10 +45,15 @@ type Agent struct {
 	pub     *publish.Publisher
 	sources []Source
 	sim     *simulate.Sim
+	waste   *wastelog.Log
 
 	mu        sync.Mutex
 	appendErr error
 	buf       []byte
+
+	// wasteMu keeps waste entries in the list in the order of their
+	// outbox sequence numbers.
+	wasteMu sync.Mutex
 }
 
 // New opens the outbox and builds the publisher and the configured sources;
@@ -73,7 +83,12 @@ func newAgent(cfg config.Config, version string, m *Metrics, log *slog.Logger, r
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, log: log, metrics: m, outbox: ob}
+	wl, err := wastelog.Open(cfg.Outbox.Dir, log)
+	if err != nil {
+		ob.Close()
+		return nil, err
+	}
+	a := &Agent{cfg: cfg, log: log, metrics: m, outbox: ob, waste: wl}
 	a.pub, err = publish.New(cfg.MQTT, publish.Options{Facility: cfg.Facility, Version: version, Publish: cfg.Publish},
 		ob, m.Publish, log)
 	if err != nil {
@@ -114,8 +129,35 @@ func (a *Agent) Publisher() *publish.Publisher { return a.pub }
 
 // Record stores readings of source in the outbox with one disk sync.
 func (a *Agent) Record(source string, rs []reading.Reading) error {
+	_, err := a.record(source, rs)
+	return err
+}
+
+// RecordWaste stores a waste reading that staff entered, as Record does for
+// source "manual", then adds it with note to the list of recent entries.
+// Once the reading is stored the entry counts as recorded: a list that
+// cannot be written is logged, not returned.
+func (a *Agent) RecordWaste(r reading.Reading, note string) error {
+	a.wasteMu.Lock()
+	defer a.wasteMu.Unlock()
+	seq, err := a.record("manual", []reading.Reading{r})
+	if err != nil {
+		return err
+	}
+	if err := a.waste.Add(wastelog.FromReading(seq, r, note)); err != nil {
+		a.log.Warn("waste entry stored but not listed", "err", err)
+	}
+	return nil
+}
+
+// RecentWaste returns the last waste entries, newest first, each with
+// whether its reading still waits in the outbox.
+func (a *Agent) RecentWaste() ([]wastelog.Listed, error) { return a.waste.List(a.outbox) }
+
+// record is Record returning the sequence number of the first reading.
+func (a *Agent) record(source string, rs []reading.Reading) (uint64, error) {
 	if len(rs) == 0 {
-		return nil
+		return 0, nil
 	}
 	a.mu.Lock()
 	recs := make([]outbox.Record, len(rs))
@@ -124,16 +166,16 @@ func (a *Agent) Record(source string, rs []reading.Reading) error {
 		a.buf = reading.AppendJSON(a.buf, &rs[i])
 		recs[i] = outbox.Record{Stream: rs[i].Stream, Data: a.buf[start:len(a.buf):len(a.buf)]}
 	}
-	err := a.outbox.Append(recs)
+	first, err := a.outbox.AppendSeq(recs)
 	a.buf = a.buf[:0]
 	a.appendErr = err
 	a.mu.Unlock()
 	if err != nil {
 		a.metrics.appendErrors.Inc()
-		return fmt.Errorf("store %d %s readings: %w", len(rs), source, err)
+		return 0, fmt.Errorf("store %d %s readings: %w", len(rs), source, err)
 	}
 	a.metrics.countReadings(source, rs)
-	return nil
+	return first, nil
 }
 
 // Healthy reports the last outbox error, or nil: an agent that cannot store
