@@ -1,6 +1,7 @@
 // Package config loads and validates the facility agent's YAML
 // configuration. Unknown keys are errors, every option has a default except
-// the facility id, the MQTT password can come from the environment, and
+// the facility id, the MQTT and web page passwords can come from the
+// environment, and
 // Validate names the key at fault before any network I/O happens.
 package config
 
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"time"
+	"unicode/utf8"
 
 	"github.com/greenpulse-health/greenpulse/internal/logconf"
 	"github.com/greenpulse-health/greenpulse/internal/mqtttls"
@@ -21,6 +23,13 @@ import (
 // EnvMQTTPassword overrides mqtt.password, so the file can be shared
 // without the secret.
 const EnvMQTTPassword = "GREENPULSE_MQTT_PASSWORD"
+
+// EnvHTTPPassword overrides http.password, the password of the waste entry
+// page, for the same reason.
+const EnvHTTPPassword = "GREENPULSE_AGENT_PASSWORD"
+
+// MinPasswordLen is the shortest http.password accepted.
+const MinPasswordLen = 8
 
 // Config is the agent's whole configuration.
 type Config struct {
@@ -38,6 +47,10 @@ type Config struct {
 // HTTP configures the agent's web server: waste entry, /metrics, /healthz.
 type HTTP struct {
 	Listen string `yaml:"listen"`
+	// Password guards the waste entry page and API (a login form, or
+	// HTTP Basic or Bearer for tools); empty leaves them open to anyone
+	// who can reach Listen. /metrics and /healthz are always open.
+	Password string `yaml:"password"`
 }
 
 // MQTT configures the broker connection.
@@ -141,6 +154,9 @@ func Parse(data []byte) (Config, error) {
 	if v := os.Getenv(EnvMQTTPassword); v != "" {
 		cfg.MQTT.Password = v
 	}
+	if v := os.Getenv(EnvHTTPPassword); v != "" {
+		cfg.HTTP.Password = v
+	}
 	if cfg.MQTT.ClientID == "" && cfg.Facility != "" {
 		cfg.MQTT.ClientID = "greenpulse-agent-" + cfg.Facility
 	}
@@ -166,6 +182,9 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "want host:port such as 127.0.0.1:8081: %v", err)
+	}
+	if n := utf8.RuneCountInString(c.HTTP.Password); n > 0 && n < MinPasswordLen {
+		bad("http.password", "must be at least %d characters, or empty for no password (got %d)", MinPasswordLen, n)
 	}
 	if u, err := url.Parse(c.MQTT.Broker); err != nil || u.Host == "" {
 		bad("mqtt.broker", "want a URL such as tcp://127.0.0.1:1883, got %q", c.MQTT.Broker)

@@ -13,6 +13,7 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"log: {level: loud}", "facility"}, // facility missing is reported too
 		{"facility: 'BG H'", "facility"},
 		{"facility: F\nhttp: {listen: 8081}", "http.listen"},
+		{"facility: F\nhttp: {password: short}", "http.password"},
 		{"facility: F\nmqtt: {broker: 'x:1'}", "mqtt.broker"},
 		{"facility: F\nmqtt: {broker: 'ws://x:1'}", "mqtt.broker"},
 		{"facility: F\nmqtt: {ack_timeout: 0s}", "mqtt.ack_timeout"},
@@ -37,12 +38,20 @@ func TestValidationNamesTheKey(t *testing.T) {
 
 func TestDefaultsAndEnvironment(t *testing.T) {
 	t.Setenv(EnvMQTTPassword, "s3cret")
-	cfg, err := Parse([]byte("facility: BG-H-001\n"))
+	t.Setenv(EnvHTTPPassword, "page-s3cret")
+	cfg, err := Parse([]byte("facility: BG-H-001\nhttp: {password: from-the-file}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.MQTT.ClientID != "greenpulse-agent-BG-H-001" || cfg.MQTT.Password != "s3cret" || cfg.Outbox.MaxBytes != 256<<20 {
 		t.Errorf("defaults: %+v", cfg)
+	}
+	if cfg.HTTP.Password != "page-s3cret" {
+		t.Errorf("http.password %q, want %s's", cfg.HTTP.Password, EnvHTTPPassword)
+	}
+	t.Setenv(EnvHTTPPassword, "")
+	if cfg, err := Parse([]byte("facility: BG-H-001\nhttp: {password: from-the-file}\n")); err != nil || cfg.HTTP.Password != "from-the-file" {
+		t.Errorf("http.password %q (%v), want the file's when the variable is empty", cfg.HTTP.Password, err)
 	}
 }
 
