@@ -31,12 +31,16 @@ func Serve(ctx context.Context, cfg config.Config, version string, log *slog.Log
 		return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           web.Handler(a, cfg.Facility, cfg.Sources.Manual.Enabled, reg, time.Now),
+		Handler:           web.Handler(a, webOptions(cfg, a, reg, log)),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
-	log.Info("agent http listening", "addr", ln.Addr().String())
+	log.Info("agent http listening", "addr", ln.Addr().String(), "page", "http://"+ln.Addr().String()+"/")
+	if cfg.HTTP.Password == "" {
+		log.Warn("the waste entry page has no password (http.password): anyone who can reach it can enter waste",
+			"addr", ln.Addr().String())
+	}
 
 	runErr := a.Run(ctx)
 
@@ -49,4 +53,20 @@ func Serve(ctx context.Context, cfg config.Config, version string, log *slog.Log
 		runErr = errors.Join(runErr, fmt.Errorf("http server: %w", err))
 	}
 	return runErr
+}
+
+// webOptions configures the agent's web server from cfg: the waste entry
+// page and API when the manual source is on, behind http.password.
+func webOptions(cfg config.Config, a *Agent, g prometheus.Gatherer, log *slog.Logger) web.Options {
+	opt := web.Options{
+		Facility:           cfg.Facility,
+		Password:           cfg.HTTP.Password,
+		WrongPasswordDelay: web.WrongPasswordDelay,
+		Gatherer:           g,
+		Logger:             log,
+	}
+	if cfg.Sources.Manual.Enabled {
+		opt.Waste = a
+	}
+	return opt
 }

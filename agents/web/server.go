@@ -1,5 +1,7 @@
-// Package web serves the agent's HTTP endpoints on the facility LAN:
-// waste entry (POST /api/v1/waste), /metrics and /healthz.
+// Package web serves the agent's HTTP endpoints on the facility LAN: the
+// waste entry page (GET /), its API (POST /api/v1/waste, GET
+// /api/v1/waste/recent), the login that guards them (POST /login,
+// POST /logout), /metrics and /healthz.
 package web
 
 import (
@@ -7,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"mime"
 	"net/http"
 	"time"
 
@@ -14,21 +18,69 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/manual"
+	"github.com/greenpulse-health/greenpulse/agents/wastelog"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
-// Agent is what the web server needs of the agent.
+// Agent is what the web server needs of the agent for /healthz.
 type Agent interface {
-	Record(source string, rs []reading.Reading) error
 	Healthy() error
 	Status() reading.AgentStatus
 }
 
-// Handler returns the agent's HTTP routes. manualEnabled says whether waste
-// entry is accepted.
-func Handler(a Agent, facility string, manualEnabled bool, gatherer prometheus.Gatherer, now func() time.Time) http.Handler {
+// Waste records waste entries that staff make and lists the recent ones.
+type Waste interface {
+	RecordWaste(r reading.Reading, note string) error
+	RecentWaste() ([]wastelog.Listed, error)
+}
+
+// WrongPasswordDelay is how long an answer to a wrong password waits, one
+// wrong password at a time, so guessing goes at one try a second at most.
+const WrongPasswordDelay = time.Second
+
+// SessionTTL is how long a login lasts: a working day and then some.
+const SessionTTL = 12 * time.Hour
+
+// Options configures Handler.
+type Options struct {
+	// Facility is the facility's registry id.
+	Facility string
+	// Waste takes the waste entries; nil turns waste entry off.
+	Waste Waste
+	// Password guards the page and the waste API; empty leaves them open
+	// and the page says so.
+	Password string
+	// WrongPasswordDelay is the wait after each wrong password; 0 means
+	// none (tests). The agent uses the package's WrongPasswordDelay.
+	WrongPasswordDelay time.Duration
+	// SessionTTL is how long a login lasts; 0 means SessionTTL.
+	SessionTTL time.Duration
+	// Gatherer is what /metrics serves.
+	Gatherer prometheus.Gatherer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives a line for every wrong password; nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// maxBody bounds the bodies the server reads from the LAN.
+const maxBody = 64 << 10
+
+// Handler returns the agent's HTTP routes. It is safe for concurrent use.
+func Handler(a Agent, opt Options) http.Handler {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.SessionTTL <= 0 {
+		opt.SessionTTL = SessionTTL
+	}
+	au := newAuth(opt)
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		code := http.StatusOK
 		body := map[string]any{"status": a.Status()}
@@ -38,19 +90,38 @@ func Handler(a Agent, facility string, manualEnabled bool, gatherer prometheus.G
 		}
 		writeJSON(w, code, body)
 	})
-	mux.HandleFunc("POST /api/v1/waste", func(w http.ResponseWriter, r *http.Request) {
-		if !manualEnabled {
+	page := newPage(opt, au)
+	mux.Handle("GET /{$}", page)
+	mux.Handle("GET /waste", page)
+	mux.Handle("GET /static/", staticFiles())
+	mux.HandleFunc("POST /login", page.login)
+	mux.HandleFunc("POST /logout", au.logout)
+	mux.Handle("POST /api/v1/waste", au.require(postWaste(opt)))
+	mux.Handle("GET /api/v1/waste/recent", au.require(recentWaste(opt.Waste)))
+	return mux
+}
+
+func postWaste(opt Options) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if opt.Waste == nil {
 			writeJSON(w, http.StatusForbidden, map[string]any{"error": "waste entry is off (sources.manual.enabled: false)"})
 			return
 		}
+		// Only JSON: a form on some other web site cannot send it to the
+		// LAN without the browser asking this server first, which it never
+		// allows.
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			writeJSON(w, http.StatusUnsupportedMediaType, map[string]any{"error": "send the entry as JSON with Content-Type: application/json"})
+			return
+		}
 		var e manual.Entry
-		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&e); err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("not a waste entry: %v", err)})
 			return
 		}
-		rd, err := e.Reading(facility, now())
+		rd, err := e.Reading(opt.Facility, opt.Now())
 		if err != nil {
 			var problems []map[string]string
 			for _, fe := range fieldErrors(err) {
@@ -59,14 +130,47 @@ func Handler(a Agent, facility string, manualEnabled bool, gatherer prometheus.G
 			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error(), "problems": problems})
 			return
 		}
-		if err := a.Record("manual", []reading.Reading{rd}); err != nil {
+		if err := opt.Waste.RecordWaste(rd, e.Note); err != nil {
 			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 			return
 		}
 		id, _ := rd.Field("id")
 		writeJSON(w, http.StatusCreated, map[string]any{"id": id.Str, "ts": rd.Time.UTC().Format(time.RFC3339Nano)})
-	})
-	return mux
+	}
+}
+
+// recentEntry is one entry of GET /api/v1/waste/recent. It repeats
+// wastelog.Entry's fields on purpose: this is the page's and browser
+// tests' contract, which must not change with the file format.
+type recentEntry struct {
+	Time        time.Time      `json:"time"`
+	Category    string         `json:"category"`
+	MassKg      float64        `json:"mass_kg"`
+	Treatment   string         `json:"treatment"`
+	StoredHours *float64       `json:"stored_hours"`
+	Note        string         `json:"note"`
+	ID          string         `json:"id"`
+	State       wastelog.State `json:"state"`
+}
+
+func recentWaste(waste Waste) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		out := []recentEntry{}
+		if waste == nil {
+			writeJSON(w, http.StatusOK, out)
+			return
+		}
+		listed, err := waste.RecentWaste()
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+			return
+		}
+		for _, e := range listed {
+			out = append(out, recentEntry{Time: e.Time, Category: e.Category, MassKg: e.MassKg, Treatment: e.Treatment,
+				StoredHours: e.StoredHours, Note: e.Note, ID: e.ID, State: e.State})
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
 }
 
 func fieldErrors(err error) []*manual.FieldError {
@@ -86,6 +190,7 @@ func fieldErrors(err error) []*manual.FieldError {
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v) // the client went away: nothing to do
 }
