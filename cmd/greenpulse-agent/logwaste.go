@@ -42,6 +42,7 @@ func logWaste(args []string, stdout, stderr io.Writer) error {
 	stored := fs.Float64("stored-hours", -1, "hours the waste was stored before treatment (optional)")
 	at := fs.String("at", "", "when it was handed over or treated: 2026-11-26 14:30 (local time) or RFC 3339; default now")
 	id := fs.String("id", "", "your reference for this hand-over (optional)")
+	note := fs.String("note", "", "a note for the facility's own list of entries, not sent (optional)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func logWaste(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	e := manual.Entry{Category: *category, Treatment: *treatment, MassKg: *kg, ID: *id}
+	e := manual.Entry{Category: *category, Treatment: *treatment, MassKg: *kg, ID: *id, Note: *note}
 	if *stored >= 0 {
 		e.StoredHours = stored
 	}
@@ -66,7 +67,7 @@ func logWaste(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("waste not recorded:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
 	e.Time = r.Time
-	if ok, err := postToAgent(cfg.HTTP.Listen, e); ok || err != nil {
+	if ok, err := postToAgent(cfg.HTTP.Listen, cfg.HTTP.Password, e); ok || err != nil {
 		if err != nil {
 			return err
 		}
@@ -81,7 +82,7 @@ func logWaste(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	if err := a.Record("manual", []reading.Reading{r}); err != nil {
+	if err := a.RecordWaste(r, e.Note); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "recorded %s: %g kg %s, %s, at %s (stored in the outbox %s; it is sent when the agent runs)\n",
@@ -89,12 +90,20 @@ func logWaste(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// postToAgent sends e to the agent at addr. It returns false, nil when no
-// agent listens there.
-func postToAgent(addr string, e manual.Entry) (bool, error) {
+// postToAgent sends e to the agent at addr, with the page's password when
+// one is set. It returns false, nil when no agent listens there.
+func postToAgent(addr, password string, e manual.Entry) (bool, error) {
 	body, _ := json.Marshal(e)
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/waste", bytes.NewReader(body))
+	if err != nil {
+		return false, fmt.Errorf("send to the agent at %s: %w", addr, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if password != "" {
+		req.Header.Set("Authorization", "Bearer "+password)
+	}
 	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Post("http://"+addr+"/api/v1/waste", "application/json", bytes.NewReader(body))
+	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return false, nil
@@ -109,6 +118,9 @@ func postToAgent(addr string, e manual.Entry) (bool, error) {
 		Error string `json:"error"`
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&answer)
+	if resp.StatusCode == http.StatusUnauthorized {
+		answer.Error = fmt.Sprintf("%s (log-waste sends http.password of its config file, or %s)", answer.Error, config.EnvHTTPPassword)
+	}
 	return true, fmt.Errorf("the agent at %s refused the entry (%s): %s", addr, resp.Status, answer.Error)
 }
 

@@ -26,7 +26,7 @@ const usage = `usage: greenpulse-agent <command> [flags]
 commands:
   run --config PATH           run the agent
   check-config --config PATH  validate the configuration, start nothing
-  log-waste --config PATH --category C --treatment T --kg N [--stored-hours H] [--at TIME] [--id ID]
+  log-waste --config PATH --category C --treatment T --kg N [--stored-hours H] [--at TIME] [--id ID] [--note TEXT]
                               record a waste hand-over (run with -h for details)
   fleet [flags]               run many simulated facilities (demo and load; -h for flags)
   version                     print the version
