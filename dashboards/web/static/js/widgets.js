@@ -60,8 +60,8 @@ export function tile(i18n, def, row, onClick, count = true) {
 // are what the CSV download writes.
 export class Table {
   // columns: [{key, label, numeric, format(row) → text, color(row) → css, href(row)}]
-  constructor(id, columns, rows, {sortKey, descending = true, limit = 0, caption} = {}) {
-    Object.assign(this, {id, columns, rows, sortKey, descending, limit, caption});
+  constructor(id, columns, rows, {sortKey, descending = true, limit = 0, caption, empty = '–'} = {}) {
+    Object.assign(this, {id, columns, rows, sortKey, descending, limit, caption, empty});
     this.el = h('div', {class: 'table-wrap'});
     this.render();
   }
@@ -93,6 +93,7 @@ export class Table {
       const cell = c.href ? h('a', {href: c.href(r)}, text) : text;
       return h('td', {class: c.numeric ? 'num' : '', style: c.color ? `background:${c.color(r)}66` : null, dataset: {col: c.key}}, cell);
     })));
+    if (body.length === 0) body.push(h('tr', {class: 'empty'}, h('td', {colspan: visible.length}, this.empty)));
     const more = this.limit && rows.length > this.limit
       ? h('button', {type: 'button', class: 'link', onclick: () => { this.limit = 0; this.render(); }}, `${rows.length - this.limit} …`)
       : null;

@@ -47,7 +47,7 @@ export async function energy(shell, s) {
     {key: 'yield', label: i18n.t('specificYield'), numeric: true, format: (r) => i18n.number(r.yield, 2)},
     {key: 'median', label: i18n.t('medianYield'), numeric: true, format: (r) => i18n.number(r.median, 2)},
     {key: 'ratio', label: `${i18n.t('ratio')} (%)`, numeric: true, format: (r) => i18n.number(r.ratio, 0), color: () => '#fc8d59'},
-  ], under, {sortKey: 'ratio', descending: false});
+  ], under, {sortKey: 'ratio', descending: false, empty: i18n.t('noneFound')});
 
   const d = catalog.get('renewable_share_pct');
   const govSorted = [...gov].sort((a, b) => b.value - a.value);

@@ -39,7 +39,7 @@ export async function reporting(shell, s) {
     {key: 'last_reading', label: i18n.t('lastReading'), format: (r) => i18n.dateTime(r.last_reading || null)},
     {key: 'outbox_depth', label: i18n.t('outboxDepth'), numeric: true, format: (r) => (r.outbox_depth === null ? '–' : i18n.number(r.outbox_depth, 0))},
     {key: 'last_error', label: i18n.t('lastError')},
-  ], rows, {sortKey: 'last_reading', descending: false, limit: 100});
+  ], rows, {sortKey: 'last_reading', descending: false, limit: 100, empty: i18n.t('noneOffline')});
   shell.table = table;
 
   const sorted = [...gov].sort((a, b) => a.value - b.value);

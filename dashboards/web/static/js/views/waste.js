@@ -25,10 +25,10 @@ export async function waste(shell, s) {
   const wasteCol = {key: 'waste_kg', label: `${name('waste_kg')} (${i18n.unit('kg')})`, numeric: true, format: (r) => i18n.value(r.waste_kg, 'kg')};
   const unsafeTable = new Table('unsafe', [link, {key: 'governorate', label: i18n.t('governorate')},
     {key: 'unsafe_disposal_kg', label: `${name('unsafe_disposal_kg')} (${i18n.unit('kg')})`, numeric: true, format: (r) => i18n.value(r.unsafe_disposal_kg, 'kg'), color: () => '#d73027'}, wasteCol,
-  ], unsafe.filter((r) => r.value > 0 && facs.has(r.area)).map((r) => row(r, 'unsafe_disposal_kg')), {sortKey: 'unsafe_disposal_kg', limit: 50});
+  ], unsafe.filter((r) => r.value > 0 && facs.has(r.area)).map((r) => row(r, 'unsafe_disposal_kg')), {sortKey: 'unsafe_disposal_kg', limit: 50, empty: i18n.t('noneFound')});
   const storageTable = new Table('storage', [link, {key: 'governorate', label: i18n.t('governorate')},
     {key: 'storage_exceeded_count', label: `${name('storage_exceeded_count')} (${i18n.unit('events')})`, numeric: true, format: (r) => i18n.number(r.storage_exceeded_count, 0), color: () => '#fc8d59'}, wasteCol,
-  ], stored.filter((r) => r.value > 0 && facs.has(r.area)).map((r) => row(r, 'storage_exceeded_count')), {sortKey: 'storage_exceeded_count', limit: 50});
+  ], stored.filter((r) => r.value > 0 && facs.has(r.area)).map((r) => row(r, 'storage_exceeded_count')), {sortKey: 'storage_exceeded_count', limit: 50, empty: i18n.t('noneFound')});
   shell.table = unsafeTable;
 
   const sorted = [...gov].sort((a, b) => a.value - b.value);
