@@ -16,6 +16,8 @@ root=$(pwd)
 state="$root/.devstack"
 http=127.0.0.1:8080
 fleet_http=127.0.0.1:8082
+agent_http=127.0.0.1:8081
+agent_password=${DEMO_AGENT_PASSWORD:-waste-demo}
 facilities=${DEMO_FACILITIES:-0}
 history=${DEMO_HISTORY:-30d}
 
@@ -31,6 +33,7 @@ stop_proc() {
 }
 
 if [ "${1:-}" = "stop" ]; then
+  stop_proc agent
   stop_proc fleet
   stop_proc collector
   scripts/devstack.sh stop
@@ -43,6 +46,7 @@ go build -o bin/greenpulse-collector ./cmd/greenpulse-collector
 go build -o bin/greenpulse-agent ./cmd/greenpulse-agent
 bin/greenpulse-collector check-config --config configs/collector.yaml
 
+stop_proc agent
 stop_proc fleet
 stop_proc collector
 bin/greenpulse-collector serve --config configs/collector.yaml >"$state/collector.log" 2>&1 &
@@ -53,6 +57,25 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://$http/readyz" >/dev/null || { echo "collector not ready; log:"; tail -20 "$state/collector.log"; exit 1; }
 echo "collector ready on http://$http (log: $state/collector.log)"
+
+# One real agent beside the simulated fleet: the waste entry page a
+# facility manager of Baghdad Teaching Hospital would open on the LAN.
+cat >"$state/agent.yaml" <<YAML
+facility: BG-H-001
+http:
+  listen: $agent_http
+mqtt:
+  broker: tcp://127.0.0.1:1883
+outbox:
+  dir: $state/agent-outbox
+sources:
+  simulate:
+    enabled: false
+  manual:
+    enabled: true
+YAML
+GREENPULSE_AGENT_PASSWORD="$agent_password" bin/greenpulse-agent run --config "$state/agent.yaml" >"$state/agent.log" 2>&1 &
+echo $! >"$state/agent.pid"
 
 bin/greenpulse-agent fleet --registry configs/facilities.csv --facilities "$facilities" \
   --history "$history" --dir "$state/fleet" --listen "$fleet_http" >"$state/fleet.log" 2>&1 &
@@ -127,8 +150,10 @@ Everything keeps running: ${facilities/#0/all} simulated facilities publish live
   InfluxDB            http://127.0.0.1:8086 (database greenpulse), e.g.
     curl -G http://127.0.0.1:8086/query --data-urlencode db=greenpulse --data-urlencode "q=SELECT * FROM solar WHERE facility='BG-H-001' ORDER BY time DESC LIMIT 5"
   logs                $state/collector.log, $state/fleet.log
-Record a waste hand-over as a facility would (one agent, its own outbox):
-  go run ./cmd/greenpulse-agent log-waste --config configs/agent.yaml --category sharps --treatment autoclave --kg 12.5
+Record a waste hand-over as a facility manager would: the agent of BG-H-001
+  (log: $state/agent.log) serves its waste entry page at http://$agent_http/
+  (password: $agent_password), or from a terminal:
+  GREENPULSE_AGENT_PASSWORD=$agent_password bin/greenpulse-agent log-waste --config $state/agent.yaml --category sharps --treatment autoclave --kg 12.5
 Stop everything: scripts/demo.sh stop
 
 Dashboard (the $history of history by facility, district, governorate and nation; English and العربية):

@@ -33,6 +33,7 @@ fuzz ./collector/decode FuzzDecodeStatus
 fuzz ./collector/decode FuzzJSONScanAgreesWithEncodingJSON
 fuzz ./registry FuzzParse
 fuzz ./agents/web FuzzWasteEntry
+fuzz ./agents/web FuzzLogin
 fuzz ./agents/fleet FuzzParseDuration
 fuzz ./collector/api FuzzIndicatorQuery
 echo "all tests passed"

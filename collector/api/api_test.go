@@ -161,7 +161,7 @@ func TestCatalogAndFacilities(t *testing.T) {
 // with JSON or 400 naming a parameter, and never panics.
 func FuzzIndicatorQuery(f *testing.F) {
 	for _, s := range []string{"", "indicator=grid_kwh&level=national&area=IQ&period=month&from=2026-01-01&to=2026-12-01",
-		"from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00%2B03:00", "period=day&format=csv", "area=%00", "from=0000-01-01"} {
+		"from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00%2B03:00", "period=day&format=csv", "area=%00", "from=0000-01-01", "facility=BG-H-001&from=2026-11-01"} {
 		f.Add(s)
 	}
 	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
@@ -170,20 +170,24 @@ func FuzzIndicatorQuery(f *testing.F) {
 	}
 	mux := http.NewServeMux()
 	New(&fakeIndicators{}, fakeFacilities{}, reg, baghdad).Register(mux)
+	// The same query goes to both endpoints that read dates from a query
+	// string: the waste breakdown adds its facility parameter.
 	f.Fuzz(func(t *testing.T, query string) {
-		req := httptest.NewRequest(http.MethodGet, "/api/v1/indicators", nil)
-		req.URL.RawQuery = query
-		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, req)
-		switch rec.Code {
-		case http.StatusOK:
-		case http.StatusBadRequest:
-			var e map[string]string
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e["parameter"] == "" {
-				t.Fatalf("400 without a named parameter: %s", rec.Body)
+		for _, path := range []string{"/api/v1/indicators", "/api/v1/waste"} {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.URL.RawQuery = query
+			rec := httptest.NewRecorder()
+			mux.ServeHTTP(rec, req)
+			switch rec.Code {
+			case http.StatusOK:
+			case http.StatusBadRequest:
+				var e map[string]string
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e["parameter"] == "" {
+					t.Fatalf("%s: 400 without a named parameter: %s", path, rec.Body)
+				}
+			default:
+				t.Fatalf("%s?%s: status %d", path, query, rec.Code)
 			}
-		default:
-			t.Fatalf("query %q: status %d", query, rec.Code)
 		}
 	})
 }

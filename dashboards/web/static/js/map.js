@@ -14,7 +14,7 @@ export async function governorateOutlines() {
 // drawMap fills a card with the map. govValue(code) and facValue(facility)
 // give the values; color maps a value to a fill; only governorates in
 // focus (all when focus is empty) are drawn filled and framed.
-export async function drawMap(shell, {govValue, facilities, facValue, color, facColor, unit, focus = '', onGovernorate, onFacility}) {
+export async function drawMap(shell, {govValue, facilities, facValue, color, facColor, unit, focus = '', fitFacilities = false, onGovernorate, onFacility}) {
   const i18n = shell.i18n;
   const box = h('div', {class: 'map', dir: 'ltr', id: 'map'});
   const geo = await governorateOutlines();
@@ -27,7 +27,8 @@ export async function drawMap(shell, {govValue, facilities, facValue, color, fac
     const layer = L.geoJSON(geo, {
       style: (f) => {
         const inFocus = !focus || f.properties.code === focus;
-        return {color: '#555', weight: inFocus ? 1.2 : 0.5, fillOpacity: inFocus ? 0.75 : 0.15, fillColor: inFocus ? color(govValue(f.properties.code)) : '#ddd'};
+        const v = govValue(f.properties.code);
+        return {color: '#555', weight: inFocus ? 1.2 : 0.5, fillOpacity: inFocus && v !== null ? 0.75 : 0.15, fillColor: inFocus && v !== null ? color(v) : '#ddd'};
       },
       onEachFeature: (f, l) => {
         const code = f.properties.code;
@@ -36,7 +37,9 @@ export async function drawMap(shell, {govValue, facilities, facValue, color, fac
       },
     }).addTo(map);
     const bounds = focus ? layer.getLayers().find((l) => l.feature.properties.code === focus)?.getBounds() : layer.getBounds();
-    map.fitBounds(bounds ?? layer.getBounds(), {padding: [8, 8]});
+    // A district has no outline of its own here: frame its facilities.
+    const points = facilities.map((f) => [f.lat, f.lon]);
+    map.fitBounds(fitFacilities && points.length ? L.latLngBounds(points).pad(0.3) : bounds ?? layer.getBounds(), {padding: [8, 8], maxZoom: 11});
     for (const f of facilities) {
       const v = facValue(f);
       const m = L.circleMarker([f.lat, f.lon], {radius: f.type === 'hospital' ? 5 : 3, weight: 0.6, color: '#222', fillColor: (facColor ?? color)(v), fillOpacity: 0.95});

@@ -38,8 +38,9 @@ export async function area(shell, s) {
   const own1 = own.find((r) => r.indicator === s.ind);
   const gov = level === 'governorate' ? code : shell.names.areas.get(code).governorate;
   const map = await drawMap(shell, {
-    govValue: (c) => (c === gov ? own1?.value ?? null : null), facilities, facValue: (f) => values.get(f.id)?.value ?? null,
-    color, unit: def.unit, focus: gov, onFacility: (f) => shell.go('facility', [f.id]),
+    // Only a governorate's own value may fill its outline.
+    govValue: (c) => (c === gov && level === 'governorate' ? own1?.value ?? null : null), facilities, facValue: (f) => values.get(f.id)?.value ?? null,
+    color, unit: def.unit, focus: gov, fitFacilities: level === 'district', onFacility: (f) => shell.go('facility', [f.id]),
   });
   map.append(legend(i18n, color, def.unit));
 
@@ -47,7 +48,7 @@ export async function area(shell, s) {
     h('p', {class: 'crumbs'}, h('a', {href: shell.link('national')}, i18n.t('country')), ' › ',
       level === 'district' ? [h('a', {href: shell.link('area', ['governorate', gov])}, shell.names.area(gov)), ' › '] : null,
       shell.names.area(code)),
-    title(`${shell.names.area(code)} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`, `${i18n.t(level)} · ${i18n.number(facilities.length, 0)} ${i18n.t('facilities')}`),
+    title(`${shell.names.area(code)} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`, `${i18n.t(level)} · ${i18n.t('nFacilities').replace('{n}', i18n.number(facilities.length, 0))}`),
     tiles(shell, s, own),
   ];
   if (level === 'governorate') {
