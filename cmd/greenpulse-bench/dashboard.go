@@ -112,11 +112,7 @@ func timeNational(b *browser.Browser, o dashboardOptions, out io.Writer) error {
 			markers, _ := browser.Eval[string](b, 10*time.Second, `document.getElementById('map')?.dataset.markers ?? '0'`)
 			rows, _ := browser.Eval[int](b, 10*time.Second, `document.querySelectorAll('#governorates tbody tr').length`)
 			fmt.Fprintf(out, "national view, %s, month %s: cold load %.0f ms (%d governorate rows, %s facilities on the map)\n", o.url, o.date, v, rows, markers)
-			slow, _ := browser.Eval[[]string](b, 10*time.Second, `performance.getEntriesByType('resource').filter((e) => e.duration > 50)
-				.map((e) => Math.round(e.startTime) + '+' + Math.round(e.duration) + ' ms ' + e.name.replace(location.origin, ''))`)
-			for _, s := range slow {
-				fmt.Fprintf(out, "    %s\n", s)
-			}
+			printSlowRequests(b, out)
 			continue
 		}
 		warm = append(warm, v)
@@ -125,6 +121,34 @@ func timeNational(b *browser.Browser, o dashboardOptions, out io.Writer) error {
 		slices.Sort(warm)
 		fmt.Fprintf(out, "national view, %d warm loads: median %.0f ms, p95 %.0f ms, max %.0f ms (target ≤ 1500 ms)\n",
 			len(warm), warm[len(warm)/2], warm[(len(warm)*95)/100], warm[len(warm)-1])
+	}
+	// The largest governorate's drill-down reads five indicators of every
+	// facility (the API filters by one area, not by the areas within one).
+	_, gov, _, err := showcase(context.Background(), o.url)
+	if err != nil {
+		return err
+	}
+	page = o.url + "/#/area/governorate/" + gov + "?period=month&date=" + o.date + "&ind=renewable_share_pct&lang=en"
+	var times []float64
+	for range 3 {
+		if err := b.Do(time.Minute, chromedp.Navigate("about:blank"), chromedp.Navigate(page), browser.WaitReady("area")); err != nil {
+			return fmt.Errorf("load %s: %w", page, err)
+		}
+		ms, err := browser.Eval[string](b, 10*time.Second, `document.body.dataset.readyMs`)
+		if err != nil {
+			return err
+		}
+		var v float64
+		if _, err := fmt.Sscan(ms, &v); err != nil {
+			return fmt.Errorf("readyMs %q: %w", ms, err)
+		}
+		times = append(times, v)
+	}
+	slices.Sort(times)
+	fmt.Fprintf(out, "governorate view (%s), 3 loads: median %.0f ms, max %.0f ms; the last load's slow requests:\n", gov, times[1], times[2])
+	printSlowRequests(b, out)
+	if errs := b.ConsoleErrors(); len(errs) > 0 {
+		return fmt.Errorf("the governorate view logged errors: %s", strings.Join(errs, "; "))
 	}
 	return nil
 }
@@ -282,4 +306,14 @@ func syntheticCollector(ctx context.Context, o dashboardOptions, dir string, out
 		time.Sleep(100 * time.Millisecond)
 	}
 	return url, start.Format("2006-01"), stop, nil
+}
+
+// printSlowRequests lists the page's requests that took over 50 ms, as
+// start+duration, to show where a load's time went.
+func printSlowRequests(b *browser.Browser, out io.Writer) {
+	slow, _ := browser.Eval[[]string](b, 10*time.Second, `performance.getEntriesByType('resource').filter((e) => e.duration > 50)
+		.map((e) => Math.round(e.startTime) + '+' + Math.round(e.duration) + ' ms ' + e.name.replace(location.origin, ''))`)
+	for _, s := range slow {
+		fmt.Fprintf(out, "    %s\n", s)
+	}
 }

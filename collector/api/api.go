@@ -81,11 +81,13 @@ func (e *badParam) Error() string { return e.name + ": " + e.msg }
 func (a *API) parse(r *http.Request) (rollup.Query, error) {
 	v := r.URL.Query()
 	q := rollup.Query{MaxRows: maxRows}
-	if id := v.Get("indicator"); id != "" {
-		if _, ok := indicators.Lookup(indicators.ID(id)); !ok {
-			return q, &badParam{"indicator", fmt.Sprintf("%q is not in the catalog (GET /api/v1/catalog lists them)", id)}
+	if list := v.Get("indicator"); list != "" {
+		for _, id := range strings.Split(list, ",") {
+			if _, ok := indicators.Lookup(indicators.ID(id)); !ok {
+				return q, &badParam{"indicator", fmt.Sprintf("%q is not in the catalog (GET /api/v1/catalog lists them)", id)}
+			}
+			q.Indicators = append(q.Indicators, indicators.ID(id))
 		}
-		q.Indicator = indicators.ID(id)
 	}
 	if l := v.Get("level"); l != "" {
 		if !slices.Contains([]string{"facility", "district", "governorate", "national"}, l) {

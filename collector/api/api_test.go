@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,7 @@ func TestIndicatorParameters(t *testing.T) {
 		param string
 	}{
 		{"indicator=solar_share", "indicator"},
+		{"indicator=grid_kwh,,solar_kwh", "indicator"},
 		{"level=province", "level"},
 		{"area=IQ%20BG", "area"},
 		{"period=week", "period"},
@@ -269,5 +271,17 @@ func TestAreasAndWaste(t *testing.T) {
 		if code == 200 && !strings.Contains(body, `"mass_kg":7.5`) {
 			t.Errorf("%s: %s", tc.query, body)
 		}
+	}
+}
+
+func TestIndicatorList(t *testing.T) {
+	srv, ind := newAPI(t)
+	code, _, body := get(t, srv.URL+"/api/v1/indicators?indicator=grid_kwh,solar_kwh&level=district", "")
+	if code != http.StatusOK {
+		t.Fatalf("%d %s", code, body)
+	}
+	want := []indicators.ID{indicators.GridKWh, indicators.SolarKWh}
+	if !slices.Equal(ind.got.Indicators, want) {
+		t.Errorf("query asked for %v, want %v", ind.got.Indicators, want)
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 // Query selects stored indicator points; empty fields match everything.
 type Query struct {
-	Indicator indicators.ID
+	Indicators []indicators.ID // any of these
 	Level     string
 	Area      string
 	Period    indicators.Kind
@@ -41,8 +41,12 @@ var ErrTooManyRows = fmt.Errorf("the query matches too many values")
 func Read(ctx context.Context, store Store, q Query) ([]Row, error) {
 	_, bucket := store.Buckets()
 	conds := []string{`r._measurement == "indicator"`, fmt.Sprintf("r.period == %q", q.Period)}
-	if q.Indicator != "" {
-		conds = append(conds, fmt.Sprintf("r.indicator == %q", q.Indicator))
+	if len(q.Indicators) > 0 {
+		var ors []string
+		for _, id := range q.Indicators {
+			ors = append(ors, fmt.Sprintf("r.indicator == %q", id))
+		}
+		conds = append(conds, "("+strings.Join(ors, " or ")+")")
 	}
 	if q.Level != "" {
 		conds = append(conds, fmt.Sprintf("r.level == %q", q.Level))

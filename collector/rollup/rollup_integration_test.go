@@ -120,7 +120,7 @@ func TestPeriodWritesFacilityAndAreaIndicators(t *testing.T) {
 		t.Error("BG-H-001 has no hazardous waste: safely_treated_pct must have no value")
 	}
 
-	rows, err := Read(context.Background(), s, Query{Indicator: indicators.RenewableSharePct, Level: "governorate",
+	rows, err := Read(context.Background(), s, Query{Indicators: []indicators.ID{indicators.RenewableSharePct}, Level: "governorate",
 		Area: gov, Period: indicators.Day, From: day.Start, To: day.End})
 	if err != nil || len(rows) != 1 || rows[0].Value != 5 || rows[0].Facilities != 2 || !rows[0].Start.Equal(day.Start) {
 		t.Errorf("Read: %+v (%v), want one row of 5 %% from 2 facilities at %s", rows, err, day.Start)

@@ -244,6 +244,10 @@ func TestDashboard(t *testing.T) {
 			if n := eval[int](t, d.b, `document.querySelectorAll('canvas').length`); n == 0 {
 				t.Errorf("%s: no chart or map drawn", v.hash)
 			}
+			// Offline networks: everything must come from the collector.
+			if out := eval[[]string](t, d.b, `performance.getEntriesByType('resource').map((e) => e.name).filter((u) => !u.startsWith(location.origin))`); len(out) > 0 {
+				t.Errorf("%s: loaded from elsewhere: %v", v.hash, out)
+			}
 		}
 	})
 

@@ -27,8 +27,10 @@ export class API {
   facilities() { return this.get('/api/v1/facilities'); }
 
   // indicators answers the values of one period (or a range of periods).
+  // indicator may be one id or a list.
   indicators({indicator, level, area, period, from, to}) {
-    return this.get('/api/v1/indicators', {indicator, level, area, period: period.kind, from: from ?? period.from, to: to ?? period.to});
+    const ids = Array.isArray(indicator) ? indicator.join(',') : indicator;
+    return this.get('/api/v1/indicators', {indicator: ids, level, area, period: period.kind, from: from ?? period.from, to: to ?? period.to});
   }
 
   waste(facility, period) { return this.get('/api/v1/waste', {facility, from: period.from, to: period.to}); }

@@ -4,7 +4,7 @@
 
 import {h, scale, legend, Table} from '../widgets.js';
 import {drawMap} from '../map.js';
-import {headline, byArea, tiles, trend, title} from './common.js';
+import {headline, shownIds, byArea, tiles, trend, title} from './common.js';
 import {governorateRows, governorateTable} from './national.js';
 
 export async function area(shell, s) {
@@ -20,7 +20,7 @@ export async function area(shell, s) {
   if (!ids.includes(s.ind) && s.ind !== 'reporting_pct') ids.unshift(s.ind);
   const [own, districts, trendCard, ...facRows] = await Promise.all([
     api.indicators({level, area: code, period: p}),
-    level === 'governorate' ? api.indicators({level: 'district', period: p}) : Promise.resolve([]),
+    level === 'governorate' ? api.indicators({indicator: shownIds(s.ind), level: 'district', period: p}) : Promise.resolve([]),
     trend(shell, s, level, code),
     ...ids.map((id) => api.indicators({indicator: id, level: 'facility', period: p})),
   ]);

@@ -5,6 +5,12 @@ import {h, tile, chart, palette} from '../widgets.js';
 
 export const headline = ['renewable_share_pct', 'grid_availability_pct', 'co2e_energy_kg', 'hazardous_share_pct', 'safely_treated_pct', 'reporting_pct'];
 
+// shownIds are the indicators an area table shows: the headline ones and
+// the chosen one.
+export function shownIds(ind) {
+  return headline.includes(ind) ? headline : [ind, ...headline];
+}
+
 // byArea indexes rows by area; rows of one indicator and period.
 export function byArea(rows) {
   return new Map(rows.map((r) => [r.area, r]));

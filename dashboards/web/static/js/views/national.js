@@ -3,14 +3,14 @@
 
 import {h, scale, legend, Table} from '../widgets.js';
 import {drawMap} from '../map.js';
-import {headline, byArea, tiles, trend, title} from './common.js';
+import {shownIds, byArea, tiles, trend, title} from './common.js';
 
 export async function national(shell, s) {
   const {api, i18n, catalog} = shell;
   const p = s.period;
   const [nat, gov, fac, trendCard] = await Promise.all([
     api.indicators({level: 'national', period: p}),
-    api.indicators({level: 'governorate', period: p}),
+    api.indicators({indicator: shownIds(s.ind), level: 'governorate', period: p}),
     api.indicators({indicator: s.ind, level: 'facility', period: p}),
     trend(shell, s, 'national'),
   ]);
@@ -51,7 +51,7 @@ export function governorateRows(shell, rows, filter = () => true) {
 
 export function governorateTable(shell, s, rows, id, level = 'governorate') {
   const {i18n, catalog} = shell;
-  const ids = headline.includes(s.ind) ? headline : [s.ind, ...headline];
+  const ids = shownIds(s.ind);
   const colors = new Map(ids.map((id) => [id, scale(id, rows.map((r) => r[id]))]));
   const columns = [
     {key: 'name', label: i18n.t(level), href: (r) => shell.link('area', [level, r.area])},
