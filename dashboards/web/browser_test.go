@@ -134,6 +134,14 @@ func (d *dashboard) checkClean(t *testing.T, what string) {
 	}
 }
 
+func (d *dashboard) waitFor(t *testing.T, js, what string) {
+	t.Helper()
+	teststack.Eventually(t, 20*time.Second, what, func() (bool, string) {
+		ok, err := browser.Eval[bool](d.b, 2*time.Second, js)
+		return ok, fmt.Sprint(err)
+	})
+}
+
 func eval[T any](t *testing.T, b *browser.Browser, js string) T {
 	t.Helper()
 	v, err := browser.Eval[T](b, 10*time.Second, js)
@@ -334,9 +342,12 @@ func TestDashboard(t *testing.T) {
 			t.Fatalf("English page has dir=%q", dir)
 		}
 		english := eval[string](t, d.b, `document.querySelector('#tiles .tile .tile-value').textContent`)
-		if err := d.b.Do(30*time.Second, chromedp.Click(chromedp.ID("lang")), browser.WaitReady("national")); err != nil {
+		// The switch changes the address; the view redraws on hashchange,
+		// after the click returns.
+		if err := d.b.Do(30*time.Second, chromedp.Click(chromedp.ID("lang"))); err != nil {
 			t.Fatal(err)
 		}
+		d.waitFor(t, `document.documentElement.lang === "ar" && document.body.dataset.ready === "1"`, "the Arabic page drawn")
 		d.checkClean(t, "after the switch to Arabic")
 		state := eval[map[string]string](t, d.b, `({dir: document.documentElement.dir, lang: document.documentElement.lang,
 			name: document.querySelector('#tiles .tile .tile-name').textContent, id: document.querySelector('#tiles .tile').dataset.indicator,
@@ -360,9 +371,10 @@ func TestDashboard(t *testing.T) {
 		if state["nav"] == "National" {
 			t.Error("navigation still in English")
 		}
-		if err := d.b.Do(30*time.Second, chromedp.Click(chromedp.ID("lang")), browser.WaitReady("national")); err != nil {
+		if err := d.b.Do(30*time.Second, chromedp.Click(chromedp.ID("lang"))); err != nil {
 			t.Fatal(err)
 		}
+		d.waitFor(t, `document.documentElement.lang === "en" && document.body.dataset.ready === "1"`, "the English page drawn")
 		if dir := eval[string](t, d.b, `document.documentElement.dir`); dir != "ltr" {
 			t.Errorf("back in English the page has dir=%q", dir)
 		}
