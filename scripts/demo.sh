@@ -141,6 +141,10 @@ echo
 echo "== renewable share by governorate this month, %"
 api "indicator=renewable_share_pct&level=governorate&period=month&from=$month&to=$tomorrow&format=csv" |
   tail -n +2 | cut -d, -f3,6 | sort -t, -k2 -rn | awk -F, '{ printf "  %-6s %6.1f\n", $1, $2 }'
+echo
+echo "== a waste hand-over recorded at BG-H-001 through its agent (greenpulse-agent log-waste)"
+GREENPULSE_AGENT_PASSWORD="$agent_password" bin/greenpulse-agent log-waste --config "$state/agent.yaml" \
+  --category sharps --treatment autoclave --kg 12.5 --stored-hours 20 --note "demo: ward 3" || true
 cat <<MSG
 
 Everything keeps running: ${facilities/#0/all} simulated facilities publish live every minute.

@@ -36,6 +36,8 @@ type dashboardOptions struct {
 	runs        int
 	screenshots string
 	date        string
+	agentURL    string
+	agentPass   string
 }
 
 func runDashboardBench(args []string, out io.Writer) error {
@@ -47,6 +49,8 @@ func runDashboardBench(args []string, out io.Writer) error {
 	fs.IntVar(&o.runs, "runs", 10, "page loads of the national view to time")
 	fs.StringVar(&o.screenshots, "screenshots", "", "save a PNG of every view into this folder")
 	fs.StringVar(&o.date, "date", "", "month (YYYY-MM) to show; empty: the month with data")
+	fs.StringVar(&o.agentURL, "agent-url", "", "with --screenshots: also the waste entry page of this agent (e.g. the demo's http://127.0.0.1:8081), on a phone-sized screen")
+	fs.StringVar(&o.agentPass, "agent-password", os.Getenv("GREENPULSE_AGENT_PASSWORD"), "the agent page's password")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -190,7 +194,77 @@ func screenshots(ctx context.Context, b *browser.Browser, o dashboardOptions, ou
 	if errs := b.ConsoleErrors(); len(errs) > 0 {
 		return fmt.Errorf("views logged errors: %s", strings.Join(errs, "; "))
 	}
+	if o.agentURL != "" {
+		return agentScreenshots(b, o, out)
+	}
 	return nil
+}
+
+// agentScreenshots logs in to an agent's waste entry page on a phone-sized
+// screen and saves it in each language.
+func agentScreenshots(b *browser.Browser, o dashboardOptions, out io.Writer) error {
+	if err := b.Do(time.Minute, chromedp.EmulateViewport(412, 915, chromedp.EmulateMobile, chromedp.EmulatePortrait),
+		chromedp.Navigate(o.agentURL+"/")); err != nil {
+		return fmt.Errorf("open %s: %w", o.agentURL, err)
+	}
+	login, err := browser.Eval[bool](b, 10*time.Second, `document.getElementById("login-form") !== null`)
+	if err != nil {
+		return err
+	}
+	if login {
+		if err := b.Do(30*time.Second, chromedp.SendKeys(chromedp.ID("password"), o.agentPass), chromedp.Click(chromedp.ID("login-submit")),
+			chromedp.WaitVisible(chromedp.ID("waste-form"))); err != nil {
+			return fmt.Errorf("log in to %s (--agent-password): %w", o.agentURL, err)
+		}
+	}
+	for _, name := range []string{"agent-waste", "agent-waste-ar"} {
+		if err := waitReadyMark(b); err != nil {
+			return err
+		}
+		png, err := b.Screenshot(30 * time.Second)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(o.screenshots, name+".png")
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "screenshot %s (%d KB)\n", path, len(png)/1024)
+		// The page's language switch, where it has one.
+		if ok, _ := browser.Eval[bool](b, 5*time.Second, `document.getElementById("lang") !== null`); !ok {
+			break
+		}
+		before, err := browser.Eval[string](b, 5*time.Second, `document.documentElement.lang`)
+		if err != nil {
+			return err
+		}
+		if err := b.Do(30*time.Second, chromedp.Click(chromedp.ID("lang"))); err != nil {
+			return err
+		}
+		if err := waitFor(b, fmt.Sprintf(`document.documentElement.lang !== %q`, before)); err != nil {
+			return fmt.Errorf("the waste page's language switch: %w", err)
+		}
+	}
+	if errs := b.ConsoleErrors(); len(errs) > 0 {
+		return fmt.Errorf("the waste page logged errors: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+func waitReadyMark(b *browser.Browser) error {
+	return waitFor(b, `document.body?.dataset.ready === "1"`)
+}
+
+// waitFor polls a JavaScript condition for up to 20 s.
+func waitFor(b *browser.Browser, js string) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if ok, _ := browser.Eval[bool](b, 2*time.Second, js); ok {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s: not true within 20 s", js)
 }
 
 // showcase picks what the screenshots show: the largest hospital with
