@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/manual"
+	"github.com/greenpulse-health/greenpulse/agents/wastelog"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -19,48 +21,48 @@ import (
 //go:embed page
 var pageFS embed.FS
 
-// categoryLabels and treatmentLabels word the contract's values for the
-// page's menus; a value missing here shows as itself.
-var (
-	categoryLabels = map[string]string{
-		"infectious":     "Infectious",
-		"sharps":         "Sharps (needles, blades)",
-		"pathological":   "Pathological (tissue, body parts)",
-		"pharmaceutical": "Pharmaceutical (expired medicines)",
-		"chemical":       "Chemical",
-		"radioactive":    "Radioactive",
-		"general":        "General (not hazardous)",
-	}
-	treatmentLabels = map[string]string{
-		"autoclave":     "Autoclave",
-		"microwave":     "Microwave",
-		"incineration":  "Incineration",
-		"chemical":      "Chemical disinfection",
-		"encapsulation": "Encapsulation",
-		"offsite":       "Sent off-site for treatment",
-		"landfill":      "Landfill",
-		"open_burning":  "Open burning",
-		"open_dumping":  "Open dumping",
-		"other":         "Other",
-	}
-)
-
 type option struct{ Value, Label string }
 
-func options(values []string, labels map[string]string) []option {
+// labelOf returns the label of value v, or v in words when labels lacks
+// it.
+func labelOf(v string, labels map[string]label) label {
+	if l, ok := labels[v]; ok {
+		return l
+	}
+	return label{Name: strings.ReplaceAll(v, "_", " ")}
+}
+
+func options(values []string, labels map[string]label) []option {
 	out := make([]option, len(values))
 	for i, v := range values {
-		l, ok := labels[v]
-		if !ok {
-			l = strings.ReplaceAll(v, "_", " ")
-		}
-		out[i] = option{Value: v, Label: l}
+		out[i] = option{Value: v, Label: labelOf(v, labels).menu()}
 	}
 	return out
 }
 
+// names returns the short name of each of values, for the list of entries
+// that app.js draws.
+func names(values []string, labels map[string]label) map[string]string {
+	out := make(map[string]string, len(values))
+	for _, v := range values {
+		out[v] = labelOf(v, labels).Name
+	}
+	return out
+}
+
+// script is what the page hands app.js, as JSON: its messages and how to
+// word the list of entries.
+type script struct {
+	Locale     string            `json:"locale"`
+	Text       map[string]string `json:"text"`
+	Fields     map[string]string `json:"fields"`
+	Categories map[string]string `json:"categories"`
+	Treatments map[string]string `json:"treatments"`
+}
+
 // pageData is what the page template shows.
 type pageData struct {
+	T           *words // the page's words, in the language it is shown in
 	Facility    string
 	Login       bool // only the login form
 	LoginFailed bool
@@ -69,41 +71,54 @@ type pageData struct {
 	WasteOff    bool
 	Categories  []option
 	Treatments  []option
-	MaxNote     int
+	Script      script
 }
 
 // page serves the waste entry page, or the login form to a browser that
-// has not logged in, and handles the login form. It is safe for
-// concurrent use.
+// has not logged in, in English or Arabic, and handles the login form and
+// the language switch. It is safe for concurrent use.
 type page struct {
 	tmpl *template.Template
 	auth *auth
-	data pageData
+	data map[lang]pageData
 }
 
 func newPage(opt Options, au *auth) *page {
-	return &page{
+	p := &page{
 		// The template is part of the binary: failing to parse it is a bug.
 		tmpl: template.Must(template.ParseFS(pageFS, "page/index.html")),
 		auth: au,
-		data: pageData{
+		data: map[lang]pageData{},
+	}
+	for _, l := range []lang{english, arabic} {
+		w := wordsFor(l, manual.MaxNote, wastelog.Keep)
+		p.data[l] = pageData{
+			T:          w,
 			Facility:   opt.Facility,
 			Open:       au.open,
 			Protected:  !au.open,
 			WasteOff:   opt.Waste == nil,
-			Categories: options(reading.WasteCategories, categoryLabels),
-			Treatments: options(reading.WasteTreatments, treatmentLabels),
-			MaxNote:    manual.MaxNote,
-		},
+			Categories: options(reading.WasteCategories, w.Categories),
+			Treatments: options(reading.WasteTreatments, w.Treatments),
+			Script: script{
+				Locale:     w.Locale,
+				Text:       w.Script,
+				Fields:     w.Fields,
+				Categories: names(reading.WasteCategories, w.Categories),
+				Treatments: names(reading.WasteTreatments, w.Treatments),
+			},
+		}
 	}
+	return p
 }
 
 func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d := p.data[pickLang(r)]
 	if !p.auth.allowed(r) {
-		p.render(w, http.StatusOK, pageData{Facility: p.data.Facility, Login: true})
+		p.render(w, http.StatusOK, pageData{T: d.T, Facility: d.Facility, Login: true})
 		return
 	}
-	p.render(w, http.StatusOK, p.data)
+	p.render(w, http.StatusOK, d)
 }
 
 func (p *page) render(w http.ResponseWriter, code int, d pageData) {
@@ -115,6 +130,7 @@ func (p *page) render(w http.ResponseWriter, code int, d pageData) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
+	h.Set("Vary", "Accept-Language, Cookie")
 	setStrictHeaders(h)
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes()) // the client went away: nothing to do
@@ -143,7 +159,8 @@ func (p *page) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if !a.right(r.PostForm.Get("password")) {
 		a.wrong(r, "form")
-		p.render(w, http.StatusUnauthorized, pageData{Facility: p.data.Facility, Login: true, LoginFailed: true})
+		d := p.data[pickLang(r)]
+		p.render(w, http.StatusUnauthorized, pageData{T: d.T, Facility: d.Facility, Login: true, LoginFailed: true})
 		return
 	}
 	token, expires := a.start()
@@ -155,6 +172,32 @@ func (p *page) login(w http.ResponseWriter, r *http.Request) {
 		MaxAge:   int(a.ttl / time.Second),
 		HttpOnly: true,
 		SameSite: http.SameSiteStrictMode,
+	})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// setLang remembers the language that the form of the #lang button
+// chose, in a cookie, and goes back to the page. It needs no login: the
+// login form switches too, and a cookie that only picks a language is
+// harmless to set from anywhere.
+func (p *page) setLang(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "the language form could not be read: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	l, ok := parseLang(r.PostForm.Get("lang"))
+	if !ok {
+		http.Error(w, fmt.Sprintf("language %q: the page speaks en and ar", r.PostForm.Get("lang")), http.StatusBadRequest)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     LangCookie,
+		Value:    string(l),
+		Path:     "/",
+		MaxAge:   langCookieAge,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
 	})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

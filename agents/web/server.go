@@ -1,7 +1,8 @@
 // Package web serves the agent's HTTP endpoints on the facility LAN: the
 // waste entry page (GET /), its API (POST /api/v1/waste, GET
 // /api/v1/waste/recent), the login that guards them (POST /login,
-// POST /logout), /metrics and /healthz.
+// POST /logout), the choice of its language (POST /lang), /metrics and
+// /healthz.
 package web
 
 import (
@@ -96,6 +97,7 @@ func Handler(a Agent, opt Options) http.Handler {
 	mux.Handle("GET /static/", staticFiles())
 	mux.HandleFunc("POST /login", page.login)
 	mux.HandleFunc("POST /logout", au.logout)
+	mux.HandleFunc("POST /lang", page.setLang)
 	mux.Handle("POST /api/v1/waste", au.require(postWaste(opt)))
 	mux.Handle("GET /api/v1/waste/recent", au.require(recentWaste(opt.Waste)))
 	return mux

@@ -1,11 +1,13 @@
 // The waste entry page: sends the form to POST /api/v1/waste as JSON, shows
 // the agent's answer next to the fields it names, and lists the last
-// entries from GET /api/v1/waste/recent every few seconds.
+// entries from GET /api/v1/waste/recent every few seconds. Its words, in
+// the page's language, come from the server in #page-words.
 (function () {
   "use strict";
 
   var FIELDS = ["category", "mass_kg", "treatment", "stored_hours", "note"];
   var REFRESH_MS = 5000;
+  var DRAFT_KEY = "greenpulse-draft";
 
   function $(id) { return document.getElementById(id); }
 
@@ -17,6 +19,29 @@
   if (!form || !recentBody) {
     return;
   }
+
+  var W = JSON.parse($("page-words").textContent);
+  var numbers = new Intl.NumberFormat(W.locale, { maximumFractionDigits: 3 });
+  var times = new Intl.DateTimeFormat(W.locale, {
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+  });
+  // The column headings name the cells where the phone layout hides them.
+  var columns = Array.prototype.map.call(document.querySelectorAll("#recent thead th"), function (th) {
+    return th.textContent;
+  });
+
+  // t returns the message key in the page's language, with each {name}
+  // replaced by vars[name].
+  function t(key, vars) {
+    var s = W.text[key] === undefined ? key : W.text[key];
+    return s.replace(/\{(\w+)\}/g, function (m, name) {
+      return vars && vars[name] !== undefined ? String(vars[name]) : m;
+    });
+  }
+
+  // isolate keeps text in another script (the agent's English in an
+  // Arabic sentence) from reordering the words around it.
+  function isolate(s) { return "\u2068" + s + "\u2069"; }
 
   function setResult(text, kind) {
     result.textContent = text;
@@ -30,21 +55,34 @@
     });
   }
 
-  function markError(field, message) {
+  // markError shows message at field, and detail (the agent's English)
+  // after it in smaller text.
+  function markError(field, message, detail) {
     var el = $("err-" + field);
     if (!el) {
       return false;
     }
-    el.textContent = el.textContent ? el.textContent + " " + message : message;
+    el.append((el.textContent ? " " : "") + message);
+    if (detail) {
+      // A line of its own on the page's side, read left to right.
+      var d = document.createElement("span");
+      var text = document.createElement("bdi");
+      d.className = "detail";
+      text.lang = "en";
+      text.dir = "ltr";
+      text.textContent = detail;
+      d.append(text);
+      el.append(d);
+    }
     $(field).setAttribute("aria-invalid", "true");
     return true;
   }
 
-  // number reads a typed number: Arabic-Indic and Persian digits, and a
+  // parseNumber reads a typed number: Arabic-Indic and Persian digits, and a
   // comma or the Arabic decimal sign for the decimal point, are accepted.
   // It returns undefined for an empty field and NaN for one that is not a
   // number.
-  function number(text) {
+  function parseNumber(text) {
     var s = text.trim()
       .replace(/[\u0660-\u0669]/g, function (d) { return String(d.charCodeAt(0) - 0x0660); })
       .replace(/[\u06F0-\u06F9]/g, function (d) { return String(d.charCodeAt(0) - 0x06F0); })
@@ -65,15 +103,15 @@
       note: $("note").value
     };
     var bad = false;
-    var mass = number($("mass_kg").value);
+    var mass = parseNumber($("mass_kg").value);
     if (Number.isNaN(mass)) {
-      bad = markError("mass_kg", "Write the weight as a number of kilograms, such as 12.5.");
+      bad = markError("mass_kg", t("mass_nan"));
     } else if (mass !== undefined) {
       entry.mass_kg = mass;
     }
-    var stored = number($("stored_hours").value);
+    var stored = parseNumber($("stored_hours").value);
     if (Number.isNaN(stored)) {
-      bad = markError("stored_hours", "Write the hours as a number, such as 20, or leave it empty.") || bad;
+      bad = markError("stored_hours", t("hours_nan")) || bad;
     } else if (stored !== undefined) {
       entry.stored_hours = stored;
     }
@@ -96,12 +134,12 @@
     clearErrors();
     var entry = entryFromForm();
     if (!entry) {
-      setResult("Not recorded: correct what is marked in red.", "error");
+      setResult(t("not_recorded"), "error");
       firstInvalid();
       return;
     }
     submit.disabled = true;
-    setResult("Sending…", "");
+    setResult(t("sending"), "");
     fetch("/api/v1/waste", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -110,7 +148,7 @@
     }).then(function (resp) {
       return readJSON(resp).then(function (body) { answered(resp, body); });
     }, function (err) {
-      setResult("Not recorded: the agent could not be reached (" + err.message + "). Check the network connection and try again.", "error");
+      setResult(t("unreachable", { err: isolate(err.message) }), "error");
     }).finally(function () {
       submit.disabled = false;
     });
@@ -119,26 +157,33 @@
   function answered(resp, body) {
     if (resp.status === 201) {
       form.reset();
-      setResult("Recorded — queued for sending.", "ok");
+      setResult(t("recorded"), "ok");
       loadRecent();
       return;
     }
     if (resp.status === 422 && Array.isArray(body.problems)) {
       var other = [];
       body.problems.forEach(function (p) {
-        if (!markError(p.field, sentence(p.message))) {
-          other.push(p.field + ": " + p.message);
+        // The agent words its problems in English; where the page speaks
+        // another language, it says what is wrong and shows them after.
+        var local = W.fields && W.fields[p.field];
+        var english = sentence(p.message);
+        if (!markError(p.field, local || english, local ? english : "")) {
+          other.push((local ? local + " " : "") + isolate(p.field + ": " + p.message));
         }
       });
-      setResult("Not recorded: correct what is marked in red." + (other.length ? " " + other.join("; ") + "." : ""), "error");
+      setResult(t("not_recorded") + (other.length ? " " + other.join("; ") + "." : ""), "error");
       firstInvalid();
       return;
     }
     if (resp.status === 401) {
-      setResult("Not recorded: you are logged out (the session ended or the agent restarted). Reload the page and log in again.", "error");
+      setResult(t("logged_out"), "error");
       return;
     }
-    setResult("Not recorded: the agent answered " + resp.status + (body.error ? ": " + body.error : " " + resp.statusText) + ".", "error");
+    setResult(t("answered", {
+      status: resp.status,
+      detail: body.error ? ": " + isolate(body.error) : " " + isolate(resp.statusText)
+    }), "error");
   }
 
   // sentence starts s with a capital and ends it with a full stop.
@@ -148,17 +193,20 @@
     return /[.?!]$/.test(s) ? s : s + ".";
   }
 
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
-
   function localTime(iso) {
     var d = new Date(iso);
     if (isNaN(d.getTime())) {
       return String(iso);
     }
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    return times.format(d);
   }
 
-  function words(v) { return String(v || "").replace(/_/g, " "); }
+  // name words a value of the reading contract in the page's language.
+  function name(names, v) { return names[v] || String(v || "").replace(/_/g, " "); }
+
+  function number(v) {
+    return v === null || v === undefined ? "—" : numbers.format(v);
+  }
 
   // cell adds a cell to tr; label names it where the phone layout has no
   // column headings.
@@ -180,20 +228,20 @@
       var tr = document.createElement("tr");
       tr.dataset.state = e.state;
       cell(tr, localTime(e.time), "time");
-      cell(tr, words(e.category), "", "Category");
-      cell(tr, String(e.mass_kg), "num", "kg");
-      cell(tr, words(e.treatment), "", "Treatment");
-      cell(tr, e.stored_hours === null || e.stored_hours === undefined ? "—" : String(e.stored_hours), "num", "Stored h");
-      cell(tr, e.note || "", "note");
+      cell(tr, name(W.categories, e.category), "", columns[1]);
+      cell(tr, number(e.mass_kg), "num", columns[2]);
+      cell(tr, name(W.treatments, e.treatment), "", columns[3]);
+      cell(tr, number(e.stored_hours), "num", columns[4]);
+      cell(tr, e.note || "", "note").dir = "auto";
       var state = document.createElement("span");
       state.className = "state";
-      state.textContent = e.state;
-      state.title = e.state === "queued" ? "kept on this computer until the server confirms it" : "the server has it";
+      state.textContent = t(e.state);
+      state.title = W.text[e.state + "_title"] || "";
       cell(tr, "", "state-cell").appendChild(state);
       return tr;
     });
     recentBody.replaceChildren.apply(recentBody, rows);
-    recentStatus.textContent = entries.length ? "" : "No entries yet.";
+    recentStatus.textContent = entries.length ? "" : t("no_entries");
     document.body.dataset.ready = "1";
   }
 
@@ -208,18 +256,52 @@
         if (resp.ok && Array.isArray(body)) {
           render(body);
         } else if (resp.status === 401) {
-          recentStatus.textContent = "You are logged out. Reload the page and log in again.";
+          recentStatus.textContent = t("recent_logged_out");
         } else {
-          recentStatus.textContent = "Could not load the last entries: the agent answered " + resp.status + (body.error ? ": " + body.error : "") + ".";
+          recentStatus.textContent = t("recent_failed", { status: resp.status, detail: body.error ? ": " + isolate(body.error) : "" });
         }
       });
     }, function (err) {
-      recentStatus.textContent = "Could not load the last entries: the agent could not be reached (" + err.message + "). Retrying…";
+      recentStatus.textContent = t("recent_unreachable", { err: isolate(err.message) });
     }).finally(function () {
       loading = false;
     });
   }
 
+  // Switching the language reloads the page: what was typed is kept for
+  // the reload in sessionStorage, which stays with this tab.
+  function saveDraft() {
+    var draft = {};
+    FIELDS.forEach(function (f) { draft[f] = $(f).value; });
+    try {
+      sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    } catch (e) {
+      // Storage is off (a private window): the switch just loses the draft.
+    }
+  }
+
+  function restoreDraft() {
+    var draft;
+    try {
+      draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null");
+      sessionStorage.removeItem(DRAFT_KEY);
+    } catch (e) {
+      return;
+    }
+    if (draft) {
+      FIELDS.forEach(function (f) {
+        if (typeof draft[f] === "string") {
+          $(f).value = draft[f];
+        }
+      });
+    }
+  }
+
+  var langButton = $("lang");
+  if (langButton && langButton.form) {
+    langButton.form.addEventListener("submit", saveDraft);
+  }
+  restoreDraft();
   loadRecent();
   setInterval(loadRecent, REFRESH_MS);
 }());
