@@ -14,11 +14,11 @@ import (
 // Query selects stored indicator points; empty fields match everything.
 type Query struct {
 	Indicators []indicators.ID // any of these
-	Level     string
-	Area      string
-	Period    indicators.Kind
-	From, To  time.Time // period starts in [From, To)
-	MaxRows   int       // refuse larger answers; 0: no bound
+	Level      string
+	Area       string
+	Period     indicators.Kind
+	From, To   time.Time // period starts in [From, To)
+	MaxRows    int       // refuse larger answers; 0: no bound
 }
 
 // Row is one stored indicator value.
