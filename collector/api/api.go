@@ -101,6 +101,13 @@ func (a *API) parse(r *http.Request) (rollup.Query, error) {
 		}
 		q.Area = ar
 	}
+	if in := v.Get("within"); in != "" {
+		areas, ok := a.within(in, q.Level)
+		if !ok {
+			return q, &badParam{"within", fmt.Sprintf("%q is not a governorate or district of the registry, or level is not facility or district within a governorate", in)}
+		}
+		q.Areas = areas
+	}
 	switch p := v.Get("period"); p {
 	case "", "day":
 		q.Period = indicators.Day
@@ -130,6 +137,31 @@ func (a *API) parse(r *http.Request) (rollup.Query, error) {
 		return q, &badParam{"from", fmt.Sprintf("the range may span at most %d days", int(a.maxRange.Hours()/24))}
 	}
 	return q, nil
+}
+
+// within lists the areas of level inside area in: the facilities of a
+// governorate or district, or the districts of a governorate. A drill-down
+// then reads its own areas, not the whole country's.
+func (a *API) within(in, level string) ([]string, bool) {
+	var out []string
+	known := false
+	for _, f := range a.reg.Facilities() {
+		inGov, inDist := f.Governorate == in, f.District == in
+		if !inGov && !inDist {
+			continue
+		}
+		known = true
+		switch {
+		case level == "facility":
+			out = append(out, f.ID)
+		case level == "district" && inGov && !slices.Contains(out, f.District):
+			out = append(out, f.District)
+		}
+	}
+	if !known || (level != "facility" && level != "district") || (level == "district" && len(out) == 0) {
+		return nil, false
+	}
+	return out, true
 }
 
 type row struct {

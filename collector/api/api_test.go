@@ -87,6 +87,9 @@ func TestIndicatorParameters(t *testing.T) {
 	}{
 		{"indicator=solar_share", "indicator"},
 		{"indicator=grid_kwh,,solar_kwh", "indicator"},
+		{"within=IQ-XX&level=facility", "within"},
+		{"within=IQ-BG", "within"},
+		{"within=BG-KRK&level=district", "within"},
 		{"level=province", "level"},
 		{"area=IQ%20BG", "area"},
 		{"period=week", "period"},
@@ -283,5 +286,25 @@ func TestIndicatorList(t *testing.T) {
 	want := []indicators.ID{indicators.GridKWh, indicators.SolarKWh}
 	if !slices.Equal(ind.got.Indicators, want) {
 		t.Errorf("query asked for %v, want %v", ind.got.Indicators, want)
+	}
+}
+
+func TestIndicatorsWithinAnArea(t *testing.T) {
+	srv, ind := newAPI(t)
+	for _, tc := range []struct {
+		query      string
+		has, hasnt string
+	}{
+		{"level=facility&within=IQ-BG", "BG-H-001", "BA-H-001"},
+		{"level=facility&within=BG-KRK", "BG-P-001", "BG-H-001"},
+		{"level=district&within=IQ-BG", "BG-KRK", "BA-BSR"},
+	} {
+		code, _, body := get(t, srv.URL+"/api/v1/indicators?"+tc.query, "")
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.query, code, body)
+		}
+		if !slices.Contains(ind.got.Areas, tc.has) || slices.Contains(ind.got.Areas, tc.hasnt) {
+			t.Errorf("%s: areas %v, want %s and not %s", tc.query, ind.got.Areas, tc.has, tc.hasnt)
+		}
 	}
 }

@@ -125,6 +125,16 @@ func TestPeriodWritesFacilityAndAreaIndicators(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].Value != 5 || rows[0].Facilities != 2 || !rows[0].Start.Equal(day.Start) {
 		t.Errorf("Read: %+v (%v), want one row of 5 %% from 2 facilities at %s", rows, err, day.Start)
 	}
+	for _, tc := range []struct {
+		areas []string
+		want  int
+	}{{[]string{"BG-H-001"}, 1}, {[]string{"BG-H-001", "XX-H-999"}, 1}, {[]string{}, 0}} {
+		rows, err := Read(context.Background(), s, Query{Indicators: []indicators.ID{indicators.EnergyKWh}, Level: "facility",
+			Areas: tc.areas, Period: indicators.Day, From: day.Start, To: day.End})
+		if err != nil || len(rows) != tc.want || (tc.want == 1 && rows[0].Area != "BG-H-001") {
+			t.Errorf("Read within %v: %+v (%v), want %d row(s) of BG-H-001", tc.areas, rows, err, tc.want)
+		}
+	}
 	if _, err := Read(context.Background(), s, Query{Period: indicators.Day, From: day.Start, To: day.End, MaxRows: 3}); !errors.Is(err, ErrTooManyRows) {
 		t.Errorf("Read past MaxRows: %v, want ErrTooManyRows", err)
 	}

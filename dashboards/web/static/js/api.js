@@ -28,9 +28,10 @@ export class API {
 
   // indicators answers the values of one period (or a range of periods).
   // indicator may be one id or a list.
-  indicators({indicator, level, area, period, from, to}) {
+  // within narrows facilities or districts to those of one area.
+  indicators({indicator, level, area, within, period, from, to}) {
     const ids = Array.isArray(indicator) ? indicator.join(',') : indicator;
-    return this.get('/api/v1/indicators', {indicator: ids, level, area, period: period.kind, from: from ?? period.from, to: to ?? period.to});
+    return this.get('/api/v1/indicators', {indicator: ids, level, area, within, period: period.kind, from: from ?? period.from, to: to ?? period.to});
   }
 
   waste(facility, period) { return this.get('/api/v1/waste', {facility, from: period.from, to: period.to}); }

@@ -20,9 +20,9 @@ export async function area(shell, s) {
   if (!ids.includes(s.ind) && s.ind !== 'reporting_pct') ids.unshift(s.ind);
   const [own, districts, trendCard, ...facRows] = await Promise.all([
     api.indicators({level, area: code, period: p}),
-    level === 'governorate' ? api.indicators({indicator: shownIds(s.ind), level: 'district', period: p}) : Promise.resolve([]),
+    level === 'governorate' ? api.indicators({indicator: shownIds(s.ind), level: 'district', within: code, period: p}) : Promise.resolve([]),
     trend(shell, s, level, code),
-    ...ids.map((id) => api.indicators({indicator: id, level: 'facility', period: p})),
+    ...ids.map((id) => api.indicators({indicator: id, level: 'facility', within: code, period: p})),
   ]);
   const ofArea = new Set(facilities.map((f) => f.id));
   const rows = new Map(facilities.map((f) => [f.id, {key: f.id, id: f.id, name: i18n.lang === 'ar' ? f.name_ar : f.name, type: f.type, beds: f.beds}]));
