@@ -18,12 +18,12 @@ type Query struct {
 	// Areas, when not nil, restricts the answer to these area codes (an
 	// empty list matches nothing). Codes are plain names (letters, digits,
 	// '-', '_'), as the registry and reading.ValidName allow.
-	Areas []string
-	Level      string
-	Area       string
-	Period     indicators.Kind
-	From, To   time.Time // period starts in [From, To)
-	MaxRows    int       // refuse larger answers; 0: no bound
+	Areas    []string
+	Level    string
+	Area     string
+	Period   indicators.Kind
+	From, To time.Time // period starts in [From, To)
+	MaxRows  int       // refuse larger answers; 0: no bound
 }
 
 // Row is one stored indicator value.
