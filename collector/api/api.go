@@ -82,11 +82,19 @@ func (a *API) parse(r *http.Request) (rollup.Query, error) {
 	v := r.URL.Query()
 	q := rollup.Query{MaxRows: maxRows}
 	if list := v.Get("indicator"); list != "" {
-		for _, id := range strings.Split(list, ",") {
+		// A list longer than the catalog names some id twice or one that
+		// does not exist: refuse it before looking anything up.
+		ids := strings.SplitN(list, ",", len(indicators.Catalog)+1)
+		if len(ids) > len(indicators.Catalog) {
+			return q, &badParam{"indicator", fmt.Sprintf("lists more ids than the catalog's %d", len(indicators.Catalog))}
+		}
+		for _, id := range ids {
 			if _, ok := indicators.Lookup(indicators.ID(id)); !ok {
 				return q, &badParam{"indicator", fmt.Sprintf("%q is not in the catalog (GET /api/v1/catalog lists them)", id)}
 			}
-			q.Indicators = append(q.Indicators, indicators.ID(id))
+			if !slices.Contains(q.Indicators, indicators.ID(id)) {
+				q.Indicators = append(q.Indicators, indicators.ID(id))
+			}
 		}
 	}
 	if l := v.Get("level"); l != "" {
@@ -224,8 +232,8 @@ func (a *API) rollup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, errors.New("roll-ups by API are off: set http.admin_token (or GREENPULSE_ADMIN_TOKEN) and rollup.enabled"))
 		return
 	}
-	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if subtle.ConstantTimeCompare([]byte(got), []byte(a.token)) != 1 {
+	got, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !bearer || subtle.ConstantTimeCompare([]byte(got), []byte(a.token)) != 1 {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		writeError(w, http.StatusUnauthorized, errors.New("Authorization: Bearer <admin token> required"))
 		return
@@ -285,8 +293,9 @@ type facility struct {
 }
 
 func (a *API) facilities(w http.ResponseWriter, _ *http.Request) {
-	var out []facility
-	for _, f := range a.reg.Facilities() {
+	all := a.reg.Facilities()
+	out := make([]facility, 0, len(all)) // an empty registry is [], not null
+	for _, f := range all {
 		x := facility{ID: f.ID, Name: f.Name, NameAr: f.NameAr, Type: string(f.Type), Beds: f.Beds,
 			Governorate: f.Governorate, District: f.District, Lat: f.Lat, Lon: f.Lon, PVkWp: f.PVkWp, DHIS2OrgUnit: f.DHIS2OrgUnit}
 		if t, ok := a.fac.LastReading(f.ID); ok {

@@ -97,9 +97,10 @@ func TestIndicatorParameters(t *testing.T) {
 		{"to=2026-13-01", "to"},
 		{"from=2026-11-10&to=2026-11-01", "to"},
 		{"from=2020-01-01&to=2026-01-01", "from"},
+		{"indicator=" + strings.Repeat("grid_kwh,", len(indicators.Catalog)) + "grid_kwh", "indicator"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
+		t.Run(tt.query[:min(len(tt.query), 60)], func(t *testing.T) {
 			code, _, body := get(t, srv.URL+"/api/v1/indicators?"+tt.query, "")
 			var e map[string]string
 			_ = json.Unmarshal([]byte(body), &e)
@@ -133,6 +134,16 @@ func TestIndicatorsJSONAndCSV(t *testing.T) {
 			body != "indicator,level,area,period,start,value,facilities\nrenewable_share_pct,governorate,IQ-BG,day,2026-11-01T00:00:00+03:00,12.5,40\n" {
 			t.Errorf("%s: %d %s %q", ask.url, code, ctype, body)
 		}
+	}
+}
+
+func TestNoFacilitiesIsAnEmptyList(t *testing.T) {
+	mux := http.NewServeMux()
+	New(&fakeIndicators{}, fakeFacilities{}, &registry.Registry{}, baghdad).Register(mux)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/facilities", nil))
+	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != "[]" {
+		t.Errorf("empty registry: %d %s, want 200 []", rec.Code, rec.Body)
 	}
 }
 
@@ -209,40 +220,44 @@ func TestRollupEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	post := func(a *API, query, token string) (int, string) {
+	post := func(a *API, query, authorization string) (int, string) {
 		t.Helper()
 		mux := http.NewServeMux()
 		a.Register(mux)
 		req := httptest.NewRequest(http.MethodPost, "/api/v1/rollup?"+query, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
 		}
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
 	}
 	off := New(&fakeIndicators{}, fakeFacilities{}, reg, baghdad)
-	if code, body := post(off, "from=2026-11-01&to=2026-11-02", "x"); code != http.StatusForbidden {
+	if code, body := post(off, "from=2026-11-01&to=2026-11-02", "Bearer x"); code != http.StatusForbidden {
 		t.Errorf("without a token configured: %d %s, want 403", code, body)
 	}
 	roller := &fakeRoller{}
 	on := New(&fakeIndicators{}, fakeFacilities{}, reg, baghdad)
 	on.EnableRollup(roller, "s3cret")
 	tests := []struct {
-		query, token string
-		code         int
-		contains     string
+		query, authorization string
+		code                 int
+		contains             string
 	}{
 		{"from=2026-11-01&to=2026-11-02", "", http.StatusUnauthorized, "Bearer"},
-		{"from=2026-11-01&to=2026-11-02", "wrong", http.StatusUnauthorized, "Bearer"},
-		{"from=nope&to=2026-11-02", "s3cret", http.StatusBadRequest, `"parameter":"from"`},
-		{"from=2026-01-01&to=2026-11-02", "s3cret", http.StatusBadRequest, `"parameter":"to"`},
-		{"from=2026-11-01&to=2026-11-02", "s3cret", http.StatusOK, `"reporting":3`},
+		{"from=2026-11-01&to=2026-11-02", "Bearer wrong", http.StatusUnauthorized, "Bearer"},
+		{"from=2026-11-01&to=2026-11-02", "s3cret", http.StatusUnauthorized, "Bearer"},
+		{"from=2026-11-01&to=2026-11-02", "Basic s3cret", http.StatusUnauthorized, "Bearer"},
+		{"from=2026-11-01&to=2026-11-02", "Bearer  s3cret", http.StatusUnauthorized, "Bearer"},
+		{"from=2026-11-01&to=2026-11-02", "Bearer", http.StatusUnauthorized, "Bearer"},
+		{"from=nope&to=2026-11-02", "Bearer s3cret", http.StatusBadRequest, `"parameter":"from"`},
+		{"from=2026-01-01&to=2026-11-02", "Bearer s3cret", http.StatusBadRequest, `"parameter":"to"`},
+		{"from=2026-11-01&to=2026-11-02", "Bearer s3cret", http.StatusOK, `"reporting":3`},
 	}
 	for _, tt := range tests {
-		code, body := post(on, tt.query, tt.token)
+		code, body := post(on, tt.query, tt.authorization)
 		if code != tt.code || !strings.Contains(body, tt.contains) {
-			t.Errorf("%s with %q: %d %s, want %d containing %s", tt.query, tt.token, code, body, tt.code, tt.contains)
+			t.Errorf("%s with Authorization %q: %d %s, want %d containing %s", tt.query, tt.authorization, code, body, tt.code, tt.contains)
 		}
 	}
 	if !roller.from.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, baghdad)) {
@@ -279,13 +294,27 @@ func TestAreasAndWaste(t *testing.T) {
 
 func TestIndicatorList(t *testing.T) {
 	srv, ind := newAPI(t)
-	code, _, body := get(t, srv.URL+"/api/v1/indicators?indicator=grid_kwh,solar_kwh&level=district", "")
-	if code != http.StatusOK {
-		t.Fatalf("%d %s", code, body)
+	var all []indicators.ID
+	var names []string
+	for _, d := range indicators.Catalog {
+		all = append(all, d.ID)
+		names = append(names, string(d.ID))
 	}
-	want := []indicators.ID{indicators.GridKWh, indicators.SolarKWh}
-	if !slices.Equal(ind.got.Indicators, want) {
-		t.Errorf("query asked for %v, want %v", ind.got.Indicators, want)
+	for _, tc := range []struct {
+		list string
+		want []indicators.ID
+	}{
+		{"grid_kwh,solar_kwh", []indicators.ID{indicators.GridKWh, indicators.SolarKWh}},
+		{"grid_kwh,solar_kwh,grid_kwh,grid_kwh", []indicators.ID{indicators.GridKWh, indicators.SolarKWh}},
+		{strings.Join(names, ","), all},
+	} {
+		code, _, body := get(t, srv.URL+"/api/v1/indicators?level=district&indicator="+tc.list, "")
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.list, code, body)
+		}
+		if !slices.Equal(ind.got.Indicators, tc.want) {
+			t.Errorf("%s: query asked for %v, want %v", tc.list, ind.got.Indicators, tc.want)
+		}
 	}
 }
 
