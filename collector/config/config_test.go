@@ -39,6 +39,8 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"registry: ''", "registry"},
 		{"memory_limit_mb: 8", "memory_limit_mb"},
 		{"rollup: {timezone: Mars/Olympus}", "rollup.timezone"},
+		{"rollup: {timezone: Local}", `rollup.timezone: "Local" is the host's zone, which browsers cannot name: give an IANA timezone name such as Asia/Baghdad`},
+		{"rollup: {timezone: ''}", "rollup.timezone: required: an IANA timezone name such as Asia/Baghdad"},
 		{"rollup: {safe_treatments: [burning]}", "rollup.safe_treatments"},
 		{"rollup: {factors: {grid_kg_per_kwh: {value: 0.5}}}", "rollup.factors.grid_kg_per_kwh: give its source and year"},
 		{"mqtt: {brokr: tcp://x:1}", "brokr"},
@@ -51,6 +53,26 @@ func TestValidationNamesTheKey(t *testing.T) {
 				t.Errorf("Parse(%q) = %v, want an error naming %s", tt.yaml, err, tt.key)
 			}
 		})
+	}
+}
+
+// TestLocationIsNamed checks that the roll-up zone has a name browsers
+// know: the dashboard formats dates in the zone /api/v1/areas names.
+func TestLocationIsNamed(t *testing.T) {
+	for _, tc := range []struct{ zone, want string }{
+		{"Asia/Baghdad", "Asia/Baghdad"},
+		{"UTC", "UTC"},
+		{"Local", ""},
+		{"", ""},
+		{"Mars/Olympus", ""},
+	} {
+		loc, err := Rollup{Timezone: tc.zone}.Location()
+		switch {
+		case tc.want == "" && (err == nil || !strings.HasPrefix(err.Error(), "rollup.timezone: ")):
+			t.Errorf("Location(%q) = %v, %v; want an error naming rollup.timezone", tc.zone, loc, err)
+		case tc.want != "" && (err != nil || loc.String() != tc.want):
+			t.Errorf("Location(%q) = %v, %v; want %s", tc.zone, loc, err, tc.want)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -69,9 +70,27 @@ func DefaultRollup() Rollup {
 
 // Location loads the configured timezone.
 func (r Rollup) Location() (*time.Location, error) {
-	loc, err := time.LoadLocation(r.Timezone)
+	loc, err := timezone(r.Timezone)
 	if err != nil {
 		return nil, fmt.Errorf("rollup.timezone: %w", err)
+	}
+	return loc, nil
+}
+
+// timezone loads the zone of an IANA name. It refuses "Local" and the
+// empty name (which Go reads as UTC): the API tells dashboards the zone by
+// name and browsers know only IANA names, and either would make local
+// days begin where the host, not the file, says.
+func timezone(name string) (*time.Location, error) {
+	switch name {
+	case "":
+		return nil, errors.New("required: an IANA timezone name such as Asia/Baghdad")
+	case "Local":
+		return nil, errors.New(`"Local" is the host's zone, which browsers cannot name: give an IANA timezone name such as Asia/Baghdad`)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a timezone such as Asia/Baghdad: %w", name, err)
 	}
 	return loc, nil
 }
@@ -104,8 +123,8 @@ func (r Rollup) validate(bad func(key, format string, args ...any)) {
 	if r.Enabled && r.StateFile == "" {
 		bad("rollup.state_file", "required: where the roll-up remembers how far it got")
 	}
-	if _, err := r.Location(); err != nil {
-		bad("rollup.timezone", "%q is not a timezone such as Asia/Baghdad: %v", r.Timezone, err)
+	if _, err := timezone(r.Timezone); err != nil {
+		bad("rollup.timezone", "%w", err)
 	}
 	if !reading.ValidName(r.Country) {
 		bad("rollup.country", "%q must be a code such as IQ", r.Country)
