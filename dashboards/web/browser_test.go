@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,6 +127,9 @@ func (d *dashboard) open(t *testing.T, view, hash string) {
 
 func (d *dashboard) checkClean(t *testing.T, what string) {
 	t.Helper()
+	if err := d.b.Settle(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
 	if errs := d.b.ConsoleErrors(); len(errs) > 0 {
 		t.Errorf("%s: console errors:\n%s", what, strings.Join(errs, "\n"))
 	}
@@ -197,6 +201,8 @@ func wantDecimals(v float64, unit string) int {
 	switch a := math.Abs(v); {
 	case unit == "%":
 		return 1
+	case unit == "events":
+		return 0
 	case a >= 100:
 		return 0
 	case a >= 10:
@@ -241,8 +247,9 @@ func TestDashboard(t *testing.T) {
 			{"area", "area/district/" + districtOf(t, d, "BG-H-001") + q, "#facilities tbody tr:not(.empty)"},
 			{"facility", "facility/BG-H-001" + q, "#daily tbody tr:not(.empty)"},
 			{"energy", "energy" + q, "#facilities tbody tr:not(.empty)"},
-			{"waste", "waste" + q + "&ind=safely_treated_pct", "canvas"},
-			{"reporting", "reporting" + q, "#agent-states .tile"},
+			{"waste", "waste" + q + "&ind=safely_treated_pct", "#unsafe tbody tr"},
+			{"waste", "waste" + q + "&ind=safely_treated_pct", "#storage tbody tr"},
+			{"reporting", "reporting" + q, "#offline tbody tr"},
 			{"national", "national?period=month&date=" + month + "&lang=ar&ind=co2e_energy_kg", "#governorates tbody tr:not(.empty)"},
 		} {
 			d.open(t, v.view, v.hash)
@@ -256,6 +263,35 @@ func TestDashboard(t *testing.T) {
 			if out := eval[[]string](t, d.b, `performance.getEntriesByType('resource').map((e) => e.name).filter((u) => !u.startsWith(location.origin))`); len(out) > 0 {
 				t.Errorf("%s: loaded from elsewhere: %v", v.hash, out)
 			}
+		}
+	})
+
+	t.Run("the map draws every facility in view", func(t *testing.T) {
+		var fs []struct{ ID, Governorate string }
+		getJSON(t, d.url+"/api/v1/facilities", &fs)
+		inBaghdad := 0
+		for _, f := range fs {
+			if f.Governorate == "IQ-BG" {
+				inBaghdad++
+			}
+		}
+		for _, v := range []struct {
+			view, hash string
+			want       int
+		}{
+			{"national", "national" + q, len(fs)},
+			{"area", "area/governorate/IQ-BG" + q, inBaghdad},
+			{"area", "area/governorate/IQ-BG" + q + "&ind=reporting_pct", inBaghdad},
+		} {
+			d.open(t, v.view, v.hash)
+			if got := eval[string](t, d.b, `document.getElementById('map')?.dataset.markers ?? ''`); got != fmt.Sprint(v.want) {
+				t.Errorf("%s: %q facilities on the map, want %d", v.hash, got, v.want)
+			}
+		}
+		// No facility has a reporting_pct: its markers are grey, not another
+		// indicator's colours.
+		if n := eval[int](t, d.b, `document.querySelectorAll('.legend').length && [...document.querySelectorAll('.legend i')].length`); n != 0 {
+			t.Errorf("reporting_pct drill-down shows a colour ramp for facilities (%d swatches)", n)
 		}
 	})
 
@@ -334,6 +370,45 @@ func TestDashboard(t *testing.T) {
 				t.Errorf("waste %s/%s: %v", w.Category, w.Treatment, err)
 			}
 		}
+
+		// The waste view lists exactly the facilities the API has unsafe
+		// disposal or storage breaches for.
+		d.open(t, "waste", "waste"+q)
+		for _, tc := range []struct{ table, indicator string }{{"unsafe", "unsafe_disposal_kg"}, {"storage", "storage_exceeded_count"}} {
+			var api []apiRow
+			getJSON(t, d.url+"/api/v1/indicators?level=facility&indicator="+tc.indicator+"&period=month&from=2026-11-01&to=2026-12-01", &api)
+			var want []string
+			for _, r := range api {
+				if r.Value > 0 {
+					want = append(want, r.Area)
+				}
+			}
+			got := eval[[]string](t, d.b, fmt.Sprintf(`[...document.querySelectorAll('#%s tbody tr[data-key]')].map((tr) => tr.dataset.key).filter(Boolean)`, tc.table))
+			slices.Sort(want)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s table lists %v, the API has %s > 0 for %v", tc.table, got, tc.indicator, want)
+			}
+		}
+
+		// The reporting tiles count the registry's facilities by what the
+		// API says of their agents (none reported to this collector).
+		var fs []struct {
+			LastReading *string         `json:"last_reading"`
+			Agent       json.RawMessage `json:"agent_status"`
+		}
+		getJSON(t, d.url+"/api/v1/facilities", &fs)
+		unknown := 0
+		for _, f := range fs {
+			if f.LastReading == nil && (f.Agent == nil || string(f.Agent) == "null") {
+				unknown++
+			}
+		}
+		d.open(t, "reporting", "reporting"+q)
+		tiles = eval[map[string]string](t, d.b, `Object.fromEntries([...document.querySelectorAll('#agent-states .tile')].map((e) => [e.dataset.state, e.dataset.value]))`)
+		if tiles["unknown"] != fmt.Sprint(unknown) || unknown == 0 {
+			t.Errorf("reporting tiles %v, want unknown=%d of %d", tiles, unknown, len(fs))
+		}
 	})
 
 	t.Run("language switch flips direction", func(t *testing.T) {
@@ -355,10 +430,17 @@ func TestDashboard(t *testing.T) {
 		if state["dir"] != "rtl" || state["lang"] != "ar" {
 			t.Errorf("after the switch: dir=%q lang=%q, want rtl ar", state["dir"], state["lang"])
 		}
+		named := false
 		for _, c := range catalog {
-			if c.ID == state["id"] && state["name"] != c.NameAr {
-				t.Errorf("tile %s is named %q, the catalog's Arabic name is %q", c.ID, state["name"], c.NameAr)
+			if c.ID == state["id"] {
+				named = true
+				if state["name"] != c.NameAr {
+					t.Errorf("tile %s is named %q, the catalog's Arabic name is %q", c.ID, state["name"], c.NameAr)
+				}
 			}
+		}
+		if !named {
+			t.Errorf("the first tile's indicator %q is not in the catalog", state["id"])
 		}
 		if !strings.ContainsAny(state["value"], "٠١٢٣٤٥٦٧٨٩") {
 			t.Errorf("Arabic tile value %q has no Arabic-Indic digits", state["value"])
@@ -401,7 +483,61 @@ func TestDashboard(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(recs) != rows+1 || strings.TrimPrefix(recs[0][0], "\ufeff") != "name" || recs[0][1] != "area" || recs[0][2] != string(indicators.RenewableSharePct) {
-			t.Errorf("CSV has %d lines (want %d) and header %v", len(recs), rows+1, recs[0])
+			t.Fatalf("CSV has %d lines (want %d) and header %v", len(recs), rows+1, recs[0])
+		}
+		// Raw values, full precision: exactly the API's.
+		var gov []apiRow
+		getJSON(t, d.url+"/api/v1/indicators?level=governorate&indicator=renewable_share_pct&period=month&from=2026-11-01&to=2026-12-01", &gov)
+		byArea := map[string]float64{}
+		for _, r := range gov {
+			byArea[r.Area] = r.Value
+		}
+		for _, rec := range recs[1:] {
+			v, ok := byArea[rec[1]]
+			switch {
+			case !ok && rec[2] != "":
+				t.Errorf("CSV %s: renewable share %q, the API has none", rec[1], rec[2])
+			case ok:
+				if got, err := strconv.ParseFloat(rec[2], 64); err != nil || got != v {
+					t.Errorf("CSV %s: renewable share %q, the API %v", rec[1], rec[2], v)
+				}
+			}
+		}
+	})
+
+	t.Run("CSV cells cannot become formulas", func(t *testing.T) {
+		d.open(t, "national", "national"+q)
+		got, err := browser.EvalAwait[string](d.b, 10*time.Second, `import('/static/js/widgets.js').then((m) => new m.Table('t', [{key: 'name'}, {key: 'v', numeric: true}],
+			[{name: '=HYPERLINK("http://x")', v: -3}, {name: '+SUM(A1)', v: 1.5}, {name: 'a\rb', v: 0}, {name: 'Al-Karkh, west', v: 2}]).csv())`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(strings.NewReader(got)).ReadAll()
+		if err != nil {
+			t.Fatalf("%q: %v", got, err)
+		}
+		want := [][]string{{"name", "v"}, {`'=HYPERLINK("http://x")`, "-3"}, {"'+SUM(A1)", "1.5"}, {"a\rb", "0"}, {"Al-Karkh, west", "2"}}
+		if fmt.Sprint(recs) != fmt.Sprint(want) {
+			t.Errorf("CSV\n%q\nreads %q, want %q", got, recs, want)
+		}
+	})
+
+	t.Run("dates are the collector's, whatever the browser's timezone", func(t *testing.T) {
+		// In Dubai (UTC+4) a local midnight is 23:00 the day before in
+		// Baghdad: a date read as an instant shows the previous day.
+		if err := d.b.SetTimezone("Asia/Dubai"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = d.b.SetTimezone("") })
+		for _, v := range []struct{ view, hash, want string }{
+			{"national", "national" + q, "November 2026"},
+			{"national", "national?period=day&date=2026-11-01&lang=en", "1 Nov 2026"},
+			{"facility", "facility/BG-H-001?period=day&date=2026-11-01&lang=en", "1 Nov 2026"},
+		} {
+			d.open(t, v.view, v.hash)
+			if title := eval[string](t, d.b, `document.querySelector('.view-title h2').textContent`); !strings.HasSuffix(title, v.want) {
+				t.Errorf("%s in Dubai: title %q, want it to end with %q", v.hash, title, v.want)
+			}
 		}
 	})
 }

@@ -10,10 +10,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -40,7 +43,13 @@ type Browser struct {
 
 	mu     sync.Mutex
 	errors []string
+	synced int // the last Settle mark the listener has read
+	marks  int // the last Settle mark written
 }
+
+// settleMark prefixes the console.debug lines by which Settle knows that
+// the listener has read everything the page logged before them.
+const settleMark = "greenpulse-settle-"
 
 // Start launches Chromium with a fresh profile in dir and a window of
 // width × height CSS pixels. The flags are those a machine with a closed
@@ -75,6 +84,14 @@ func Start(ctx context.Context, dir string, width, height int) (*Browser, error)
 			if err != nil {
 				return
 			}
+			if n, ok := strings.CutPrefix(m.Text, settleMark); ok && m.Type == chromedp.ConsoleDebug {
+				if v, err := strconv.Atoi(n); err == nil {
+					b.mu.Lock()
+					b.synced = v
+					b.mu.Unlock()
+				}
+				continue
+			}
 			if m.Type == chromedp.ConsoleError || m.IsException() {
 				b.mu.Lock()
 				b.errors = append(b.errors, fmt.Sprintf("%s:%d %s", m.URL, m.Line+1, m))
@@ -83,6 +100,47 @@ func Start(ctx context.Context, dir string, width, height int) (*Browser, error)
 		}
 	}()
 	return b, nil
+}
+
+// Settle lets the page draw two more frames (charts paint on animation
+// frames, after the view marks itself ready) and then waits until the
+// console listener has read every message logged before, so that
+// ConsoleErrors blames errors on the page that made them.
+func (b *Browser) Settle(timeout time.Duration) error {
+	b.mu.Lock()
+	b.marks++
+	n := b.marks
+	b.mu.Unlock()
+	js := fmt.Sprintf(`new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => { console.debug(%q); done(true); })))`, settleMark+strconv.Itoa(n))
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise)); err != nil {
+		return fmt.Errorf("settle the page: %w", err)
+	}
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		b.mu.Lock()
+		done := b.synced >= n
+		b.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("settle the page: the console listener did not catch up: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// SetTimezone makes the page run in the IANA timezone tz, as a browser in
+// another country would.
+func (b *Browser) SetTimezone(tz string) error {
+	if _, err := chromedp.Call(b.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: tz}); err != nil {
+		return fmt.Errorf("set the page's timezone to %s: %w", tz, err)
+	}
+	return nil
 }
 
 // ConsoleErrors returns the errors and uncaught exceptions logged since the
@@ -109,6 +167,14 @@ func Eval[T any](b *Browser, timeout time.Duration, expression string) (T, error
 	return chromedp.Run(ctx, chromedp.Evaluate[T](expression))
 }
 
+// EvalAwait is Eval for an expression that gives a promise: it waits for
+// the promise and decodes what it resolves to.
+func EvalAwait[T any](b *Browser, timeout time.Duration, expression string) (T, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expression, chromedp.EvalAwaitPromise))
+}
+
 // Screenshot captures the window as PNG.
 func (b *Browser) Screenshot(timeout time.Duration) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(b.ctx, timeout)
@@ -122,15 +188,27 @@ func (b *Browser) Screenshot(timeout time.Duration) ([]byte, error) {
 // context went away under the evaluation (a navigation in between), which
 // chromedp's Poll reports as an error.
 func WaitReady(view string) chromedp.Action[chromedp.Void] {
-	js := fmt.Sprintf(`document.body?.dataset.ready === "1" && document.body.dataset.view === %q`, view)
-	check := chromedp.Evaluate[bool](js)
+	// "ok" when drawn; the page's message when it gave up on another view
+	// (or before any: the shell could not start); "" while loading.
+	js := fmt.Sprintf(`(() => {
+		const b = document.body;
+		if (!b || b.dataset.ready !== "1") return "";
+		if (b.dataset.view === %q) return "ok";
+		const e = document.querySelector(".error");
+		if (e) return e.textContent;
+		return b.dataset.view ? "" : document.getElementById("app")?.textContent ?? "the page did not start";
+	})()`, view)
+	check := chromedp.Evaluate[string](js)
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			ok, err := check(ctx, t)
-			if ok {
+			got, err := check(ctx, t)
+			switch {
+			case got == "ok":
 				return chromedp.Void{}, nil
+			case got != "":
+				return chromedp.Void{}, fmt.Errorf("view %s did not draw: %s", view, got)
 			}
 			if err != nil && ctx.Err() != nil {
 				return chromedp.Void{}, fmt.Errorf("wait for view %s: %w (last: %v)", view, ctx.Err(), err)

@@ -1,25 +1,33 @@
 // Reading the collector's API. Answers are cached for the page's life per
 // URL, so switching language or going back redraws without a request.
 
+// freshFor is how long an answer is reused: long enough for switching
+// language or going back, short enough that agents' states and today's
+// roll-ups (every 15 minutes) show up on a dashboard left open.
+const freshFor = 60e3;
+const maxCached = 100;
+
 export class API {
   constructor(base = '') {
     this.base = base;
-    this.cache = new Map();
+    this.cache = new Map(); // url → {answer, at}, oldest first
   }
 
   get(path, params = {}) {
     const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== ''));
     const url = `${this.base}${path}${q.toString() ? '?' + q : ''}`;
-    if (!this.cache.has(url)) {
-      const p = fetch(url, {headers: {Accept: 'application/json'}}).then(async (r) => {
-        const body = await r.json().catch(() => ({}));
-        if (!r.ok) throw new Error(body.error || `${r.status} ${r.statusText}`);
-        return body;
-      });
-      p.catch(() => this.cache.delete(url));
-      this.cache.set(url, p);
-    }
-    return this.cache.get(url);
+    const hit = this.cache.get(url);
+    if (hit && Date.now() - hit.at < freshFor) return hit.answer;
+    const answer = fetch(url, {headers: {Accept: 'application/json'}}).then(async (r) => {
+      const body = await r.json().catch(() => ({}));
+      if (!r.ok) throw new Error(body.error || `${r.status} ${r.statusText}`);
+      return body;
+    });
+    answer.catch(() => this.cache.delete(url));
+    this.cache.delete(url);
+    this.cache.set(url, {answer, at: Date.now()});
+    while (this.cache.size > maxCached) this.cache.delete(this.cache.keys().next().value);
+    return answer;
   }
 
   catalog() { return this.get('/api/v1/catalog'); }
@@ -48,6 +56,7 @@ const utc = (s) => new Date(`${s}T00:00:00Z`);
 export class Period {
   constructor(kind, date) {
     this.kind = kind === 'day' ? 'day' : 'month';
+    if (!Period.valid(date)) date = Period.today('Asia/Baghdad');
     if (this.kind === 'month') {
       this.date = date.slice(0, 7);
       const start = utc(`${this.date}-01`);
@@ -59,6 +68,18 @@ export class Period {
       this.to = ymd(new Date(utc(this.date).getTime() + 86400e3));
     }
   }
+
+  // valid says whether date is a real calendar date (YYYY-MM-DD) or month
+  // (YYYY-MM), as a hand-edited address may not be.
+  static valid(date) {
+    const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(date ?? '');
+    if (!m) return false;
+    const d = new Date(Date.UTC(+m[1], +m[2] - 1, +(m[3] ?? 1)));
+    return d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +(m[3] ?? 1);
+  }
+
+  // daysUntil counts the days from this period's start to date (YYYY-MM-DD).
+  daysUntil(date) { return Math.round((utc(date) - utc(this.from)) / 86400e3); }
 
   // days is the number of days in the period.
   get days() { return Math.round((utc(this.to) - utc(this.from)) / 86400e3); }
@@ -81,7 +102,19 @@ export class Period {
   }
 
   static today(tz) {
-    const parts = new Intl.DateTimeFormat('en-CA', {timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
-    return parts.slice(0, 10);
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en', {timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit'})
+      .formatToParts(new Date()).map((p) => [p.type, p.value]));
+    return `${parts.year}-${parts.month}-${parts.day}`;
   }
+}
+
+// starts lists the local start dates (YYYY-MM-DD) of every day or month in
+// [from, to), so that charts show a missing period as a gap, not skip it.
+export function starts({kind, from, to}) {
+  const out = [];
+  for (let d = utc(from); d < utc(to);) {
+    out.push(ymd(d));
+    d = kind === 'month' ? new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)) : new Date(d.getTime() + 86400e3);
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ const strings = {
   en: {
     title: 'GreenPulse',
     subtitle: 'Climate and health indicators of health facilities',
-    national: 'National', energy: 'Energy', waste: 'Waste', reporting: 'Reporting',
+    national: 'National', area: 'Area', energy: 'Energy', waste: 'Waste', reporting: 'Reporting',
     period: 'Period', day: 'Day', month: 'Month', indicator: 'Indicator',
     download: 'Download CSV', language: 'العربية',
     governorates: 'Governorates', governorate: 'Governorate', districts: 'Districts', district: 'District',
@@ -14,11 +14,11 @@ const strings = {
     noData: 'No value for this period', loading: 'Loading…', error: 'Could not load: ',
     type: 'Type', beds: 'Beds', pvKwp: 'Solar (kWp)', hospital: 'Hospital', phc: 'Primary health care centre', other: 'Other',
     energyMix: 'Electricity by source (kWh)', solarYield: 'Solar yield against what its kWp should give (kWh)',
-    solarActual: 'Solar yield', solarExpected: 'Expected at the governorate’s average yield per kWp',
+    solarActual: 'Solar yield', solarExpected: 'Expected: this kWp at the yield per kWp of the governorate’s other solar facilities that day',
     gridAvailability: 'Grid availability (%)', co2e: 'Emissions (kg CO2e)',
     wasteBreakdown: 'Waste by category and treatment (kg)', category: 'Category', treatment: 'Treatment', massKg: 'kg', events: 'Events',
     ranking: 'Facilities ranked by renewable share', underperformers: 'Solar underperformers',
-    underperformersHint: 'Facilities whose solar yield per kWp is below 75 % of the median of their governorate’s solar facilities in the period.',
+    underperformersHint: 'Facilities whose solar yield per kWp is below 75 % of the median of their governorate’s solar facilities in the period. A facility that did not report every day of the period also falls below: check Reporting.',
     specificYield: 'Yield (kWh/kWp/day)', medianYield: 'Governorate median', ratio: 'Of median',
     byGovernorate: 'By governorate', unsafe: 'Unsafe disposal (open burning or dumping)', storage: 'Waste stored longer than the limit',
     agentsOffline: 'Agents offline or silent', online: 'Online', offline: 'Offline', silent: 'Silent', unknown: 'Not heard from',
@@ -33,7 +33,7 @@ const strings = {
   ar: {
     title: 'غرين بلس',
     subtitle: 'مؤشرات المناخ والصحة للمؤسسات الصحية',
-    national: 'وطني', energy: 'الطاقة', waste: 'النفايات', reporting: 'الإبلاغ',
+    national: 'وطني', area: 'المنطقة', energy: 'الطاقة', waste: 'النفايات', reporting: 'الإبلاغ',
     period: 'الفترة', day: 'يوم', month: 'شهر', indicator: 'المؤشر',
     download: 'تنزيل CSV', language: 'English',
     governorates: 'المحافظات', governorate: 'المحافظة', districts: 'الأقضية', district: 'القضاء',
@@ -42,11 +42,11 @@ const strings = {
     noData: 'لا توجد قيمة لهذه الفترة', loading: 'جارٍ التحميل…', error: 'تعذّر التحميل: ',
     type: 'النوع', beds: 'الأسرّة', pvKwp: 'الطاقة الشمسية (كيلوواط ذروة)', hospital: 'مستشفى', phc: 'مركز رعاية صحية أولية', other: 'أخرى',
     energyMix: 'الكهرباء حسب المصدر (ك.و.س)', solarYield: 'إنتاج الطاقة الشمسية مقارنة بالمتوقع من قدرتها (ك.و.س)',
-    solarActual: 'الإنتاج الشمسي', solarExpected: 'المتوقع بمتوسط إنتاج المحافظة لكل كيلوواط ذروة',
+    solarActual: 'الإنتاج الشمسي', solarExpected: 'المتوقع: هذه القدرة بإنتاج كل كيلوواط ذروة لدى المؤسسات الشمسية الأخرى في المحافظة ذلك اليوم',
     gridAvailability: 'توفر كهرباء الشبكة (%)', co2e: 'الانبعاثات (كغم مكافئ ثاني أكسيد الكربون)',
     wasteBreakdown: 'النفايات حسب الفئة وطريقة المعالجة (كغم)', category: 'الفئة', treatment: 'المعالجة', massKg: 'كغم', events: 'المرات',
     ranking: 'ترتيب المؤسسات حسب نسبة الطاقة المتجددة', underperformers: 'منظومات شمسية دون الأداء المتوقع',
-    underperformersHint: 'مؤسسات إنتاجها الشمسي لكل كيلوواط ذروة أقل من 75 % من وسيط مؤسسات محافظتها خلال الفترة.',
+    underperformersHint: 'مؤسسات إنتاجها الشمسي لكل كيلوواط ذروة أقل من 75 % من وسيط مؤسسات محافظتها خلال الفترة. المؤسسة التي لم تُبلغ كل أيام الفترة تظهر هنا أيضاً: راجع صفحة الإبلاغ.',
     specificYield: 'الإنتاج (ك.و.س/كيلوواط ذروة/يوم)', medianYield: 'وسيط المحافظة', ratio: 'من الوسيط',
     byGovernorate: 'حسب المحافظة', unsafe: 'التخلص غير الآمن (حرق أو رمي مكشوف)', storage: 'نفايات خُزنت مدة أطول من الحد',
     agentsOffline: 'وكلاء غير متصلين أو صامتون', online: 'متصل', offline: 'غير متصل', silent: 'صامت', unknown: 'لم يُسمع منه',
@@ -79,6 +79,7 @@ export class I18n {
   // fewer for large quantities. The browser tests use the same rule.
   static decimals(value, unit) {
     if (unit === '%') return 1;
+    if (unit === 'events') return 0;
     const a = Math.abs(value);
     if (a >= 100) return 0;
     if (a >= 10) return 1;
@@ -109,6 +110,15 @@ export class I18n {
     const d = new Date(iso);
     const opts = kind === 'month' ? {year: 'numeric', month: 'long'} : {year: 'numeric', month: 'short', day: 'numeric'};
     return new Intl.DateTimeFormat(this.locale, {...opts, timeZone: this.tz}).format(d);
+  }
+
+  // calendar writes a local calendar date (YYYY-MM-DD, or YYYY-MM for a
+  // month) as it is, whatever the browser's own timezone: a date is not
+  // an instant.
+  calendar(ymd, kind) {
+    const [y, m, d = 1] = ymd.split('-').map(Number);
+    const opts = kind === 'month' ? {year: 'numeric', month: 'long'} : {year: 'numeric', month: 'short', day: 'numeric'};
+    return new Intl.DateTimeFormat(this.locale, {...opts, timeZone: 'UTC'}).format(new Date(Date.UTC(y, m - 1, d)));
   }
 
   dateTime(iso) {

@@ -65,7 +65,7 @@ class Shell {
       view: views[view] ? view : 'national', args,
       period: new Period(q.get('period') || 'month', q.get('date') || today),
       ind: this.catalog.has(q.get('ind')) ? q.get('ind') : 'renewable_share_pct',
-      lang: q.get('lang') || localStorage.getItem('greenpulse.lang') || 'en',
+      lang: ['en', 'ar'].includes(q.get('lang')) ? q.get('lang') : localStorage.getItem('greenpulse.lang') === 'ar' ? 'ar' : 'en',
     };
   }
 
@@ -104,13 +104,23 @@ class Shell {
     const main = h('main', {id: 'view', dataset: {view: s.view}}, h('p', {class: 'loading'}, this.i18n.t('loading')));
     this.root.replaceChildren(this.header(s), main);
     this.clear();
+    // The view draws into a shell of its own: when a newer route starts
+    // before this one has loaded, what this one made is thrown away rather
+    // than mixed into the newer view (its table would be the CSV).
+    const view = Object.create(this);
+    Object.assign(view, {charts: [], maps: [], pending: [], table: null});
     try {
-      const content = await views[s.view](this, s);
-      if (this.s !== s) return; // a newer route started while this one loaded
+      const content = await views[s.view](view, s);
+      if (this.s !== s) {
+        for (const c of view.charts) c.destroy();
+        return;
+      }
       main.replaceChildren(...content);
-      for (const draw of this.pending) draw();
-      this.pending = [];
+      for (const draw of view.pending) draw();
+      Object.assign(this, {charts: view.charts, maps: view.maps, table: view.table});
     } catch (err) {
+      for (const c of view.charts) c.destroy();
+      if (this.s !== s) return;
       console.error(err);
       main.replaceChildren(h('p', {class: 'error', role: 'alert'}, this.i18n.t('error') + err.message));
     }

@@ -95,7 +95,8 @@ export class Table {
     })));
     if (body.length === 0) body.push(h('tr', {class: 'empty'}, h('td', {colspan: visible.length}, this.empty)));
     const more = this.limit && rows.length > this.limit
-      ? h('button', {type: 'button', class: 'link', onclick: () => { this.limit = 0; this.render(); }}, `${rows.length - this.limit} …`)
+      ? h('button', {type: 'button', class: 'link', onclick: () => { this.limit = 0; this.render(); }},
+        `+${new Intl.NumberFormat(document.documentElement.lang === 'ar' ? 'ar-IQ' : 'en-GB').format(rows.length - this.limit)} …`)
       : null;
     this.el.replaceChildren(h('table', {id: this.id}, this.caption ? h('caption', {}, this.caption) : null, h('thead', {}, head), h('tbody', {}, body)), more ?? '');
     this.shown = rows;
@@ -104,9 +105,19 @@ export class Table {
   // csv writes every row (not only those on screen) in the current order,
   // with raw numbers, so a spreadsheet gets full precision.
   csv() {
-    const esc = (s) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
-    const lines = [this.columns.map((c) => esc(c.csvLabel ?? c.key)).join(',')];
-    for (const r of this.shown) lines.push(this.columns.map((c) => esc(String(r[c.key] ?? ''))).join(','));
+    const quote = (s) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+    // A text cell that starts like a formula (=, +, -, @, tab, CR) is run
+    // by spreadsheets; names and agents' error texts come from outside, so
+    // such a cell gets a leading apostrophe. Numbers stay raw.
+    const text = (s) => quote(/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+    const lines = [this.columns.map((c) => quote(c.csvLabel ?? c.key)).join(',')];
+    for (const r of this.shown) {
+      lines.push(this.columns.map((c) => {
+        const v = r[c.key];
+        if (v === undefined || v === null) return '';
+        return typeof v === 'number' ? String(v) : text(String(v));
+      }).join(','));
+    }
     return lines.join('\n') + '\n';
   }
 }
@@ -128,11 +139,20 @@ export function chart(shell, title, config) {
   const perArea = config.options?.indexAxis === 'y';
   if (perArea) config.options.scales.y.ticks = {autoSkip: false};
   const card = h('section', {class: 'card chart'}, h('h3', {}, title), h('div', {class: perArea ? 'chart-box tall' : 'chart-box'}, canvas));
+  const rtl = shell.i18n.lang === 'ar';
+  const own = config.options ?? {};
+  const plugins = own.plugins ?? {};
   config.options = {
     responsive: true, maintainAspectRatio: false, animation: false,
     locale: shell.i18n.locale,
-    plugins: {legend: {position: 'bottom', rtl: shell.i18n.lang === 'ar'}, tooltip: {rtl: shell.i18n.lang === 'ar'}},
-    ...config.options,
+    ...own,
+    // A view's own legend or tooltip settings add to the direction, not
+    // replace it.
+    plugins: {
+      ...plugins,
+      legend: {position: 'bottom', rtl, textDirection: rtl ? 'rtl' : 'ltr', ...plugins.legend},
+      tooltip: {rtl, textDirection: rtl ? 'rtl' : 'ltr', ...plugins.tooltip},
+    },
   };
   shell.charts.push(new Chart(canvas, config));
   return card;

@@ -10,7 +10,8 @@ import {governorateRows, governorateTable} from './national.js';
 export async function area(shell, s) {
   const {api, i18n, catalog} = shell;
   const [level, code] = s.args;
-  if (!['governorate', 'district'].includes(level) || !shell.names.areas.has(code)) {
+  const known = level === 'governorate' ? shell.areasList.governorates : shell.areasList.districts;
+  if (!['governorate', 'district'].includes(level) || !known?.some((a) => a.code === code)) {
     throw new Error(`${level}/${code}: not an area of the registry`);
   }
   const p = s.period;
@@ -33,7 +34,8 @@ export async function area(shell, s) {
   shell.table = facTable;
 
   const def = catalog.get(s.ind);
-  const values = byArea(facRows[Math.max(0, ids.indexOf(s.ind))]);
+  // reporting_pct has no facility values: the markers then stay grey.
+  const values = byArea(ids.includes(s.ind) ? facRows[ids.indexOf(s.ind)] : []);
   const color = scale(s.ind, facilities.map((f) => values.get(f.id)?.value));
   const own1 = own.find((r) => r.indicator === s.ind);
   const gov = level === 'governorate' ? code : shell.names.areas.get(code).governorate;
@@ -48,7 +50,7 @@ export async function area(shell, s) {
     h('p', {class: 'crumbs'}, h('a', {href: shell.link('national')}, i18n.t('country')), ' › ',
       level === 'district' ? [h('a', {href: shell.link('area', ['governorate', gov])}, shell.names.area(gov)), ' › '] : null,
       shell.names.area(code)),
-    title(`${shell.names.area(code)} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`, `${i18n.t(level)} · ${i18n.t('nFacilities').replace('{n}', i18n.number(facilities.length, 0))}`),
+    title(`${shell.names.area(code)} — ${i18n.calendar(p.date, p.kind)}`, `${i18n.t(level)} · ${i18n.t('nFacilities').replace('{n}', i18n.number(facilities.length, 0))}`),
     tiles(shell, s, own),
   ];
   if (level === 'governorate') {

@@ -2,6 +2,7 @@
 // chart, and an index of indicator rows.
 
 import {h, tile, chart, palette} from '../widgets.js';
+import {starts} from '../api.js';
 
 export const headline = ['renewable_share_pct', 'grid_availability_pct', 'co2e_energy_kg', 'hazardous_share_pct', 'safely_treated_pct', 'reporting_pct'];
 
@@ -34,11 +35,13 @@ export async function trend(shell, s, level, area) {
   const rows = await shell.api.indicators({indicator: s.ind, level, area, period: {kind: range.kind}, from: range.from, to: range.to});
   const i18n = shell.i18n;
   const name = i18n.lang === 'ar' ? def.name_ar : def.name_en;
+  const byStart = new Map(rows.map((r) => [r.start.slice(0, 10), r.value]));
+  const days = starts(range);
   return chart(shell, `${i18n.t('trend')}: ${name} (${i18n.unit(def.unit)})`, {
     type: range.kind === 'month' ? 'bar' : 'line',
     data: {
-      labels: rows.map((r) => i18n.date(r.start, range.kind)),
-      datasets: [{label: name, data: rows.map((r) => r.value), borderColor: palette.line, backgroundColor: palette.line, pointRadius: 2}],
+      labels: days.map((d) => i18n.calendar(d, range.kind)),
+      datasets: [{label: name, data: days.map((d) => byStart.get(d) ?? null), borderColor: palette.line, backgroundColor: palette.line, pointRadius: 2, spanGaps: false}],
     },
     options: {plugins: {legend: {display: false}}, scales: {x: {reverse: i18n.lang === 'ar'}, y: {position: i18n.lang === 'ar' ? 'right' : 'left'}}},
   });
@@ -46,4 +49,18 @@ export async function trend(shell, s, level, area) {
 
 export function title(text, sub) {
   return h('div', {class: 'view-title'}, h('h2', {}, text), sub ? h('p', {class: 'hint'}, sub) : null);
+}
+
+// silentAfter is how long without a reading makes an agent silent: agents
+// send a reading a minute, so two hours is a link down, not a slow meter.
+const silentAfter = 2 * 3600e3;
+
+// agentState says how a facility's agent is doing: online, silent (no
+// reading for two hours), offline (its will or goodbye), or unknown (not
+// heard from since the collector started).
+export function agentState(f, now = Date.now()) {
+  if (f.agent_status?.online === false) return 'offline';
+  if (!f.last_reading) return 'unknown';
+  if (now - Date.parse(f.last_reading) > silentAfter) return 'silent';
+  return 'online';
 }

@@ -5,6 +5,7 @@
 
 import {h, chart, palette, Table, scale} from '../widgets.js';
 import {title} from './common.js';
+import {Period} from '../api.js';
 import {facilityTable} from './area.js';
 
 // underperformsBelow is the share of the governorate's median yield under
@@ -27,9 +28,13 @@ export async function energy(shell, s) {
   const ranking = facilityTable(shell, s, ranked, ['renewable_share_pct'], [{key: 'governorate', label: i18n.t('governorate')}]);
   shell.table = ranking;
 
-  const yields = solar.filter((r) => facs.get(r.area)?.pv_kwp > 0).map((r) => {
+  // A period that runs into today has had only its days so far (today
+  // counted whole, so early in the day yields read a little low).
+  const today = Period.today(shell.tz);
+  const elapsed = today >= p.to ? p.days : today < p.from ? 0 : new Period('day', p.from).daysUntil(today) + 1;
+  const yields = solar.filter((r) => facs.get(r.area)?.pv_kwp > 0 && elapsed > 0).map((r) => {
     const f = facs.get(r.area);
-    return {f, y: r.value / f.pv_kwp / p.days};
+    return {f, y: r.value / f.pv_kwp / elapsed};
   });
   const medians = new Map();
   for (const g of new Set(yields.map((x) => x.f.governorate))) {
@@ -59,7 +64,7 @@ export async function energy(shell, s) {
     onClick: (_, el) => el.length && shell.go('area', ['governorate', govSorted[el[0].index].area])}});
 
   return [
-    title(`${i18n.t('energy')} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`),
+    title(`${i18n.t('energy')} — ${i18n.calendar(p.date, p.kind)}`),
     h('div', {class: 'grid2'}, bars, h('section', {class: 'card'}, h('h3', {}, i18n.t('underperformers')), h('p', {class: 'hint'}, i18n.t('underperformersHint')), underTable.el)),
     h('section', {class: 'card'}, h('h3', {}, i18n.t('ranking')), ranking.el),
   ];

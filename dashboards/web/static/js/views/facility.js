@@ -3,7 +3,8 @@
 // grid availability and emissions; its waste by category and treatment.
 
 import {h, chart, palette, Table} from '../widgets.js';
-import {tiles, title} from './common.js';
+import {tiles, title, agentState} from './common.js';
+import {starts} from '../api.js';
 
 const mixed = ['grid_kwh', 'generator_kwh', 'other_kwh', 'solar_kwh'];
 const mixColor = {grid_kwh: palette.grid, generator_kwh: palette.generator, other_kwh: palette.other, solar_kwh: palette.solar};
@@ -15,20 +16,19 @@ export async function facility(shell, s) {
   if (!f) throw new Error(`${id}: not a facility of the registry`);
   const p = s.period;
   const days = p.daily();
-  const govPV = shell.facilityList.filter((x) => x.governorate === f.governorate && x.pv_kwp > 0).reduce((a, x) => a + x.pv_kwp, 0);
-  const [own, daily, govSolar, wasteRows] = await Promise.all([
+  const [own, daily, peerSolar, wasteRows] = await Promise.all([
     api.indicators({level: 'facility', area: id, period: p}),
     api.indicators({level: 'facility', area: id, period: {kind: 'day'}, from: days.from, to: days.to}),
-    f.pv_kwp > 0 ? api.indicators({indicator: 'solar_kwh', level: 'governorate', area: f.governorate, period: {kind: 'day'}, from: days.from, to: days.to}) : [],
+    f.pv_kwp > 0 ? api.indicators({indicator: 'solar_kwh', level: 'facility', within: f.governorate, period: {kind: 'day'}, from: days.from, to: days.to}) : [],
     api.waste(id, p),
   ]);
 
-  const starts = [...new Set(daily.map((r) => r.start))].sort();
+  const dayList = starts(days);
   const series = (ind) => {
-    const m = new Map(daily.filter((r) => r.indicator === ind).map((r) => [r.start, r.value]));
-    return starts.map((t) => m.get(t) ?? null);
+    const m = new Map(daily.filter((r) => r.indicator === ind).map((r) => [r.start.slice(0, 10), r.value]));
+    return dayList.map((d) => m.get(d) ?? null);
   };
-  const labels = starts.map((t) => i18n.date(t, 'day'));
+  const labels = dayList.map((d) => i18n.calendar(d, 'day'));
   const name = (ind) => (i18n.lang === 'ar' ? catalog.get(ind).name_ar : catalog.get(ind).name_en);
   const rtl = i18n.lang === 'ar';
   const axes = (stacked) => ({x: {stacked, reverse: rtl}, y: {stacked, beginAtZero: true, position: rtl ? 'right' : 'left'}});
@@ -37,7 +37,7 @@ export async function facility(shell, s) {
     h('p', {class: 'crumbs'}, h('a', {href: shell.link('national')}, i18n.t('country')), ' › ',
       h('a', {href: shell.link('area', ['governorate', f.governorate])}, shell.names.area(f.governorate)), ' › ',
       h('a', {href: shell.link('area', ['district', f.district])}, shell.names.area(f.district)), ' › ', shell.names.area(id)),
-    title(`${shell.names.area(id)} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`,
+    title(`${shell.names.area(id)} — ${i18n.calendar(p.date, p.kind)}`,
       `${i18n.t(f.type)} · ${i18n.t('beds')}: ${i18n.number(f.beds, 0)} · ${i18n.t('pvKwp')}: ${i18n.number(f.pv_kwp, 1)} · ${id}`),
     agentLine(shell, f),
     tiles(shell, s, own, ['energy_kwh', 'renewable_share_pct', 'grid_availability_pct', 'co2e_energy_kg', 'waste_kg', 'safely_treated_pct'], {count: false}),
@@ -46,11 +46,20 @@ export async function facility(shell, s) {
     chart(shell, i18n.t('energyMix'), {type: 'bar', data: {labels, datasets: mixed.map((ind) => ({label: name(ind), data: series(ind), backgroundColor: mixColor[ind]}))}, options: {scales: axes(true)}}),
   ];
   if (f.pv_kwp > 0) {
-    // The governorate's solar kWh per kWp installed is what a panel there
-    // gave under that day's sky; times this facility's kWp it is what this
-    // one should have given.
-    const gov = new Map(govSolar.map((r) => [r.start, r.value]));
-    const expected = starts.map((t) => (gov.has(t) && govPV > 0 ? (gov.get(t) / govPV) * f.pv_kwp : null));
+    // What the governorate's other solar facilities that reported gave
+    // per kWp installed is what a panel there gave under that day's sky;
+    // times this facility's kWp it is what this one should have given.
+    const kwp = new Map(shell.facilityList.map((x) => [x.id, x.pv_kwp]));
+    const peers = new Map();
+    for (const r of peerSolar) {
+      if (r.area === id || !(kwp.get(r.area) > 0)) continue;
+      const d = r.start.slice(0, 10);
+      const acc = peers.get(d) ?? {kwh: 0, kwp: 0};
+      acc.kwh += r.value;
+      acc.kwp += kwp.get(r.area);
+      peers.set(d, acc);
+    }
+    const expected = dayList.map((d) => (peers.get(d)?.kwp > 0 ? (peers.get(d).kwh / peers.get(d).kwp) * f.pv_kwp : null));
     charts.push(chart(shell, i18n.t('solarYield'), {type: 'bar', data: {labels, datasets: [
       {type: 'line', label: i18n.t('solarActual'), data: series('solar_kwh'), borderColor: palette.solar, backgroundColor: palette.solar, pointRadius: 2},
       {label: i18n.t('solarExpected'), data: expected, backgroundColor: palette.expected},
@@ -65,16 +74,16 @@ export async function facility(shell, s) {
       {type: 'line', label: name('co2e_avoided_kg'), data: series('co2e_avoided_kg'), borderColor: palette.line, backgroundColor: palette.line, pointRadius: 2},
     ]}, options: {scales: axes(true)}}),
   );
-  parts.push(h('div', {class: 'grid2'}, charts), wasteSection(shell, wasteRows), dailySection(shell, daily, starts));
+  parts.push(h('div', {class: 'grid2'}, charts), wasteSection(shell, wasteRows), dailySection(shell, daily, dayList));
   return parts;
 }
 
 function agentLine(shell, f) {
   const i18n = shell.i18n;
   const st = f.agent_status;
-  const online = st?.online;
-  return h('p', {class: 'agent'}, `${i18n.t('lastStatus')}: `,
-    h('strong', {class: online ? 'ok' : 'bad'}, online === undefined ? i18n.t('unknown') : i18n.t(online ? 'online' : 'offline')),
+  const state = agentState(f);
+  return h('p', {class: 'agent', id: 'agent-state', dataset: {state}}, `${i18n.t('lastStatus')}: `,
+    h('strong', {class: state === 'online' ? 'ok' : 'bad'}, i18n.t(state)),
     ` · ${i18n.t('lastReading')}: ${i18n.dateTime(f.last_reading)} (${i18n.t('since')})`,
     st?.outbox_depth ? ` · ${i18n.t('outboxDepth')}: ${i18n.number(st.outbox_depth, 0)}` : '');
 }
@@ -101,14 +110,17 @@ function wasteSection(shell, rows) {
 
 // dailySection is every indicator of every day drawn above, as a table
 // (folded) and as the page's CSV download.
-function dailySection(shell, daily, starts) {
+function dailySection(shell, daily, dayList) {
   const {i18n, catalog} = shell;
   const ids = shell.catalogList.map((d) => d.id).filter((id) => daily.some((r) => r.indicator === id));
-  const rows = starts.map((t) => ({key: t, start: t.slice(0, 10)}));
-  const at = new Map(rows.map((r, i) => [starts[i], r]));
-  for (const r of daily) at.get(r.start)[r.indicator] = r.value;
+  const rows = dayList.map((d) => ({key: d, start: d}));
+  const at = new Map(rows.map((r) => [r.start, r]));
+  for (const r of daily) {
+    const row = at.get(r.start.slice(0, 10));
+    if (row) row[r.indicator] = r.value;
+  }
   const table = new Table('daily', [
-    {key: 'start', label: i18n.t('day'), format: (r) => i18n.date(r.start + 'T12:00:00Z', 'day')},
+    {key: 'start', label: i18n.t('day'), format: (r) => i18n.calendar(r.start, 'day')},
     ...ids.map((id) => ({key: id, numeric: true, label: `${i18n.lang === 'ar' ? catalog.get(id).name_ar : catalog.get(id).name_en} (${i18n.unit(catalog.get(id).unit)})`,
       format: (r) => i18n.value(r[id], catalog.get(id).unit)})),
   ], rows, {sortKey: 'start', descending: false});

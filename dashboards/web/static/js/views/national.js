@@ -30,7 +30,7 @@ export async function national(shell, s) {
   map.append(legend(i18n, govColor, def.unit, i18n.t('governorates')), legend(i18n, facColor, def.unit, i18n.t('facilities')));
   shell.table = governorateTable(shell, s, govRows, 'governorates');
   return [
-    title(`${i18n.t('country')} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`),
+    title(`${i18n.t('country')} — ${i18n.calendar(p.date, p.kind)}`),
     tiles(shell, s, nat),
     h('div', {class: 'grid2'}, map, h('section', {class: 'card'}, h('h3', {}, i18n.t('governorates')), shell.table.el)),
     trendCard,

@@ -2,11 +2,7 @@
 // offline or silent, so that an operator knows whom to call.
 
 import {h, chart, Table, scale} from '../widgets.js';
-import {title} from './common.js';
-
-// silentAfter is how long without a reading makes an agent silent: agents
-// send a reading a minute, so two hours is a link down, not a slow meter.
-const silentAfter = 2 * 3600e3;
+import {title, agentState} from './common.js';
 
 export async function reporting(shell, s) {
   const {api, i18n} = shell;
@@ -16,12 +12,7 @@ export async function reporting(shell, s) {
     api.facilities(),
   ]);
   const now = Date.now();
-  const stateOf = (f) => {
-    if (f.agent_status?.online === false) return 'offline';
-    if (!f.last_reading) return 'unknown';
-    if (now - Date.parse(f.last_reading) > silentAfter) return 'silent';
-    return 'online';
-  };
+  const stateOf = (f) => agentState(f, now);
   const counts = {online: 0, silent: 0, offline: 0, unknown: 0};
   const rows = [];
   for (const f of facilities) {
@@ -52,7 +43,7 @@ export async function reporting(shell, s) {
   const count = (k) => h('div', {class: `tile static ${k}`, dataset: {state: k, value: counts[k]}},
     h('span', {class: 'tile-name'}, i18n.t(k)), h('span', {class: 'tile-value'}, i18n.number(counts[k], 0)), h('span', {class: 'tile-unit'}, i18n.t('facilities')));
   return [
-    title(`${i18n.t('reporting')} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`, i18n.t('agentStatusHint')),
+    title(`${i18n.t('reporting')} — ${i18n.calendar(p.date, p.kind)}`, i18n.t('agentStatusHint')),
     h('section', {class: 'tiles', id: 'agent-states'}, ['online', 'silent', 'offline', 'unknown'].map(count)),
     h('div', {class: 'grid2'}, bars, h('section', {class: 'card'}, h('h3', {}, i18n.t('agentsOffline')), table.el)),
   ];

@@ -40,7 +40,7 @@ export async function waste(shell, s) {
     onClick: (_, el) => el.length && shell.go('area', ['governorate', sorted[el[0].index].area], {ind: 'safely_treated_pct'})}});
 
   return [
-    title(`${i18n.t('waste')} — ${i18n.date(p.from + 'T00:00:00', p.kind)}`),
+    title(`${i18n.t('waste')} — ${i18n.calendar(p.date, p.kind)}`),
     h('div', {class: 'grid2'}, bars, h('section', {class: 'card'}, h('h3', {}, i18n.t('unsafe')), unsafeTable.el)),
     h('section', {class: 'card'}, h('h3', {}, i18n.t('storage')), storageTable.el),
   ];
