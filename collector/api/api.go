@@ -232,8 +232,9 @@ func (a *API) rollup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, errors.New("roll-ups by API are off: set http.admin_token (or GREENPULSE_ADMIN_TOKEN) and rollup.enabled"))
 		return
 	}
-	got, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !bearer || subtle.ConstantTimeCompare([]byte(got), []byte(a.token)) != 1 {
+	// The scheme is case-insensitive (RFC 9110), as the agent's page takes it.
+	scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(got), []byte(a.token)) != 1 {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		writeError(w, http.StatusUnauthorized, errors.New("Authorization: Bearer <admin token> required"))
 		return

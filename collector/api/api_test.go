@@ -253,6 +253,7 @@ func TestRollupEndpoint(t *testing.T) {
 		{"from=nope&to=2026-11-02", "Bearer s3cret", http.StatusBadRequest, `"parameter":"from"`},
 		{"from=2026-01-01&to=2026-11-02", "Bearer s3cret", http.StatusBadRequest, `"parameter":"to"`},
 		{"from=2026-11-01&to=2026-11-02", "Bearer s3cret", http.StatusOK, `"reporting":3`},
+		{"from=2026-11-01&to=2026-11-02", "bearer s3cret", http.StatusOK, `"reporting":3`},
 	}
 	for _, tt := range tests {
 		code, body := post(on, tt.query, tt.authorization)
