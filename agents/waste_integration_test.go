@@ -38,36 +38,10 @@ func TestWasteEntryQueuedThenSent(t *testing.T) {
 			t.Errorf("stop broker: %v", err)
 		}
 	})
-	httpPort, err := testenv.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	const password = "waste-page-pw"
-	cfg := config.Default()
-	cfg.Facility = facility
-	cfg.Log.Level = "warn"
-	cfg.HTTP.Listen = fmt.Sprintf("127.0.0.1:%d", httpPort)
-	cfg.HTTP.Password = password
-	cfg.MQTT.Broker = broker.URL()
+	cfg := wasteAgentConfig(t, broker.URL(), password)
 	cfg.MQTT.MaxReconnectInterval = time.Second
-	cfg.Outbox.Dir = t.TempDir()
-	cfg.Sources.Simulate.Enabled = false
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		log := slog.New(slog.NewTextHandler(teststack.TestWriter{T: t}, &slog.HandlerOptions{Level: slog.LevelError}))
-		done <- agents.Serve(ctx, cfg, "test", log)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("agent: %v", err)
-		}
-	})
+	serveAgent(t, cfg)
 
 	client := &http.Client{Timeout: 5 * time.Second}
 	call := func(method, path, body string) (*http.Response, error) {
@@ -106,6 +80,46 @@ func TestWasteEntryQueuedThenSent(t *testing.T) {
 	teststack.Eventually(t, 30*time.Second, "entry sent", func() (bool, string) {
 		_, got := recent()
 		return strings.Contains(got, `"state":"`+string(wastelog.Sent)+`"`), got
+	})
+}
+
+// wasteAgentConfig is an agent of the test facility that takes waste
+// entries on a free loopback port behind password, and simulates nothing.
+func wasteAgentConfig(t *testing.T, brokerURL, password string) config.Config {
+	t.Helper()
+	httpPort, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Facility = facility
+	cfg.Log.Level = "warn"
+	cfg.HTTP.Listen = fmt.Sprintf("127.0.0.1:%d", httpPort)
+	cfg.HTTP.Password = password
+	cfg.MQTT.Broker = brokerURL
+	cfg.Outbox.Dir = t.TempDir()
+	cfg.Sources.Simulate.Enabled = false
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// serveAgent runs the agent as `greenpulse-agent run` does until the test
+// ends, and fails the test if it returns an error.
+func serveAgent(t *testing.T, cfg config.Config) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		log := slog.New(slog.NewTextHandler(teststack.TestWriter{T: t}, &slog.HandlerOptions{Level: slog.LevelError}))
+		done <- agents.Serve(ctx, cfg, "test", log)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("agent: %v", err)
+		}
 	})
 }
 

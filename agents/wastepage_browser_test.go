@@ -3,7 +3,6 @@ package agents_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,10 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/greenpulse-health/greenpulse/agents"
-	"github.com/greenpulse-health/greenpulse/agents/config"
 	"github.com/greenpulse-health/greenpulse/internal/browser"
-	"github.com/greenpulse-health/greenpulse/internal/testenv"
+	"github.com/greenpulse-health/greenpulse/internal/browser/browsertest"
 	"github.com/greenpulse-health/greenpulse/internal/teststack"
 )
 
@@ -29,34 +26,9 @@ func TestWastePageInChromium(t *testing.T) {
 	}
 	teststack.RunCollector(t, stack.CollectorConfig(t, filepath.Join("..")))
 
-	httpPort, err := testenv.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	const password = "ward-3-waste"
-	cfg := config.Default()
-	cfg.Facility = facility
-	cfg.Log.Level = "warn"
-	cfg.HTTP.Listen = fmt.Sprintf("127.0.0.1:%d", httpPort)
-	cfg.HTTP.Password = password
-	cfg.MQTT.Broker = stack.Broker.URL()
-	cfg.Outbox.Dir = t.TempDir()
-	cfg.Sources.Simulate.Enabled = false
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		log := slog.New(slog.NewTextHandler(teststack.TestWriter{T: t}, &slog.HandlerOptions{Level: slog.LevelError}))
-		done <- agents.Serve(ctx, cfg, "test", log)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("agent: %v", err)
-		}
-	})
+	cfg := wasteAgentConfig(t, stack.Broker.URL(), password)
+	serveAgent(t, cfg)
 
 	bctx, stopBrowser := context.WithCancel(context.Background())
 	t.Cleanup(stopBrowser)
@@ -128,17 +100,10 @@ func TestWastePageInChromium(t *testing.T) {
 
 func waitFor(t *testing.T, b *browser.Browser, js, what string) {
 	t.Helper()
-	teststack.Eventually(t, 20*time.Second, what, func() (bool, string) {
-		ok, err := browser.Eval[bool](b, 2*time.Second, js)
-		return ok, fmt.Sprint(err)
-	})
+	browsertest.WaitFor(t, b, js, what)
 }
 
 func eval[T any](t *testing.T, b *browser.Browser, js string) T {
 	t.Helper()
-	v, err := browser.Eval[T](b, 10*time.Second, js)
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", js, err)
-	}
-	return v
+	return browsertest.Eval[T](t, b, js)
 }

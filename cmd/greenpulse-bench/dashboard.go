@@ -106,16 +106,9 @@ func timeNational(ctx context.Context, b *browser.Browser, o dashboardOptions, o
 	page := o.url + "/#/national?period=month&date=" + o.date + "&ind=renewable_share_pct&lang=en"
 	var warm []float64
 	for i := range o.runs {
-		if err := b.Do(time.Minute, chromedp.Navigate("about:blank"), chromedp.Navigate(page), browser.WaitReady("national")); err != nil {
-			return fmt.Errorf("load %s: %w", page, err)
-		}
-		ms, err := browser.Eval[string](b, 10*time.Second, `document.body.dataset.readyMs`)
+		v, err := loadTime(b, page, "national")
 		if err != nil {
 			return err
-		}
-		var v float64
-		if _, err := fmt.Sscan(ms, &v); err != nil {
-			return fmt.Errorf("readyMs %q: %w", ms, err)
 		}
 		if errs := b.ConsoleErrors(); len(errs) > 0 {
 			return fmt.Errorf("the national view logged errors: %s", strings.Join(errs, "; "))
@@ -143,16 +136,9 @@ func timeNational(ctx context.Context, b *browser.Browser, o dashboardOptions, o
 	page = o.url + "/#/area/governorate/" + gov + "?period=month&date=" + o.date + "&ind=renewable_share_pct&lang=en"
 	var times []float64
 	for range 3 {
-		if err := b.Do(time.Minute, chromedp.Navigate("about:blank"), chromedp.Navigate(page), browser.WaitReady("area")); err != nil {
-			return fmt.Errorf("load %s: %w", page, err)
-		}
-		ms, err := browser.Eval[string](b, 10*time.Second, `document.body.dataset.readyMs`)
+		v, err := loadTime(b, page, "area")
 		if err != nil {
 			return err
-		}
-		var v float64
-		if _, err := fmt.Sscan(ms, &v); err != nil {
-			return fmt.Errorf("readyMs %q: %w", ms, err)
 		}
 		times = append(times, v)
 	}
@@ -249,7 +235,7 @@ func agentScreenshots(b *browser.Browser, o dashboardOptions, out io.Writer) err
 		if err := b.Do(30*time.Second, chromedp.Click(chromedp.ID("lang"))); err != nil {
 			return err
 		}
-		if err := waitFor(b, fmt.Sprintf(`document.documentElement.lang !== %q`, before)); err != nil {
+		if err := b.WaitFor(20*time.Second, fmt.Sprintf(`document.documentElement.lang !== %q`, before)); err != nil {
 			return fmt.Errorf("the waste page's language switch: %w", err)
 		}
 	}
@@ -260,19 +246,7 @@ func agentScreenshots(b *browser.Browser, o dashboardOptions, out io.Writer) err
 }
 
 func waitReadyMark(b *browser.Browser) error {
-	return waitFor(b, `document.body?.dataset.ready === "1"`)
-}
-
-// waitFor polls a JavaScript condition for up to 20 s.
-func waitFor(b *browser.Browser, js string) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if ok, _ := browser.Eval[bool](b, 2*time.Second, js); ok {
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("%s: not true within 20 s", js)
+	return b.WaitFor(20*time.Second, `document.body?.dataset.ready === "1"`)
 }
 
 // largestGovernorate is the governorate with the most facilities.
@@ -427,6 +401,23 @@ func syntheticCollector(ctx context.Context, o dashboardOptions, dir string, out
 		time.Sleep(100 * time.Millisecond)
 	}
 	return url, start.Format("2006-01"), stop, nil
+}
+
+// loadTime loads page afresh and returns the page's own milliseconds from
+// navigation start until view marked itself drawn.
+func loadTime(b *browser.Browser, page, view string) (float64, error) {
+	if err := b.Do(time.Minute, chromedp.Navigate("about:blank"), chromedp.Navigate(page), browser.WaitReady(view)); err != nil {
+		return 0, fmt.Errorf("load %s: %w", page, err)
+	}
+	ms, err := browser.Eval[string](b, 10*time.Second, `document.body.dataset.readyMs`)
+	if err != nil {
+		return 0, err
+	}
+	var v float64
+	if _, err := fmt.Sscan(ms, &v); err != nil {
+		return 0, fmt.Errorf("readyMs %q: %w", ms, err)
+	}
+	return v, nil
 }
 
 // printSlowRequests lists the page's requests that took over 50 ms, as

@@ -24,6 +24,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/internal/browser"
+	"github.com/greenpulse-health/greenpulse/internal/browser/browsertest"
 	"github.com/greenpulse-health/greenpulse/internal/teststack"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
@@ -140,19 +141,12 @@ func (d *dashboard) checkClean(t *testing.T, what string) {
 
 func (d *dashboard) waitFor(t *testing.T, js, what string) {
 	t.Helper()
-	teststack.Eventually(t, 20*time.Second, what, func() (bool, string) {
-		ok, err := browser.Eval[bool](d.b, 2*time.Second, js)
-		return ok, fmt.Sprint(err)
-	})
+	browsertest.WaitFor(t, d.b, js, what)
 }
 
 func eval[T any](t *testing.T, b *browser.Browser, js string) T {
 	t.Helper()
-	v, err := browser.Eval[T](b, 10*time.Second, js)
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", js, err)
-	}
-	return v
+	return browsertest.Eval[T](t, b, js)
 }
 
 func getJSON(t *testing.T, url string, v any) {

@@ -175,6 +175,26 @@ func EvalAwait[T any](b *Browser, timeout time.Duration, expression string) (T, 
 	return chromedp.Run(ctx, chromedp.Evaluate[T](expression, chromedp.EvalAwaitPromise))
 }
 
+// WaitFor polls the JavaScript condition js until it is true or timeout
+// passes; evaluation errors in between (a page still loading) are retried.
+func (b *Browser) WaitFor(timeout time.Duration, js string) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := Eval[bool](b, 2*time.Second, js)
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: not true within %s (last error: %v)", js, timeout, err)
+		}
+		select {
+		case <-b.ctx.Done():
+			return b.ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // Screenshot captures the window as PNG.
 func (b *Browser) Screenshot(timeout time.Duration) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(b.ctx, timeout)
