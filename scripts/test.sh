@@ -34,6 +34,7 @@ fuzz ./collector/decode FuzzJSONScanAgreesWithEncodingJSON
 fuzz ./registry FuzzParse
 fuzz ./agents/web FuzzWasteEntry
 fuzz ./agents/web FuzzLogin
+fuzz ./agents/web FuzzAcceptLang
 fuzz ./agents/fleet FuzzParseDuration
 fuzz ./collector/api FuzzIndicatorQuery
 echo "all tests passed"
