@@ -365,5 +365,3 @@ func toFloat(v any) float64 {
 	}
 	return 0
 }
-
-func seconds(v any) time.Duration { return time.Duration(toFloat(v) * float64(time.Second)) }

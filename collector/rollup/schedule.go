@@ -24,12 +24,6 @@ type Schedule struct {
 	StateFile  string // where the watermark is kept between runs
 }
 
-// DefaultSchedule is SPEC's: every 15 minutes for today, hourly for the
-// last three days.
-func DefaultSchedule() Schedule {
-	return Schedule{Today: "*/15 * * * *", Recent: "5 * * * *", RecentDays: 3}
-}
-
 // Scheduler runs the roll-up on its schedule and catches up on start with
 // the days missed since the watermark. Start and Stop once each.
 type Scheduler struct {
