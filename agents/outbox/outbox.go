@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -342,23 +343,7 @@ func (o *Outbox) AppendSeq(recs []Record) (first uint64, err error) {
 // one larger than maxBytes, so a big record cannot wedge the queue. A limit
 // of 0 or less means no limit. Oldest is safe for concurrent use.
 func (o *Outbox) Oldest(maxItems int, maxBytes int) ([]Item, error) {
-	var items []Item
-	err := o.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketRecords).Cursor()
-		size := 0
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			it, err := decodeItem(k, v)
-			if err != nil {
-				return err
-			}
-			if full(len(items), size, len(it.Data), maxItems, maxBytes) {
-				break
-			}
-			items = append(items, it)
-			size += len(it.Data)
-		}
-		return nil
-	})
+	items, err := o.read(false, maxItems, maxBytes, func(Item) bool { return true })
 	if err != nil {
 		return nil, o.wrap("read oldest from", err)
 	}
@@ -371,19 +356,32 @@ func (o *Outbox) Oldest(maxItems int, maxBytes int) ([]Item, error) {
 // after after, so a clock that stepped back may hide records older in
 // sequence; Oldest still finds them. Newest is safe for concurrent use.
 func (o *Outbox) Newest(maxItems int, maxBytes int, after time.Time) ([]Item, error) {
+	items, err := o.read(true, maxItems, maxBytes, func(it Item) bool { return it.Appended.After(after) })
+	if err != nil {
+		return nil, o.wrap("read newest from", err)
+	}
+	slices.Reverse(items)
+	return items, nil
+}
+
+// read walks the records from the head, or from the tail when fromTail,
+// and collects them in the order walked until the limits of Oldest are
+// reached or take refuses one.
+func (o *Outbox) read(fromTail bool, maxItems, maxBytes int, take func(Item) bool) ([]Item, error) {
 	var items []Item
 	err := o.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRecords).Cursor()
+		first, next := c.First, c.Next
+		if fromTail {
+			first, next = c.Last, c.Prev
+		}
 		size := 0
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		for k, v := first(); k != nil; k, v = next() {
 			it, err := decodeItem(k, v)
 			if err != nil {
 				return err
 			}
-			if full(len(items), size, len(it.Data), maxItems, maxBytes) {
-				break
-			}
-			if !it.Appended.After(after) {
+			if full(len(items), size, len(it.Data), maxItems, maxBytes) || !take(it) {
 				break
 			}
 			items = append(items, it)
@@ -391,13 +389,7 @@ func (o *Outbox) Newest(maxItems int, maxBytes int, after time.Time) ([]Item, er
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, o.wrap("read newest from", err)
-	}
-	for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
-		items[i], items[j] = items[j], items[i]
-	}
-	return items, nil
+	return items, err
 }
 
 // Contains reports for each sequence number whether its record is still
