@@ -344,51 +344,17 @@ func TestConcurrentCompaction(t *testing.T) {
 		}
 	}()
 
-	deadline := time.After(30 * time.Second)
-	var next uint64 = 1
-	for next <= batches*per {
-		items, err := o.Oldest(7, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(items) == 0 {
-			select {
-			case <-o.Notify():
-			case err := <-appendErr:
-				if err != nil {
-					t.Fatal(err)
-				}
-				appendErr = nil
-			case <-deadline:
-				t.Fatalf("stuck at seq %d", next)
-			}
-			continue
-		}
-		for _, it := range items {
-			i, j := int(it.Seq-1)/per, int(it.Seq-1)%per
-			if it.Seq != next || !bytes.Equal(it.Data, payload(i, j)) {
-				t.Fatalf("got seq %d %q, want seq %d", it.Seq, it.Data, next)
-			}
-			next++
-		}
-		if err := o.Delete(seqsOf(items)); err != nil {
-			t.Fatal(err)
-		}
+	publishAll(t, o, appendErr, batches, per, 7, 30*time.Second, func() {
 		if o.Stats().Readings == 0 {
 			select {
 			case emptied <- struct{}{}:
 			default:
 			}
 		}
-	}
+	})
 	close(stop)
 	if err := <-readErr; err != nil {
 		t.Fatal(err)
-	}
-	if appendErr != nil {
-		if err := <-appendErr; err != nil {
-			t.Fatal(err)
-		}
 	}
 	wantStats(t, o, outbox.Stats{Appended: batches * per})
 	n := outbox.Compactions(o)

@@ -445,10 +445,22 @@ func TestConcurrentAppendAndPublish(t *testing.T) {
 		appendErr <- nil
 	}()
 
-	deadline := time.After(20 * time.Second)
+	publishAll(t, o, appendErr, batches, per, 17, 20*time.Second, nil)
+	wantStats(t, o, outbox.Stats{Appended: batches * per})
+}
+
+// publishAll is the publisher beside an appender that appends batches of
+// per records (batch(i, per)) and then sends its error, or nil, on
+// appendErr: it reads up to readMax records from the head, checks that
+// each is the next one in sequence with its payload, deletes them and
+// calls afterDelete (when not nil), until every record went through within
+// the time given; then it waits for the appender.
+func publishAll(t *testing.T, o *outbox.Outbox, appendErr chan error, batches, per, readMax int, within time.Duration, afterDelete func()) {
+	t.Helper()
+	deadline := time.After(within)
 	var next uint64 = 1
-	for next <= batches*per {
-		items, err := o.Oldest(17, 0)
+	for next <= uint64(batches*per) {
+		items, err := o.Oldest(readMax, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -475,13 +487,15 @@ func TestConcurrentAppendAndPublish(t *testing.T) {
 		if err := o.Delete(seqsOf(items)); err != nil {
 			t.Fatal(err)
 		}
+		if afterDelete != nil {
+			afterDelete()
+		}
 	}
 	if appendErr != nil {
 		if err := <-appendErr; err != nil {
 			t.Fatal(err)
 		}
 	}
-	wantStats(t, o, outbox.Stats{Appended: batches * per})
 }
 
 const (
