@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/greenpulse-health/greenpulse/agents"
-	"github.com/greenpulse-health/greenpulse/agents/config"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -20,12 +18,8 @@ import (
 // unreachable past its outbox bound: the outbox stays within the bound, the
 // oldest readings go, and the drops are logged and counted in /metrics.
 func TestOutboxBoundDropsOldestAndCounts(t *testing.T) {
-	cfg := config.Default()
-	cfg.Facility = facility
-	cfg.MQTT.Broker = "tcp://127.0.0.1:1" // nothing listens: the agent is offline
-	cfg.Outbox.Dir = filepath.Join(t.TempDir(), "outbox")
+	cfg := offlineConfig(t.TempDir())
 	cfg.Outbox.MaxBytes = 1 << 20
-	cfg.Sources.Simulate.Enabled = false
 	var logs bytes.Buffer
 	reg := prometheus.NewRegistry()
 	a, err := agents.New(cfg, "test", agents.NewMetrics(reg), slog.New(slog.NewTextHandler(&logs, nil)))

@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/greenpulse-health/greenpulse/agents"
-	"github.com/greenpulse-health/greenpulse/agents/config"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -21,11 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // testdata/metrics.golden, so that a renamed or dropped metric, which would
 // break operators' dashboards and alerts, is a deliberate change.
 func TestMetricsGolden(t *testing.T) {
-	cfg := config.Default()
-	cfg.Facility = facility
-	cfg.MQTT.Broker = "tcp://127.0.0.1:1"
-	cfg.Outbox.Dir = filepath.Join(t.TempDir(), "outbox")
-	cfg.Sources.Simulate.Enabled = false
+	cfg := offlineConfig(t.TempDir())
 	reg := prometheus.NewRegistry()
 	a, err := agents.New(cfg, "test", agents.NewMetrics(reg), discardLogger())
 	if err != nil {

@@ -18,16 +18,24 @@ import (
 	"github.com/greenpulse-health/greenpulse/agents/web"
 )
 
+// offlineConfig is an agent of the test facility with its outbox in
+// dir/outbox, whose broker is unreachable (nothing listens on port 1), with
+// the simulator off: what tests that never publish need.
+func offlineConfig(dir string) config.Config {
+	cfg := config.Default()
+	cfg.Facility = facility
+	cfg.MQTT.Broker = "tcp://127.0.0.1:1"
+	cfg.Outbox.Dir = filepath.Join(dir, "outbox")
+	cfg.Sources.Simulate.Enabled = false
+	return cfg
+}
+
 // offlineAgent opens an agent on dir whose broker is unreachable, with
 // waste entry only, and its web handler behind password; both are closed
 // when the test ends or when stop is called.
 func offlineAgent(t *testing.T, dir, password string) (a *agents.Agent, h http.Handler, stop func()) {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Facility = facility
-	cfg.MQTT.Broker = "tcp://127.0.0.1:1" // nothing listens; Run is never called anyway
-	cfg.Outbox.Dir = filepath.Join(dir, "outbox")
-	cfg.Sources.Simulate.Enabled = false
+	cfg := offlineConfig(dir)
 	cfg.HTTP.Password = password
 	a, err := agents.New(cfg, "test", agents.NewMetricsDiscard(), discardLogger())
 	if err != nil {
