@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +14,13 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/internal/testenv"
+	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 var baghdad = time.FixedZone("Asia/Baghdad", 3*3600)
+
+// discard is the logger of tests that do not look at logs.
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func at(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
@@ -32,12 +37,23 @@ func startStore(t *testing.T) *influx.Store {
 	db := testenv.StartInfluxDB(t)
 	cfg := config.Default().InfluxDB
 	cfg.URL = db.URL()
-	s := influx.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := influx.New(cfg, discard)
 	t.Cleanup(s.Close)
 	if err := s.Bootstrap(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// newRollup returns a Rollup over the facilities of configs/facilities.csv,
+// with SPEC's parameters and local days in Baghdad, and that registry.
+func newRollup(t *testing.T, s Store) (*Rollup, *registry.Registry) {
+	t.Helper()
+	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(s, reg, Options{Params: indicators.DefaultParams(), Location: baghdad, Country: "IQ"}, discard), reg
 }
 
 type point struct {

@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
-	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // stored reads back the indicator points of period p as "indicator level
@@ -52,10 +48,7 @@ func stored(t *testing.T, s *influx.Store, p indicators.Period) (map[string]floa
 // from sums, reporting completeness, and that a second run writes the same.
 func TestPeriodWritesFacilityAndAreaIndicators(t *testing.T) {
 	s := startStore(t)
-	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, reg := newRollup(t, s)
 	f1, _ := reg.Lookup("BG-H-001")
 	f2, _ := reg.Lookup("BG-H-002")
 	if f1.Governorate != f2.Governorate {
@@ -76,10 +69,7 @@ func TestPeriodWritesFacilityAndAreaIndicators(t *testing.T) {
 		{"waste,facility=BG-H-002,category=sharps,treatment=autoclave mass_kg=6", "2026-11-26T09:00:00Z"},
 		{"waste,facility=BG-H-002,category=infectious,treatment=open_burning mass_kg=2", "2026-11-26T10:00:00Z"},
 	})
-	loc := time.FixedZone("Asia/Baghdad", 3*3600)
-	r := New(s, reg, Options{Params: indicators.DefaultParams(), Location: loc, Country: "IQ"},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	day := indicators.PeriodOf(indicators.Day, at("2026-11-26T12:00:00Z"), loc)
+	day := indicators.PeriodOf(indicators.Day, at("2026-11-26T12:00:00Z"), baghdad)
 	first, err := r.Period(context.Background(), day)
 	if err != nil {
 		t.Fatal(err)
@@ -155,20 +145,14 @@ func TestPeriodWritesFacilityAndAreaIndicators(t *testing.T) {
 // their days.
 func TestRangeSplitsAtTheLocalMonthBoundary(t *testing.T) {
 	s := startStore(t)
-	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, _ := newRollup(t, s)
 	g := "energy,facility=BG-H-001,meter=main,source=grid "
 	write(t, s, []point{
 		{g + "kwh_total=100", "2026-11-30T10:00:00Z"},
 		{g + "kwh_total=130", "2026-11-30T20:00:00Z"}, // 23:00 local, 30 November: +30
 		{g + "kwh_total=150", "2026-11-30T21:30:00Z"}, // 00:30 local, 1 December: +20
 	})
-	loc := time.FixedZone("Asia/Baghdad", 3*3600)
-	r := New(s, reg, Options{Params: indicators.DefaultParams(), Location: loc, Country: "IQ"},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	from := time.Date(2026, 11, 30, 0, 0, 0, 0, loc)
+	from := time.Date(2026, 11, 30, 0, 0, 0, 0, baghdad)
 	results, err := r.Range(context.Background(), from, from.AddDate(0, 0, 2))
 	if err != nil {
 		t.Fatal(err)
@@ -180,10 +164,10 @@ func TestRangeSplitsAtTheLocalMonthBoundary(t *testing.T) {
 		p    indicators.Period
 		want float64
 	}{
-		{indicators.PeriodOf(indicators.Day, from, loc), 30},
-		{indicators.PeriodOf(indicators.Day, from.AddDate(0, 0, 1), loc), 20},
-		{indicators.PeriodOf(indicators.Month, from, loc), 30},
-		{indicators.PeriodOf(indicators.Month, from.AddDate(0, 0, 1), loc), 20},
+		{indicators.PeriodOf(indicators.Day, from, baghdad), 30},
+		{indicators.PeriodOf(indicators.Day, from.AddDate(0, 0, 1), baghdad), 20},
+		{indicators.PeriodOf(indicators.Month, from, baghdad), 30},
+		{indicators.PeriodOf(indicators.Month, from.AddDate(0, 0, 1), baghdad), 20},
 	} {
 		vals, _ := stored(t, s, tt.p)
 		if got := vals["grid_kwh facility BG-H-001"]; got != tt.want {
@@ -197,14 +181,8 @@ func TestRangeSplitsAtTheLocalMonthBoundary(t *testing.T) {
 // day counts it.
 func TestLateDataChangesTheNextRun(t *testing.T) {
 	s := startStore(t)
-	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	loc := time.FixedZone("Asia/Baghdad", 3*3600)
-	r := New(s, reg, Options{Params: indicators.DefaultParams(), Location: loc, Country: "IQ"},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	day := indicators.PeriodOf(indicators.Day, at("2026-11-26T12:00:00Z"), loc)
+	r, _ := newRollup(t, s)
+	day := indicators.PeriodOf(indicators.Day, at("2026-11-26T12:00:00Z"), baghdad)
 	w := "waste,facility=BG-H-001,category=sharps,treatment=autoclave mass_kg="
 	write(t, s, []point{{w + "5", "2026-11-26T06:00:00Z"}})
 	if _, err := r.Period(context.Background(), day); err != nil {

@@ -1,8 +1,6 @@
 package rollup
 
 import (
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
-	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // TestSchedulerCatchesUpFromTheWatermark starts a scheduler whose state
@@ -22,12 +19,8 @@ import (
 // what it did in its metrics.
 func TestSchedulerCatchesUpFromTheWatermark(t *testing.T) {
 	s := startStore(t)
-	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	loc := time.FixedZone("Asia/Baghdad", 3*3600)
-	now := time.Date(2026, 11, 26, 10, 0, 0, 0, loc)
+	r, _ := newRollup(t, s)
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, baghdad)
 	g := "energy,facility=BG-H-001,meter=main,source=grid "
 	write(t, s, []point{
 		{g + "kwh_total=100", "2026-11-24T06:00:00Z"},
@@ -38,11 +31,9 @@ func TestSchedulerCatchesUpFromTheWatermark(t *testing.T) {
 	if err := os.WriteFile(state, []byte(`{"done_until":"2026-11-24T05:00:00Z"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := New(s, reg, Options{Params: indicators.DefaultParams(), Location: loc, Country: "IQ"},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	promReg := prometheus.NewRegistry()
 	sched, err := NewScheduler(r, Schedule{Today: "*/15 * * * *", Recent: "5 * * * *", RecentDays: 3, StateFile: state},
-		promReg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		promReg, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +41,13 @@ func TestSchedulerCatchesUpFromTheWatermark(t *testing.T) {
 	sched.runJob("catch_up")
 
 	for day, want := range map[string]float64{"2026-11-24": 20, "2026-11-26": 30} {
-		d, _ := time.ParseInLocation("2006-01-02", day, loc)
-		vals, _ := stored(t, s, indicators.PeriodOf(indicators.Day, d, loc))
+		d, _ := time.ParseInLocation("2006-01-02", day, baghdad)
+		vals, _ := stored(t, s, indicators.PeriodOf(indicators.Day, d, baghdad))
 		if got := vals["grid_kwh facility BG-H-001"]; got != want {
 			t.Errorf("%s grid_kwh %v, want %v", day, got, want)
 		}
 	}
-	if vals, _ := stored(t, s, indicators.PeriodOf(indicators.Month, now, loc)); vals["grid_kwh facility BG-H-001"] != 50 {
+	if vals, _ := stored(t, s, indicators.PeriodOf(indicators.Month, now, baghdad)); vals["grid_kwh facility BG-H-001"] != 50 {
 		t.Errorf("November grid_kwh %v, want 50", vals["grid_kwh facility BG-H-001"])
 	}
 	b, err := os.ReadFile(state)
@@ -74,9 +65,9 @@ func TestSchedulerCatchesUpFromTheWatermark(t *testing.T) {
 }
 
 func TestScheduleRejectsABadSpec(t *testing.T) {
-	r := New(nil, nil, Options{Location: time.UTC}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := New(nil, nil, Options{Location: time.UTC}, discard)
 	_, err := NewScheduler(r, Schedule{Today: "every 15 minutes", Recent: "5 * * * *", RecentDays: 3},
-		prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		prometheus.NewRegistry(), discard)
 	if err == nil || !strings.Contains(err.Error(), "today") {
 		t.Fatalf("error %v, want one naming the today schedule", err)
 	}
