@@ -28,21 +28,10 @@ func TestOutboxBoundDropsOldestAndCounts(t *testing.T) {
 	}
 	t.Cleanup(func() { a.Close() })
 
-	b, _ := reading.NewBuilder(reading.Solar)
-	base := time.Now().Add(-90 * 24 * time.Hour).Truncate(time.Minute)
 	const total = 30000
+	rs := solarReadings(t, facility, time.Now().Add(-90*24*time.Hour).Truncate(time.Minute), total)
 	for start := 0; start < total; start += 1000 {
-		batch := make([]reading.Reading, 0, 1000)
-		for i := start; i < start+1000; i++ {
-			b.Reset()
-			b.SetFloat("kwh_total", float64(i))
-			r, err := b.Build(facility, base.Add(time.Duration(i)*time.Minute), time.Now(), reading.Limits{MaxFuture: time.Minute})
-			if err != nil {
-				t.Fatal(err)
-			}
-			batch = append(batch, r)
-		}
-		if err := a.Record("simulate", batch); err != nil {
+		if err := a.Record("simulate", rs[start:start+1000]); err != nil {
 			t.Fatalf("record: %v", err)
 		}
 		if st := a.Outbox().Stats(); st.Bytes > cfg.Outbox.MaxBytes {
@@ -67,4 +56,22 @@ func TestOutboxBoundDropsOldestAndCounts(t *testing.T) {
 	if !strings.Contains(logs.String(), "dropped") {
 		t.Errorf("no log line about the drop:\n%s", logs.String())
 	}
+}
+
+// solarReadings returns n solar readings of facility a minute apart from
+// from, reading number i with kwh_total i.
+func solarReadings(t *testing.T, facility string, from time.Time, n int) []reading.Reading {
+	t.Helper()
+	b, _ := reading.NewBuilder(reading.Solar)
+	rs := make([]reading.Reading, 0, n)
+	for i := range n {
+		b.Reset()
+		b.SetFloat("kwh_total", float64(i))
+		r, err := b.Build(facility, from.Add(time.Duration(i)*time.Minute), time.Now(), reading.Limits{MaxFuture: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	return rs
 }

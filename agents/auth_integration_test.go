@@ -9,26 +9,7 @@ import (
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/internal/teststack"
-	"github.com/greenpulse-health/greenpulse/reading"
 )
-
-// solarReadings returns n solar readings of facility a minute apart.
-func solarReadings(t *testing.T, facility string, n int) []reading.Reading {
-	t.Helper()
-	b, _ := reading.NewBuilder(reading.Solar)
-	base := time.Now().Add(-time.Duration(n+5) * time.Minute).Truncate(time.Minute)
-	var rs []reading.Reading
-	for i := range n {
-		b.Reset()
-		b.SetFloat("kwh_total", float64(100+i))
-		r, err := b.Build(facility, base.Add(time.Duration(i)*time.Minute), time.Now(), reading.Limits{MaxFuture: time.Minute})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs = append(rs, r)
-	}
-	return rs
-}
 
 // TestLoginAndACL runs the broker as configs/mosquitto/ documents for
 // production: no anonymous clients, a password per agent and for the
@@ -54,7 +35,7 @@ func TestLoginAndACL(t *testing.T) {
 	good := agentConfig(t, s, t.TempDir())
 	good.MQTT.Username, good.MQTT.Password = facility, "agent-pw"
 	a, _, _ := runAgent(t, good)
-	if err := a.Record("test", solarReadings(t, facility, 10)); err != nil {
+	if err := a.Record("test", solarReadings(t, facility, time.Now().Add(-15*time.Minute).Truncate(time.Minute), 10)); err != nil {
 		t.Fatal(err)
 	}
 	teststack.Eventually(t, 30*time.Second, "readings of the logged-in agent stored", func() (bool, string) {
@@ -66,7 +47,7 @@ func TestLoginAndACL(t *testing.T) {
 	bad.Facility, bad.MQTT.ClientID = "BG-H-002", "greenpulse-agent-BG-H-002"
 	bad.MQTT.Username, bad.MQTT.Password = "BG-H-002", "wrong"
 	b, _, _ := runAgent(t, bad)
-	if err := b.Record("test", solarReadings(t, "BG-H-002", 5)); err != nil {
+	if err := b.Record("test", solarReadings(t, "BG-H-002", time.Now().Add(-10*time.Minute).Truncate(time.Minute), 5)); err != nil {
 		t.Fatal(err)
 	}
 	teststack.Eventually(t, 15*time.Second, "refused login reported", func() (bool, string) {

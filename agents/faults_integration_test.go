@@ -67,16 +67,8 @@ func fillOutbox(t *testing.T, dir string, n int) {
 		t.Fatal(err)
 	}
 	defer ob.Close()
-	base := time.Now().Add(-time.Duration(n+10) * time.Minute).Truncate(time.Minute)
-	b, _ := reading.NewBuilder(reading.Solar)
 	var recs []outbox.Record
-	for i := range n {
-		b.Reset()
-		b.SetFloat("kwh_total", float64(i))
-		r, err := b.Build(facility, base.Add(time.Duration(i)*time.Minute), time.Now(), reading.Limits{MaxFuture: time.Minute})
-		if err != nil {
-			t.Fatal(err)
-		}
+	for i, r := range solarReadings(t, facility, time.Now().Add(-time.Duration(n+10)*time.Minute).Truncate(time.Minute), n) {
 		recs = append(recs, outbox.Record{Stream: reading.Solar, Data: reading.AppendJSON(nil, &r)})
 		if len(recs) == 1000 || i == n-1 {
 			if err := ob.Append(recs); err != nil {
