@@ -45,20 +45,22 @@ type Facilities interface {
 // and indicator is a download, not an API call.
 const maxRows = 200_000
 
+// maxIndicatorRange bounds the dates of one indicator query.
+const maxIndicatorRange = 800 * 24 * time.Hour
+
 // API holds the handlers' dependencies.
 type API struct {
-	roller   Roller
-	token    string
-	ind      Indicators
-	fac      Facilities
-	reg      *registry.Registry
-	loc      *time.Location
-	maxRange time.Duration
+	roller Roller
+	token  string
+	ind    Indicators
+	fac    Facilities
+	reg    *registry.Registry
+	loc    *time.Location
 }
 
 // New returns the API. loc is the roll-up timezone in which dates are read.
 func New(ind Indicators, fac Facilities, reg *registry.Registry, loc *time.Location) *API {
-	return &API{ind: ind, fac: fac, reg: reg, loc: loc, maxRange: 800 * 24 * time.Hour}
+	return &API{ind: ind, fac: fac, reg: reg, loc: loc}
 }
 
 // EnableRollup turns on POST /api/v1/rollup for requests that carry token.
@@ -78,7 +80,9 @@ type badParam struct{ name, msg string }
 
 func (e *badParam) Error() string { return e.name + ": " + e.msg }
 
-func (a *API) parse(r *http.Request) (rollup.Query, error) {
+// parse reads the query parameters of r; from and to may span at most
+// maxRange.
+func (a *API) parse(r *http.Request, maxRange time.Duration) (rollup.Query, error) {
 	v := r.URL.Query()
 	q := rollup.Query{MaxRows: maxRows}
 	if list := v.Get("indicator"); list != "" {
@@ -141,8 +145,8 @@ func (a *API) parse(r *http.Request) (rollup.Query, error) {
 	if !q.To.After(q.From) {
 		return q, &badParam{"to", "must be after from"}
 	}
-	if q.To.Sub(q.From) > a.maxRange {
-		return q, &badParam{"from", fmt.Sprintf("the range may span at most %d days", int(a.maxRange.Hours()/24))}
+	if q.To.Sub(q.From) > maxRange {
+		return q, &badParam{"from", fmt.Sprintf("the range may span at most %d days", int(maxRange.Hours()/24))}
 	}
 	return q, nil
 }
@@ -183,7 +187,7 @@ type row struct {
 }
 
 func (a *API) indicators(w http.ResponseWriter, r *http.Request) {
-	q, err := a.parse(r)
+	q, err := a.parse(r, maxIndicatorRange)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return

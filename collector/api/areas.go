@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/registry"
@@ -70,7 +71,7 @@ func compare(x, y string) int {
 }
 
 // maxWasteRange bounds a breakdown to what a facility page shows.
-const maxWasteRange = 400
+const maxWasteRange = 400 * 24 * time.Hour
 
 // waste answers GET /api/v1/waste?facility=&from=&to=: one facility's waste
 // in kg by category and treatment.
@@ -81,13 +82,9 @@ func (a *API) waste(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, &badParam{"facility", fmt.Sprintf("%q is not a facility of the registry", id)})
 		return
 	}
-	q, err := a.parse(r)
+	q, err := a.parse(r, maxWasteRange)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
-		return
-	}
-	if q.To.Sub(q.From).Hours()/24 > maxWasteRange {
-		writeError(w, http.StatusBadRequest, &badParam{"from", fmt.Sprintf("the range may span at most %d days", maxWasteRange)})
 		return
 	}
 	rows, err := a.ind.Waste(r.Context(), id, q.From, q.To)
