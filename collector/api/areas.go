@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -52,22 +53,9 @@ func (a *API) areas(w http.ResponseWriter, _ *http.Request) {
 		out.Districts = append(out.Districts, area{Code: code, Name: d.Name, NameAr: d.NameAr, Governorate: distGov[code], Facilities: n})
 	}
 	slices.SortFunc(out.Districts, func(x, y area) int {
-		if x.Governorate != y.Governorate {
-			return compare(x.Governorate, y.Governorate)
-		}
-		return compare(x.Name, y.Name)
+		return cmp.Or(cmp.Compare(x.Governorate, y.Governorate), cmp.Compare(x.Name, y.Name))
 	})
 	writeJSON(w, http.StatusOK, out)
-}
-
-func compare(x, y string) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 // maxWasteRange bounds a breakdown to what a facility page shows.

@@ -1,9 +1,10 @@
 package rollup
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -47,11 +48,8 @@ func Waste(ctx context.Context, store Store, facility string, from, to time.Time
 	if err := res.Err(); err != nil {
 		return nil, fmt.Errorf("read waste of %s: %w", facility, err)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Category != out[j].Category {
-			return out[i].Category < out[j].Category
-		}
-		return out[i].Treatment < out[j].Treatment
+	slices.SortFunc(out, func(a, b WasteRow) int {
+		return cmp.Or(cmp.Compare(a.Category, b.Category), cmp.Compare(a.Treatment, b.Treatment))
 	})
 	return out, nil
 }
