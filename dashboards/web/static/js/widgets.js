@@ -135,23 +135,30 @@ export function download(name, text) {
 // views destroy charts when they redraw (see Shell.clear).
 export function chart(shell, title, config) {
   const canvas = h('canvas', {role: 'img', 'aria-label': title});
-  // A bar per area needs room for every name: no label may be skipped.
   const perArea = config.options?.indexAxis === 'y';
-  if (perArea) config.options.scales.y.ticks = {autoSkip: false};
   const card = h('section', {class: 'card chart'}, h('h3', {}, title), h('div', {class: perArea ? 'chart-box tall' : 'chart-box'}, canvas));
   const rtl = shell.i18n.lang === 'ar';
   const own = config.options ?? {};
   const plugins = own.plugins ?? {};
+  const scales = own.scales ?? {};
   config.options = {
     responsive: true, maintainAspectRatio: false, animation: false,
     locale: shell.i18n.locale,
     ...own,
-    // A view's own legend or tooltip settings add to the direction, not
-    // replace it.
+    // A view's own legend, tooltip or axis settings add to the direction,
+    // not replace it.
     plugins: {
       ...plugins,
       legend: {position: 'bottom', rtl, textDirection: rtl ? 'rtl' : 'ltr', ...plugins.legend},
       tooltip: {rtl, textDirection: rtl ? 'rtl' : 'ltr', ...plugins.tooltip},
+    },
+    // Right to left, the x axis runs from the right and the y axis stands
+    // on the right. A bar per area needs room for every name: no label
+    // may be skipped.
+    scales: {
+      ...scales,
+      x: {reverse: rtl, ...scales.x},
+      y: {position: rtl ? 'right' : 'left', ...scales.y, ...(perArea ? {ticks: {autoSkip: false}} : {})},
     },
   };
   shell.charts.push(new Chart(canvas, config));

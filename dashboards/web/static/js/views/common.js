@@ -43,7 +43,7 @@ export async function trend(shell, s, level, area) {
       labels: days.map((d) => i18n.calendar(d, range.kind)),
       datasets: [{label: name, data: days.map((d) => byStart.get(d) ?? null), borderColor: palette.line, backgroundColor: palette.line, pointRadius: 2, spanGaps: false}],
     },
-    options: {plugins: {legend: {display: false}}, scales: {x: {reverse: i18n.lang === 'ar'}, y: {position: i18n.lang === 'ar' ? 'right' : 'left'}}},
+    options: {plugins: {legend: {display: false}}},
   });
 }
 

@@ -60,7 +60,7 @@ export async function energy(shell, s) {
   const bars = chart(shell, `${i18n.lang === 'ar' ? d.name_ar : d.name_en} — ${i18n.t('byGovernorate')} (%)`, {type: 'bar', data: {
     labels: govSorted.map((r) => shell.names.area(r.area)),
     datasets: [{label: i18n.lang === 'ar' ? d.name_ar : d.name_en, data: govSorted.map((r) => r.value), backgroundColor: govSorted.map((r) => color(r.value))}],
-  }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: {x: {reverse: i18n.lang === 'ar'}, y: {position: i18n.lang === 'ar' ? 'right' : 'left'}},
+  }, options: {indexAxis: 'y', plugins: {legend: {display: false}},
     onClick: (_, el) => el.length && shell.go('area', ['governorate', govSorted[el[0].index].area])}});
 
   return [

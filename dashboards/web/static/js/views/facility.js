@@ -30,8 +30,7 @@ export async function facility(shell, s) {
   };
   const labels = dayList.map((d) => i18n.calendar(d, 'day'));
   const name = (ind) => (i18n.lang === 'ar' ? catalog.get(ind).name_ar : catalog.get(ind).name_en);
-  const rtl = i18n.lang === 'ar';
-  const axes = (stacked) => ({x: {stacked, reverse: rtl}, y: {stacked, beginAtZero: true, position: rtl ? 'right' : 'left'}});
+  const axes = (stacked) => ({x: {stacked}, y: {stacked, beginAtZero: true}});
 
   const parts = [
     h('p', {class: 'crumbs'}, h('a', {href: shell.link('national')}, i18n.t('country')), ' › ',
@@ -67,7 +66,7 @@ export async function facility(shell, s) {
   }
   charts.push(
     chart(shell, i18n.t('gridAvailability'), {type: 'line', data: {labels, datasets: [{label: name('grid_availability_pct'), data: series('grid_availability_pct'), borderColor: palette.grid, backgroundColor: palette.grid, pointRadius: 2}]},
-      options: {plugins: {legend: {display: false}}, scales: {x: {reverse: rtl}, y: {min: 0, max: 100, position: rtl ? 'right' : 'left'}}}}),
+      options: {plugins: {legend: {display: false}}, scales: {y: {min: 0, max: 100}}}}),
     chart(shell, i18n.t('co2e'), {type: 'bar', data: {labels, datasets: [
       {label: name('co2e_energy_kg'), data: series('co2e_energy_kg'), backgroundColor: palette.generator, stack: 'e'},
       {label: name('co2e_waste_kg'), data: series('co2e_waste_kg'), backgroundColor: palette.waste, stack: 'e'},
@@ -98,7 +97,7 @@ function wasteSection(shell, rows) {
   const card = chart(shell, i18n.t('wasteBreakdown'), {type: 'bar', data: {
     labels: cats.map((c) => i18n.category(c)),
     datasets: treats.map((t, i) => ({label: i18n.treatment(t), data: cats.map((c) => kg(c, t)), backgroundColor: unsafe.has(t) ? '#d73027' : colors[i % colors.length]})),
-  }, options: {indexAxis: 'y', scales: {x: {stacked: true, reverse: i18n.lang === 'ar'}, y: {stacked: true, position: i18n.lang === 'ar' ? 'right' : 'left'}}}});
+  }, options: {indexAxis: 'y', scales: {x: {stacked: true}, y: {stacked: true}}}});
   const table = new Table('waste', [
     {key: 'category', label: i18n.t('category'), format: (r) => i18n.category(r.category)},
     {key: 'treatment', label: i18n.t('treatment'), format: (r) => i18n.treatment(r.treatment)},

@@ -38,7 +38,7 @@ export async function reporting(shell, s) {
   const bars = chart(shell, i18n.t('completeness'), {type: 'bar', data: {
     labels: sorted.map((r) => shell.names.area(r.area)),
     datasets: [{label: i18n.t('completeness'), data: sorted.map((r) => r.value), backgroundColor: sorted.map((r) => color(r.value))}],
-  }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: {x: {min: 0, max: 100, reverse: i18n.lang === 'ar'}, y: {position: i18n.lang === 'ar' ? 'right' : 'left'}}}});
+  }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: {x: {min: 0, max: 100}}}});
 
   const count = (k) => h('div', {class: `tile static ${k}`, dataset: {state: k, value: counts[k]}},
     h('span', {class: 'tile-name'}, i18n.t(k)), h('span', {class: 'tile-value'}, i18n.number(counts[k], 0)), h('span', {class: 'tile-unit'}, i18n.t('facilities')));

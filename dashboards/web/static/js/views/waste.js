@@ -36,7 +36,7 @@ export async function waste(shell, s) {
   const bars = chart(shell, `${name('safely_treated_pct')} — ${i18n.t('byGovernorate')} (%)`, {type: 'bar', data: {
     labels: sorted.map((r) => shell.names.area(r.area)),
     datasets: [{label: name('safely_treated_pct'), data: sorted.map((r) => r.value), backgroundColor: sorted.map((r) => color(r.value))}],
-  }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: {x: {min: 0, max: 100, reverse: i18n.lang === 'ar'}, y: {position: i18n.lang === 'ar' ? 'right' : 'left'}},
+  }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: {x: {min: 0, max: 100}},
     onClick: (_, el) => el.length && shell.go('area', ['governorate', sorted[el[0].index].area], {ind: 'safely_treated_pct'})}});
 
   return [
