@@ -1,7 +1,6 @@
 package agents_test
 
 import (
-	"context"
 	"encoding/base64"
 	"net/http/httptest"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/greenpulse-health/greenpulse/internal/browser"
 	"github.com/greenpulse-health/greenpulse/internal/testenv"
 )
 
@@ -21,21 +19,12 @@ import (
 // what was typed. The agent is offline: entries stay queued.
 func TestWastePageInArabic(t *testing.T) {
 	testenv.RequireIntegration(t)
-	if _, err := browser.ExecPath(); err != nil {
-		t.Fatal(err) // integration tests are on: CI installs chromium
-	}
 	const password = "ward-3-waste"
 	_, h, _ := offlineAgent(t, t.TempDir(), password)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
-	bctx, stopBrowser := context.WithCancel(context.Background())
-	t.Cleanup(stopBrowser)
-	b, err := browser.Start(bctx, t.TempDir(), 412, 915) // a phone's screen; its language is en-GB
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := phoneBrowser(t) // its language is en-GB
 
 	if err := b.Do(15*time.Second, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("login-form"))); err != nil {
 		t.Fatalf("login form: %v", err)
@@ -51,14 +40,7 @@ func TestWastePageInArabic(t *testing.T) {
 		t.Errorf("the password's label in Arabic: %q", got)
 	}
 
-	if err := b.Do(15*time.Second,
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("waste-form")),
-	); err != nil {
-		t.Fatalf("log in: %v", err)
-	}
-	waitFor(t, b, `document.body.dataset.ready === "1"`, "the recent list after login")
+	logIn(t, b, password)
 	for js, want := range map[string]string{
 		`document.documentElement.lang + " " + document.documentElement.dir`:   "ar rtl",
 		`document.querySelector("label[for=mass_kg]").textContent`:             "الوزن بالكيلوغرام",
@@ -74,16 +56,7 @@ func TestWastePageInArabic(t *testing.T) {
 	}
 
 	// A weight in grams: what is wrong in Arabic, the agent's English after.
-	if err := b.Do(10*time.Second,
-		chromedp.SetValue(chromedp.ID("category"), "infectious"),
-		chromedp.SetValue(chromedp.ID("treatment"), "incineration"),
-		chromedp.SendKeys(chromedp.ID("mass_kg"), "١٢٥٠٠"),
-		chromedp.Click(chromedp.ID("submit")),
-	); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, b, `document.getElementById("err-mass_kg").textContent !== ""`, "a message at the mass field")
-	if msg := eval[string](t, b, `document.getElementById("err-mass_kg").textContent`); !strings.HasPrefix(msg, "الوزن غير صحيح") || !strings.Contains(msg, "grams") {
+	if msg := submitMass(t, b, "infectious", "incineration", "١٢٥٠٠"); !strings.HasPrefix(msg, "الوزن غير صحيح") || !strings.Contains(msg, "grams") {
 		t.Errorf("message for 12500 kg: %q, want Arabic first and the agent's detail after", msg)
 	}
 
@@ -126,9 +99,5 @@ func TestWastePageInArabic(t *testing.T) {
 	if got := eval[string](t, b, `document.querySelector("#recent tbody tr .state").textContent`); got != "queued" {
 		t.Errorf("state in English: %q", got)
 	}
-	for _, e := range b.ConsoleErrors() {
-		if !strings.Contains(e, "status of 422") {
-			t.Errorf("console error: %s", e)
-		}
-	}
+	noConsoleErrorsBut422(t, b)
 }

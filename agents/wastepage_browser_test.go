@@ -21,48 +21,22 @@ import (
 // find it in InfluxDB through the broker and a real collector.
 func TestWastePageInChromium(t *testing.T) {
 	stack := teststack.Start(t)
-	if _, err := browser.ExecPath(); err != nil {
-		t.Fatal(err) // integration tests are on: CI installs chromium
-	}
 	teststack.RunCollector(t, stack.CollectorConfig(t, filepath.Join("..")))
 
 	const password = "ward-3-waste"
 	cfg := wasteAgentConfig(t, stack.Broker.URL(), password)
 	serveAgent(t, cfg)
 
-	bctx, stopBrowser := context.WithCancel(context.Background())
-	t.Cleanup(stopBrowser)
-	b, err := browser.Start(bctx, t.TempDir(), 412, 915) // a phone's screen
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := phoneBrowser(t)
 	page := "http://" + cfg.HTTP.Listen + "/"
 	teststack.Eventually(t, 15*time.Second, "login form", func() (bool, string) {
 		err := b.Do(5*time.Second, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("login-form")))
 		return err == nil, fmt.Sprint(err)
 	})
-	if err := b.Do(15*time.Second,
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("waste-form")),
-	); err != nil {
-		t.Fatalf("log in: %v", err)
-	}
-	waitFor(t, b, `document.body.dataset.ready === "1"`, "the recent list after login")
+	logIn(t, b, password)
 
 	// A mass typed in grams: the page names the field and nothing is kept.
-	if err := b.Do(10*time.Second,
-		chromedp.SetValue(chromedp.ID("category"), "sharps"),
-		chromedp.SetValue(chromedp.ID("treatment"), "autoclave"),
-		chromedp.SendKeys(chromedp.ID("mass_kg"), "12500"),
-		chromedp.Click(chromedp.ID("submit")),
-	); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, b, `document.getElementById("err-mass_kg").textContent !== ""`, "a message at the mass field")
-	msg := eval[string](t, b, `document.getElementById("err-mass_kg").textContent`)
-	if !strings.Contains(msg, "grams") {
+	if msg := submitMass(t, b, "sharps", "autoclave", "12500"); !strings.Contains(msg, "grams") {
 		t.Errorf("message for 12500 kg: %q, want it to ask about grams", msg)
 	}
 	if n := eval[int](t, b, `document.querySelectorAll("#recent tbody tr[data-state]").length`); n != 0 {
@@ -83,13 +57,7 @@ func TestWastePageInChromium(t *testing.T) {
 		t.Errorf("the mass message stayed after a good entry: %q", msg)
 	}
 	waitFor(t, b, `document.querySelector("#recent tbody tr").dataset.state === "sent"`, "the entry sent")
-	// Chromium logs every 4xx answer as an error; the 422 for the grams
-	// was asked for above, and the page handled it.
-	for _, e := range b.ConsoleErrors() {
-		if !strings.Contains(e, "status of 422") {
-			t.Errorf("console error: %s", e)
-		}
-	}
+	noConsoleErrorsBut422(t, b)
 
 	teststack.Eventually(t, 15*time.Second, "the entry in InfluxDB", func() (bool, string) {
 		rows := teststack.InfluxQL(t, stack.Influx.URL(), fmt.Sprintf(
@@ -106,4 +74,63 @@ func waitFor(t *testing.T, b *browser.Browser, js, what string) {
 func eval[T any](t *testing.T, b *browser.Browser, js string) T {
 	t.Helper()
 	return browsertest.Eval[T](t, b, js)
+}
+
+// phoneBrowser starts headless Chromium with a phone's screen (its
+// language is en-GB) until the test ends.
+func phoneBrowser(t *testing.T) *browser.Browser {
+	t.Helper()
+	if _, err := browser.ExecPath(); err != nil {
+		t.Fatal(err) // integration tests are on: CI installs chromium
+	}
+	bctx, stopBrowser := context.WithCancel(context.Background())
+	t.Cleanup(stopBrowser)
+	b, err := browser.Start(bctx, t.TempDir(), 412, 915)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+// logIn fills the login form shown with password and waits for the waste
+// form and its list of recent entries.
+func logIn(t *testing.T, b *browser.Browser, password string) {
+	t.Helper()
+	if err := b.Do(15*time.Second,
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("waste-form")),
+	); err != nil {
+		t.Fatalf("log in: %v", err)
+	}
+	waitFor(t, b, `document.body.dataset.ready === "1"`, "the recent list after login")
+}
+
+// submitMass submits the waste form with category, treatment and mass
+// typed as given, waits for a message at the mass field and returns it.
+func submitMass(t *testing.T, b *browser.Browser, category, treatment, mass string) string {
+	t.Helper()
+	if err := b.Do(10*time.Second,
+		chromedp.SetValue(chromedp.ID("category"), category),
+		chromedp.SetValue(chromedp.ID("treatment"), treatment),
+		chromedp.SendKeys(chromedp.ID("mass_kg"), mass),
+		chromedp.Click(chromedp.ID("submit")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, b, `document.getElementById("err-mass_kg").textContent !== ""`, "a message at the mass field")
+	return eval[string](t, b, `document.getElementById("err-mass_kg").textContent`)
+}
+
+// noConsoleErrorsBut422 fails the test for every console error but the
+// 422 answers: Chromium logs every 4xx answer as an error, and the tests
+// ask for a 422 with a mass in grams, which the page handles.
+func noConsoleErrorsBut422(t *testing.T, b *browser.Browser) {
+	t.Helper()
+	for _, e := range b.ConsoleErrors() {
+		if !strings.Contains(e, "status of 422") {
+			t.Errorf("console error: %s", e)
+		}
+	}
 }
