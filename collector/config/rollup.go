@@ -44,8 +44,13 @@ type Factors struct {
 	TreatmentKgPerKg  map[string]Factor `yaml:"treatment_kg_per_kg"`
 }
 
-// DefaultRollup is SPEC's defaults.
+// DefaultRollup is SPEC's defaults: the factors and limits of
+// indicators.DefaultParams, each factor with where it comes from.
 func DefaultRollup() Rollup {
+	d := indicators.DefaultParams()
+	rizan := func(treatment string) Factor {
+		return Factor{d.TreatmentKgPerKg[treatment], "Rizan et al., Environment International 149", 2021}
+	}
 	return Rollup{
 		Enabled:           true,
 		Today:             "*/15 * * * *",
@@ -54,15 +59,15 @@ func DefaultRollup() Rollup {
 		StateFile:         "rollup-state.json",
 		Timezone:          "Asia/Baghdad",
 		Country:           "IQ",
-		StorageLimitHours: 24,
-		SafeTreatments:    []string{"autoclave", "microwave", "incineration", "chemical", "encapsulation", "offsite"},
+		StorageLimitHours: d.StorageLimitHours,
+		SafeTreatments:    d.SafeTreatments,
 		Factors: Factors{
-			GridKgPerKWh:      Factor{0.689, "Ember, Iraq electricity grid carbon intensity", 2023},
-			DieselKgPerL:      Factor{2.68, "IPCC 2006 Guidelines, default emission factors for diesel", 2006},
-			GeneratorKgPerKWh: Factor{0.80, "GreenPulse SPEC default for generators without fuel data", 2025},
+			GridKgPerKWh:      Factor{d.GridKgPerKWh, "Ember, Iraq electricity grid carbon intensity", 2023},
+			DieselKgPerL:      Factor{d.DieselKgPerL, "IPCC 2006 Guidelines, default emission factors for diesel", 2006},
+			GeneratorKgPerKWh: Factor{d.GeneratorKgPerKWh, "GreenPulse SPEC default for generators without fuel data", 2025},
 			TreatmentKgPerKg: map[string]Factor{
-				"incineration": {1.074, "Rizan et al., Environment International 149", 2021},
-				"landfill":     {0.271, "Rizan et al., Environment International 149", 2021},
+				"incineration": rizan("incineration"),
+				"landfill":     rizan("landfill"),
 			},
 		},
 	}
