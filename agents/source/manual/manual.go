@@ -45,6 +45,20 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 // for a month is plausible, one from last year is a typo.
 const maxAge = 62 * 24 * time.Hour
 
+// choice returns value lower-cased and trimmed, and reports to bad, under
+// field, an empty value (asking as ask says) or one not among allowed (not
+// being kind), each with the list of allowed values.
+func choice(bad func(field, format string, args ...any), field, value string, allowed []string, ask, kind string) string {
+	v := strings.ToLower(strings.TrimSpace(value))
+	switch {
+	case v == "":
+		bad(field, "%s: one of %s", ask, strings.Join(allowed, ", "))
+	case !slices.Contains(allowed, v):
+		bad(field, "%q is not %s; choose one of: %s", value, kind, strings.Join(allowed, ", "))
+	}
+	return v
+}
+
 // Reading validates the entry and returns it as a waste reading of facility.
 // Every problem is reported, each as a *FieldError.
 func (e Entry) Reading(facility string, now time.Time) (reading.Reading, error) {
@@ -52,20 +66,8 @@ func (e Entry) Reading(facility string, now time.Time) (reading.Reading, error) 
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	cat := strings.ToLower(strings.TrimSpace(e.Category))
-	switch {
-	case cat == "":
-		bad("category", "choose the waste category: one of %s", strings.Join(reading.WasteCategories, ", "))
-	case !slices.Contains(reading.WasteCategories, cat):
-		bad("category", "%q is not a waste category; choose one of: %s", e.Category, strings.Join(reading.WasteCategories, ", "))
-	}
-	treat := strings.ToLower(strings.TrimSpace(e.Treatment))
-	switch {
-	case treat == "":
-		bad("treatment", "choose how the waste was treated: one of %s", strings.Join(reading.WasteTreatments, ", "))
-	case !slices.Contains(reading.WasteTreatments, treat):
-		bad("treatment", "%q is not a treatment; choose one of: %s", e.Treatment, strings.Join(reading.WasteTreatments, ", "))
-	}
+	cat := choice(bad, "category", e.Category, reading.WasteCategories, "choose the waste category", "a waste category")
+	treat := choice(bad, "treatment", e.Treatment, reading.WasteTreatments, "choose how the waste was treated", "a treatment")
 	switch {
 	case e.MassKg <= 0:
 		bad("mass_kg", "the weight must be more than 0 kg (got %g)", e.MassKg)
