@@ -102,6 +102,19 @@ func totals(meta *bolt.Bucket) (count, size int64, err error) {
 	return int64(binary.BigEndian.Uint64(c)), int64(binary.BigEndian.Uint64(s)), nil
 }
 
+// settle writes the totals count and size of a write transaction to meta
+// and returns the Stats they make with the oldest record of recs.
+func settle(recs, meta *bolt.Bucket, count, size int64) (Stats, error) {
+	if err := putTotals(meta, count, size); err != nil {
+		return Stats{}, err
+	}
+	oldest, err := oldestTime(recs)
+	if err != nil {
+		return Stats{}, err
+	}
+	return Stats{Readings: count, Bytes: size, Oldest: oldest}, nil
+}
+
 func putTotals(meta *bolt.Bucket, count, size int64) error {
 	if err := meta.Put(metaCount, binary.BigEndian.AppendUint64(nil, uint64(count))); err != nil {
 		return err

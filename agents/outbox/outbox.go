@@ -304,17 +304,8 @@ func (o *Outbox) AppendSeq(recs []Record) (first uint64, err error) {
 				return err
 			}
 		}
-		count += int64(len(recs))
-		size += batch
-		if err := putTotals(meta, count, size); err != nil {
-			return err
-		}
-		oldest, err := oldestTime(b)
-		if err != nil {
-			return err
-		}
-		next = Stats{Readings: count, Bytes: size, Oldest: oldest}
-		return nil
+		next, err = settle(b, meta, count+int64(len(recs)), size+batch)
+		return err
 	})
 	if err != nil {
 		return 0, o.wrap("append to", err)
@@ -465,14 +456,9 @@ func (o *Outbox) Delete(seqs []uint64) error {
 			// cost two fdatasyncs.
 			return errNothing
 		}
-		if err := putTotals(meta, count, size); err != nil {
+		if next, err = settle(b, meta, count, size); err != nil {
 			return err
 		}
-		oldest, err := oldestTime(b)
-		if err != nil {
-			return err
-		}
-		next = Stats{Readings: count, Bytes: size, Oldest: oldest}
 		dbSize = tx.Size()
 		return nil
 	})
