@@ -153,11 +153,7 @@ func BenchmarkDrain(b *testing.B) {
 			if len(items) == 0 {
 				break
 			}
-			seqs := make([]uint64, len(items))
-			for i, it := range items {
-				seqs[i] = it.Seq
-			}
-			if err := o.Delete(seqs); err != nil {
+			if err := o.Delete(seqsOf(items)); err != nil {
 				b.Fatal(err)
 			}
 			drained += len(items)
