@@ -10,11 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -40,7 +38,7 @@ type dashboardOptions struct {
 	agentPass   string
 }
 
-func runDashboardBench(args []string, out io.Writer) error {
+func runDashboardBench(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("dashboard", flag.ContinueOnError)
 	var o dashboardOptions
 	fs.StringVar(&o.url, "url", "", "a running collector to measure (e.g. the demo's http://127.0.0.1:8080); empty: start one with synthetic facilities")
@@ -54,8 +52,6 @@ func runDashboardBench(args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	dir, err := os.MkdirTemp("", "greenpulse-bench-dashboard-")
 	if err != nil {
 		return err

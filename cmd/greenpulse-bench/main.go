@@ -31,18 +31,28 @@ func main() {
 }
 
 func run(args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "ingest" && args[0] != "agent" && args[0] != "rollup" && args[0] != "dashboard") {
+	var bench func(ctx context.Context, args []string, out io.Writer) error
+	if len(args) > 0 {
+		switch args[0] {
+		case "ingest":
+			bench = runIngestBench
+		case "agent":
+			bench = runAgentBench
+		case "rollup":
+			bench = runRollupBench
+		case "dashboard":
+			bench = runDashboardBench
+		}
+	}
+	if bench == nil {
 		return fmt.Errorf("usage: greenpulse-bench ingest|agent|rollup|dashboard [flags]")
 	}
-	if args[0] == "dashboard" {
-		return runDashboardBench(args[1:], out)
-	}
-	if args[0] == "rollup" {
-		return runRollupBench(args[1:], out)
-	}
-	if args[0] == "agent" {
-		return runAgentBench(args[1:], out)
-	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return bench(ctx, args[1:], out)
+}
+
+func runIngestBench(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	var o ingestOptions
 	fs.StringVar(&o.collector, "collector", "bin/greenpulse-collector", "collector binary to measure")
@@ -54,15 +64,13 @@ func run(args []string, out io.Writer) error {
 	fs.StringVar(&o.ingest, "ingest", "", `collector ingest settings to try, as YAML, e.g. "{idle_flush: 100ms}"`)
 	fs.StringVar(&o.profileDir, "profile-dir", "", "save a CPU profile of the collector during each run into this folder")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up on a run after this long")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	return benchIngest(ctx, o, out)
 }
 
-func runAgentBench(args []string, out io.Writer) error {
+func runAgentBench(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
 	var o agentOptions
 	fs.StringVar(&o.agent, "agent", "bin/greenpulse-agent", "agent binary to measure")
@@ -74,12 +82,10 @@ func runAgentBench(args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	return benchAgent(ctx, o, out)
 }
 
-func runRollupBench(args []string, out io.Writer) error {
+func runRollupBench(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("rollup", flag.ContinueOnError)
 	facilities := fs.String("facilities", "500,1000,2000", "registry sizes to measure")
 	days := fs.String("days", "1,30", "roll-up lengths in days; data is written for the longest")
@@ -100,7 +106,5 @@ func runRollupBench(args []string, out io.Writer) error {
 			*list.dst = append(*list.dst, n)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	return benchRollup(ctx, o, out)
 }
