@@ -1,7 +1,7 @@
 // Pieces several views share: the headline tiles of an area, its trend
-// chart, and an index of indicator rows.
+// chart, a bar chart by governorate, and an index of indicator rows.
 
-import {h, tile, chart, palette} from '../widgets.js';
+import {h, tile, chart, palette, scale} from '../widgets.js';
 import {starts} from '../api.js';
 
 export const headline = ['renewable_share_pct', 'grid_availability_pct', 'co2e_energy_kg', 'hazardous_share_pct', 'safely_treated_pct', 'reporting_pct'];
@@ -45,6 +45,20 @@ export async function trend(shell, s, level, area) {
     },
     options: {plugins: {legend: {display: false}}},
   });
+}
+
+// governorateBars draws rows (one indicator, one row per governorate) as a
+// bar per governorate, coloured by the indicator's scale and sorted by
+// value, lowest first unless descending. x adds to the value axis;
+// onClick(code) is called with the clicked governorate.
+export function governorateBars(shell, title, label, indicator, rows, {descending = false, x, onClick} = {}) {
+  const sorted = [...rows].sort((a, b) => (descending ? b.value - a.value : a.value - b.value));
+  const color = scale(indicator, sorted.map((r) => r.value));
+  return chart(shell, title, {type: 'bar', data: {
+    labels: sorted.map((r) => shell.names.area(r.area)),
+    datasets: [{label, data: sorted.map((r) => r.value), backgroundColor: sorted.map((r) => color(r.value))}],
+  }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: x ? {x} : {},
+    onClick: onClick ? (_, el) => el.length && onClick(sorted[el[0].index].area) : undefined}});
 }
 
 export function title(text, sub) {

@@ -3,8 +3,8 @@
 // neighbours' (peer comparison: the same sky, so a low yield per kWp
 // points at the installation — dust, faults, shading, theft).
 
-import {h, chart, palette, Table, scale} from '../widgets.js';
-import {title} from './common.js';
+import {h, Table} from '../widgets.js';
+import {title, governorateBars} from './common.js';
 import {Period} from '../api.js';
 import {facilityTable} from './area.js';
 
@@ -54,14 +54,9 @@ export async function energy(shell, s) {
     {key: 'ratio', label: `${i18n.t('ratio')} (%)`, numeric: true, format: (r) => i18n.number(r.ratio, 0), color: () => '#fc8d59'},
   ], under, {sortKey: 'ratio', descending: false, empty: i18n.t('noneFound')});
 
-  const d = catalog.get('renewable_share_pct');
-  const govSorted = [...gov].sort((a, b) => b.value - a.value);
-  const color = scale('renewable_share_pct', govSorted.map((r) => r.value));
-  const bars = chart(shell, `${i18n.lang === 'ar' ? d.name_ar : d.name_en} — ${i18n.t('byGovernorate')} (%)`, {type: 'bar', data: {
-    labels: govSorted.map((r) => shell.names.area(r.area)),
-    datasets: [{label: i18n.lang === 'ar' ? d.name_ar : d.name_en, data: govSorted.map((r) => r.value), backgroundColor: govSorted.map((r) => color(r.value))}],
-  }, options: {indexAxis: 'y', plugins: {legend: {display: false}},
-    onClick: (_, el) => el.length && shell.go('area', ['governorate', govSorted[el[0].index].area])}});
+  const name = i18n.lang === 'ar' ? catalog.get('renewable_share_pct').name_ar : catalog.get('renewable_share_pct').name_en;
+  const bars = governorateBars(shell, `${name} — ${i18n.t('byGovernorate')} (%)`, name, 'renewable_share_pct', gov,
+    {descending: true, onClick: (code) => shell.go('area', ['governorate', code])});
 
   return [
     title(`${i18n.t('energy')} — ${i18n.calendar(p.date, p.kind)}`),

@@ -1,8 +1,8 @@
 // Reporting view: completeness by governorate and the agents that are
 // offline or silent, so that an operator knows whom to call.
 
-import {h, chart, Table, scale} from '../widgets.js';
-import {title, agentState} from './common.js';
+import {h, Table} from '../widgets.js';
+import {title, agentState, governorateBars} from './common.js';
 
 export async function reporting(shell, s) {
   const {api, i18n} = shell;
@@ -33,12 +33,7 @@ export async function reporting(shell, s) {
   ], rows, {sortKey: 'last_reading', descending: false, limit: 100, empty: i18n.t('noneOffline')});
   shell.table = table;
 
-  const sorted = [...gov].sort((a, b) => a.value - b.value);
-  const color = scale('reporting_pct', sorted.map((r) => r.value));
-  const bars = chart(shell, i18n.t('completeness'), {type: 'bar', data: {
-    labels: sorted.map((r) => shell.names.area(r.area)),
-    datasets: [{label: i18n.t('completeness'), data: sorted.map((r) => r.value), backgroundColor: sorted.map((r) => color(r.value))}],
-  }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: {x: {min: 0, max: 100}}}});
+  const bars = governorateBars(shell, i18n.t('completeness'), i18n.t('completeness'), 'reporting_pct', gov, {x: {min: 0, max: 100}});
 
   const count = (k) => h('div', {class: `tile static ${k}`, dataset: {state: k, value: counts[k]}},
     h('span', {class: 'tile-name'}, i18n.t(k)), h('span', {class: 'tile-value'}, i18n.number(counts[k], 0)), h('span', {class: 'tile-unit'}, i18n.t('facilities')));

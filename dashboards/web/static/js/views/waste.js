@@ -2,8 +2,8 @@
 // facilities that burn or dump waste in the open, and those that store it
 // longer than the limit.
 
-import {h, chart, Table, scale} from '../widgets.js';
-import {title} from './common.js';
+import {h, Table} from '../widgets.js';
+import {title, governorateBars} from './common.js';
 
 export async function waste(shell, s) {
   const {api, i18n, catalog} = shell;
@@ -31,13 +31,8 @@ export async function waste(shell, s) {
   ], stored.filter((r) => r.value > 0 && facs.has(r.area)).map((r) => row(r, 'storage_exceeded_count')), {sortKey: 'storage_exceeded_count', limit: 50, empty: i18n.t('noneFound')});
   shell.table = unsafeTable;
 
-  const sorted = [...gov].sort((a, b) => a.value - b.value);
-  const color = scale('safely_treated_pct', sorted.map((r) => r.value));
-  const bars = chart(shell, `${name('safely_treated_pct')} — ${i18n.t('byGovernorate')} (%)`, {type: 'bar', data: {
-    labels: sorted.map((r) => shell.names.area(r.area)),
-    datasets: [{label: name('safely_treated_pct'), data: sorted.map((r) => r.value), backgroundColor: sorted.map((r) => color(r.value))}],
-  }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: {x: {min: 0, max: 100}},
-    onClick: (_, el) => el.length && shell.go('area', ['governorate', sorted[el[0].index].area], {ind: 'safely_treated_pct'})}});
+  const bars = governorateBars(shell, `${name('safely_treated_pct')} — ${i18n.t('byGovernorate')} (%)`, name('safely_treated_pct'), 'safely_treated_pct', gov,
+    {x: {min: 0, max: 100}, onClick: (code) => shell.go('area', ['governorate', code], {ind: 'safely_treated_pct'})});
 
   return [
     title(`${i18n.t('waste')} — ${i18n.calendar(p.date, p.kind)}`),
