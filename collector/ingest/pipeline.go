@@ -264,7 +264,11 @@ func (p *Pipeline) accumulate(b *batch, m Message) {
 	for _, rej := range res.Rejected {
 		p.rejections.reject(m, facility, string(stream), rej.Index, rej.Err)
 	}
+	var newest time.Time
 	for i := range res.Readings {
+		if t := res.Readings[i].Time; t.After(newest) {
+			newest = t
+		}
 		if err := b.points.Add(&res.Readings[i]); err != nil {
 			// The decoder let through something line protocol cannot
 			// carry: a bug, but the rest of the message is still stored.
@@ -274,13 +278,7 @@ func (p *Pipeline) accumulate(b *batch, m Message) {
 		}
 	}
 	p.metrics.readings.WithLabelValues(string(stream)).Add(float64(len(res.Readings)))
-	if n := len(res.Readings); n > 0 {
-		newest := res.Readings[0].Time
-		for i := 1; i < n; i++ {
-			if res.Readings[i].Time.After(newest) {
-				newest = res.Readings[i].Time
-			}
-		}
+	if len(res.Readings) > 0 {
 		p.statuses.SawReading(facility, newest)
 	}
 }

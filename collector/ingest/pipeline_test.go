@@ -166,6 +166,14 @@ func TestAcksFollowWritesInOrder(t *testing.T) {
 	if st, ok := statuses.Get("F1"); !ok || st.Status.Version != "1.0" {
 		t.Errorf("status of F1: %+v, %v", st, ok)
 	}
+	// The energy readings are stamped an hour ago plus their index in ms:
+	// the newest is the last one sent (i = 39).
+	if last, ok := statuses.LastReading("F1"); !ok || time.Since(last) > time.Hour+time.Minute || time.Since(last) < time.Hour-time.Minute {
+		t.Errorf("last reading of F1: %v, %v; want about an hour ago", last, ok)
+	}
+	if _, ok := statuses.LastReading("UNKNOWN"); ok {
+		t.Error("a rejected facility has a last reading")
+	}
 }
 
 // TestNothingAckedWhileWritesFail keeps InfluxDB "down": messages stay
