@@ -74,6 +74,8 @@ export class I18n {
   category(c) { return this.s.cat[c] ?? c; }
   treatment(c) { return this.s.treat[c] ?? c; }
   unit(u) { return this.s.unit[u] ?? u; }
+  // indicator names a catalog entry.
+  indicator(def) { return this.lang === 'ar' ? def.name_ar : def.name_en; }
 
   // decimals says how a value is shown: one decimal for percentages,
   // fewer for large quantities. The browser tests use the same rule.

@@ -25,11 +25,13 @@ class Names {
     this.facilities = new Map(facilities.map((f) => [f.id, f]));
   }
 
+  // of names an area or a facility of the registry.
+  of(x) { return this.i18n.lang === 'ar' ? x.name_ar : x.name; }
+
+  // area names the area or facility with this code.
   area(code) {
-    const a = this.areas.get(code);
-    if (a) return this.i18n.lang === 'ar' ? a.name_ar : a.name;
-    const f = this.facilities.get(code);
-    if (f) return this.i18n.lang === 'ar' ? f.name_ar : f.name;
+    const x = this.areas.get(code) ?? this.facilities.get(code);
+    if (x) return this.of(x);
     return code === 'IQ' ? this.i18n.t('country') : code;
   }
 }
@@ -140,7 +142,7 @@ class Shell {
     const date = h('input', {id: 'period-date', type: s.period.kind === 'month' ? 'month' : 'date', value: s.period.date, 'aria-label': t('period'),
       onchange: (e) => e.target.value && this.go(s.view, s.args, {period: new Period(s.period.kind, e.target.value)})});
     const ind = h('select', {id: 'indicator', 'aria-label': t('indicator'), onchange: (e) => this.go(s.view, s.args, {ind: e.target.value})},
-      this.catalogList.map((d) => h('option', {value: d.id, selected: d.id === s.ind}, this.i18n.lang === 'ar' ? d.name_ar : d.name_en)));
+      this.catalogList.map((d) => h('option', {value: d.id, selected: d.id === s.ind}, this.i18n.indicator(d))));
     const lang = h('button', {id: 'lang', type: 'button', lang: this.i18n.lang === 'ar' ? 'en' : 'ar',
       onclick: () => this.go(s.view, s.args, {lang: this.i18n.lang === 'ar' ? 'en' : 'ar'})}, t('language'));
     const csv = h('button', {id: 'csv', type: 'button', onclick: () => {

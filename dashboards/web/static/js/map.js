@@ -45,7 +45,7 @@ export async function drawMap(shell, {govValue, facilities, facValue, color, fac
     for (const f of facilities) {
       const v = facValue(f);
       const m = L.circleMarker([f.lat, f.lon], {radius: f.type === 'hospital' ? 5 : 3, weight: 0.6, color: '#222', fillColor: (facColor ?? color)(v), fillOpacity: 0.95});
-      m.bindTooltip(() => h('span', {}, `${i18n.lang === 'ar' ? f.name_ar : f.name}: ${i18n.withUnit(v, unit)}`));
+      m.bindTooltip(() => h('span', {}, `${names.of(f)}: ${i18n.withUnit(v, unit)}`));
       if (onFacility) m.on('click', () => onFacility(f));
       m.addTo(map);
     }

@@ -50,7 +50,7 @@ export function legend(i18n, color, unit, label = '') {
 export function tile(i18n, def, row, onClick, count = true) {
   const v = row ? row.value : null;
   return h('button', {class: 'tile', type: 'button', onclick: onClick, dataset: {indicator: def.id, value: v ?? ''}},
-    h('span', {class: 'tile-name'}, i18n.lang === 'ar' ? def.name_ar : def.name_en),
+    h('span', {class: 'tile-name'}, i18n.indicator(def)),
     h('span', {class: 'tile-value'}, v === null ? '–' : i18n.value(v, def.unit)),
     h('span', {class: 'tile-unit'}, i18n.unit(def.unit)),
     count || !row ? h('span', {class: 'tile-note'}, row ? i18n.t('fromFacilities').replace('{n}', i18n.number(row.facilities, 0)) : i18n.t('noData')) : null);

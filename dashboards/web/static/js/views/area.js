@@ -26,7 +26,7 @@ export async function area(shell, s) {
     ...ids.map((id) => api.indicators({indicator: id, level: 'facility', within: code, period: p})),
   ]);
   const ofArea = new Set(facilities.map((f) => f.id));
-  const rows = new Map(facilities.map((f) => [f.id, {key: f.id, id: f.id, name: i18n.lang === 'ar' ? f.name_ar : f.name, type: f.type, beds: f.beds}]));
+  const rows = new Map(facilities.map((f) => [f.id, {key: f.id, id: f.id, name: shell.names.of(f), type: f.type, beds: f.beds}]));
   ids.forEach((id, i) => {
     for (const r of facRows[i]) if (ofArea.has(r.area)) rows.get(r.area)[id] = r.value;
   });
@@ -74,7 +74,7 @@ export function facilityTable(shell, s, rows, ids, extra = []) {
     ...extra,
     ...ids.map((id) => {
       const d = catalog.get(id);
-      return {key: id, numeric: true, label: `${i18n.lang === 'ar' ? d.name_ar : d.name_en} (${i18n.unit(d.unit)})`,
+      return {key: id, numeric: true, label: `${i18n.indicator(d)} (${i18n.unit(d.unit)})`,
         format: (r) => i18n.value(r[id], d.unit), color: (r) => colors.get(id)(r[id])};
     }),
   ], rows, {sortKey: ids[0], descending: true, limit: 50});

@@ -34,7 +34,7 @@ export async function trend(shell, s, level, area) {
   const range = s.period.trend();
   const rows = await shell.api.indicators({indicator: s.ind, level, area, period: {kind: range.kind}, from: range.from, to: range.to});
   const i18n = shell.i18n;
-  const name = i18n.lang === 'ar' ? def.name_ar : def.name_en;
+  const name = i18n.indicator(def);
   const byStart = new Map(rows.map((r) => [r.start.slice(0, 10), r.value]));
   const days = starts(range);
   return chart(shell, `${i18n.t('trend')}: ${name} (${i18n.unit(def.unit)})`, {

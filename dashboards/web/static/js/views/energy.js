@@ -23,7 +23,7 @@ export async function energy(shell, s) {
   const facs = shell.names.facilities;
   const ranked = share.filter((r) => facs.has(r.area)).map((r) => {
     const f = facs.get(r.area);
-    return {key: f.id, id: f.id, name: i18n.lang === 'ar' ? f.name_ar : f.name, type: f.type, governorate: shell.names.area(f.governorate), renewable_share_pct: r.value};
+    return {key: f.id, id: f.id, name: shell.names.of(f), type: f.type, governorate: shell.names.area(f.governorate), renewable_share_pct: r.value};
   });
   const ranking = facilityTable(shell, s, ranked, ['renewable_share_pct'], [{key: 'governorate', label: i18n.t('governorate')}]);
   shell.table = ranking;
@@ -42,7 +42,7 @@ export async function energy(shell, s) {
     medians.set(g, v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2);
   }
   const under = yields.filter(({f, y}) => y < underperformsBelow * medians.get(f.governorate)).map(({f, y}) => ({
-    key: f.id, id: f.id, name: i18n.lang === 'ar' ? f.name_ar : f.name, governorate: shell.names.area(f.governorate),
+    key: f.id, id: f.id, name: shell.names.of(f), governorate: shell.names.area(f.governorate),
     pv_kwp: f.pv_kwp, yield: y, median: medians.get(f.governorate), ratio: (100 * y) / medians.get(f.governorate),
   }));
   const underTable = new Table('underperformers', [
@@ -54,7 +54,7 @@ export async function energy(shell, s) {
     {key: 'ratio', label: `${i18n.t('ratio')} (%)`, numeric: true, format: (r) => i18n.number(r.ratio, 0), color: () => '#fc8d59'},
   ], under, {sortKey: 'ratio', descending: false, empty: i18n.t('noneFound')});
 
-  const name = i18n.lang === 'ar' ? catalog.get('renewable_share_pct').name_ar : catalog.get('renewable_share_pct').name_en;
+  const name = i18n.indicator(catalog.get('renewable_share_pct'));
   const bars = governorateBars(shell, `${name} — ${i18n.t('byGovernorate')} (%)`, name, 'renewable_share_pct', gov,
     {descending: true, onClick: (code) => shell.go('area', ['governorate', code])});
 

@@ -29,7 +29,7 @@ export async function facility(shell, s) {
     return dayList.map((d) => m.get(d) ?? null);
   };
   const labels = dayList.map((d) => i18n.calendar(d, 'day'));
-  const name = (ind) => (i18n.lang === 'ar' ? catalog.get(ind).name_ar : catalog.get(ind).name_en);
+  const name = (ind) => i18n.indicator(catalog.get(ind));
   const axes = (stacked) => ({x: {stacked}, y: {stacked, beginAtZero: true}});
 
   const parts = [
@@ -120,7 +120,7 @@ function dailySection(shell, daily, dayList) {
   }
   const table = new Table('daily', [
     {key: 'start', label: i18n.t('day'), format: (r) => i18n.calendar(r.start, 'day')},
-    ...ids.map((id) => ({key: id, numeric: true, label: `${i18n.lang === 'ar' ? catalog.get(id).name_ar : catalog.get(id).name_en} (${i18n.unit(catalog.get(id).unit)})`,
+    ...ids.map((id) => ({key: id, numeric: true, label: `${i18n.indicator(catalog.get(id))} (${i18n.unit(catalog.get(id).unit)})`,
       format: (r) => i18n.value(r[id], catalog.get(id).unit)})),
   ], rows, {sortKey: 'start', descending: false});
   shell.table = table;

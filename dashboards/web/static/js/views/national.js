@@ -58,7 +58,7 @@ export function governorateTable(shell, s, rows, id, level = 'governorate') {
     {key: 'area', label: 'code', csvOnly: true},
     ...ids.map((id) => {
       const d = catalog.get(id);
-      return {key: id, numeric: true, label: `${i18n.lang === 'ar' ? d.name_ar : d.name_en} (${i18n.unit(d.unit)})`,
+      return {key: id, numeric: true, label: `${i18n.indicator(d)} (${i18n.unit(d.unit)})`,
         format: (r) => i18n.value(r[id], d.unit), color: (r) => colors.get(id)(r[id])};
     }),
   ];

@@ -19,7 +19,7 @@ export async function reporting(shell, s) {
     const st = stateOf(f);
     counts[st]++;
     if (st !== 'online') {
-      rows.push({key: f.id, id: f.id, name: i18n.lang === 'ar' ? f.name_ar : f.name, governorate: shell.names.area(f.governorate), state: st,
+      rows.push({key: f.id, id: f.id, name: shell.names.of(f), governorate: shell.names.area(f.governorate), state: st,
         last_reading: f.last_reading ?? '', outbox_depth: f.agent_status?.outbox_depth ?? null, last_error: f.agent_status?.last_error ?? ''});
     }
   }

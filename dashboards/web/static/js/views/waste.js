@@ -18,9 +18,9 @@ export async function waste(shell, s) {
   const total = new Map(waste.map((r) => [r.area, r.value]));
   const row = (r, key) => {
     const f = facs.get(r.area);
-    return {key: f.id, id: f.id, name: i18n.lang === 'ar' ? f.name_ar : f.name, governorate: shell.names.area(f.governorate), [key]: r.value, waste_kg: total.get(f.id)};
+    return {key: f.id, id: f.id, name: shell.names.of(f), governorate: shell.names.area(f.governorate), [key]: r.value, waste_kg: total.get(f.id)};
   };
-  const name = (id) => (i18n.lang === 'ar' ? catalog.get(id).name_ar : catalog.get(id).name_en);
+  const name = (id) => i18n.indicator(catalog.get(id));
   const link = {key: 'name', label: i18n.t('facility'), href: (r) => shell.link('facility', [r.id])};
   const wasteCol = {key: 'waste_kg', label: `${name('waste_kg')} (${i18n.unit('kg')})`, numeric: true, format: (r) => i18n.value(r.waste_kg, 'kg')};
   const unsafeTable = new Table('unsafe', [link, {key: 'governorate', label: i18n.t('governorate')},
