@@ -4,7 +4,7 @@
 
 import {h, scale, legend, Table} from '../widgets.js';
 import {drawMap} from '../map.js';
-import {headline, shownIds, byArea, tiles, trend, title} from './common.js';
+import {headline, shownIds, byArea, tiles, trend, title, facilityRow, facilityColumn, indicatorColumns} from './common.js';
 import {governorateRows, governorateTable} from './national.js';
 
 export async function area(shell, s) {
@@ -26,7 +26,7 @@ export async function area(shell, s) {
     ...ids.map((id) => api.indicators({indicator: id, level: 'facility', within: code, period: p})),
   ]);
   const ofArea = new Set(facilities.map((f) => f.id));
-  const rows = new Map(facilities.map((f) => [f.id, {key: f.id, id: f.id, name: shell.names.of(f), type: f.type, beds: f.beds}]));
+  const rows = new Map(facilities.map((f) => [f.id, facilityRow(shell, f)]));
   ids.forEach((id, i) => {
     for (const r of facRows[i]) if (ofArea.has(r.area)) rows.get(r.area)[id] = r.value;
   });
@@ -65,17 +65,12 @@ export async function area(shell, s) {
 }
 
 export function facilityTable(shell, s, rows, ids, extra = []) {
-  const {i18n, catalog} = shell;
-  const colors = new Map(ids.map((id) => [id, scale(id, rows.map((r) => r[id]))]));
+  const {i18n} = shell;
   return new Table('facilities', [
-    {key: 'name', label: i18n.t('facility'), href: (r) => shell.link('facility', [r.id])},
+    facilityColumn(shell),
     {key: 'id', label: 'id', csvOnly: true},
     {key: 'type', label: i18n.t('type'), format: (r) => i18n.t(r.type)},
     ...extra,
-    ...ids.map((id) => {
-      const d = catalog.get(id);
-      return {key: id, numeric: true, label: `${i18n.indicator(d)} (${i18n.unit(d.unit)})`,
-        format: (r) => i18n.value(r[id], d.unit), color: (r) => colors.get(id)(r[id])};
-    }),
+    ...indicatorColumns(shell, ids, rows),
   ], rows, {sortKey: ids[0], descending: true, limit: 50});
 }

@@ -1,5 +1,6 @@
 // Pieces several views share: the headline tiles of an area, its trend
-// chart, a bar chart by governorate, and an index of indicator rows.
+// chart, a bar chart by governorate, the rows and columns of their
+// tables, and an index of indicator rows.
 
 import {h, tile, chart, palette, scale} from '../widgets.js';
 import {starts} from '../api.js';
@@ -59,6 +60,34 @@ export function governorateBars(shell, title, label, indicator, rows, {descendin
     datasets: [{label, data: sorted.map((r) => r.value), backgroundColor: sorted.map((r) => color(r.value))}],
   }, options: {indexAxis: 'y', plugins: {legend: {display: false}}, scales: x ? {x} : {},
     onClick: onClick ? (_, el) => el.length && onClick(sorted[el[0].index].area) : undefined}});
+}
+
+// facilityRow is a table row of facility f: its id, name, type and
+// governorate, and the fields of more.
+export function facilityRow(shell, f, more = {}) {
+  return {key: f.id, id: f.id, name: shell.names.of(f), type: f.type, governorate: shell.names.area(f.governorate), ...more};
+}
+
+// facilityColumn is a table's column of facility names, linking to their
+// pages (rows from facilityRow).
+export function facilityColumn(shell) {
+  return {key: 'name', label: shell.i18n.t('facility'), href: (r) => shell.link('facility', [r.id])};
+}
+
+// indicatorColumn is a table's column of indicator id: its name and unit
+// as the header, values written as the tiles write them, and cells
+// coloured by color(value) when given.
+export function indicatorColumn(shell, id, color) {
+  const {i18n} = shell;
+  const d = shell.catalog.get(id);
+  return {key: id, numeric: true, label: `${i18n.indicator(d)} (${i18n.unit(d.unit)})`,
+    format: (r) => i18n.value(r[id], d.unit), color: color && ((r) => color(r[id]))};
+}
+
+// indicatorColumns are the columns of indicators ids, each coloured by
+// its own scale over rows.
+export function indicatorColumns(shell, ids, rows) {
+  return ids.map((id) => indicatorColumn(shell, id, scale(id, rows.map((r) => r[id]))));
 }
 
 export function title(text, sub) {

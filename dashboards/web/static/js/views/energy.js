@@ -4,7 +4,7 @@
 // points at the installation — dust, faults, shading, theft).
 
 import {h, Table} from '../widgets.js';
-import {title, governorateBars} from './common.js';
+import {title, governorateBars, facilityRow, facilityColumn} from './common.js';
 import {Period} from '../api.js';
 import {facilityTable} from './area.js';
 
@@ -21,10 +21,7 @@ export async function energy(shell, s) {
     api.indicators({indicator: 'renewable_share_pct', level: 'governorate', period: p}),
   ]);
   const facs = shell.names.facilities;
-  const ranked = share.filter((r) => facs.has(r.area)).map((r) => {
-    const f = facs.get(r.area);
-    return {key: f.id, id: f.id, name: shell.names.of(f), type: f.type, governorate: shell.names.area(f.governorate), renewable_share_pct: r.value};
-  });
+  const ranked = share.filter((r) => facs.has(r.area)).map((r) => facilityRow(shell, facs.get(r.area), {renewable_share_pct: r.value}));
   const ranking = facilityTable(shell, s, ranked, ['renewable_share_pct'], [{key: 'governorate', label: i18n.t('governorate')}]);
   shell.table = ranking;
 
@@ -41,12 +38,11 @@ export async function energy(shell, s) {
     const v = yields.filter((x) => x.f.governorate === g).map((x) => x.y).sort((a, b) => a - b);
     medians.set(g, v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2);
   }
-  const under = yields.filter(({f, y}) => y < underperformsBelow * medians.get(f.governorate)).map(({f, y}) => ({
-    key: f.id, id: f.id, name: shell.names.of(f), governorate: shell.names.area(f.governorate),
+  const under = yields.filter(({f, y}) => y < underperformsBelow * medians.get(f.governorate)).map(({f, y}) => facilityRow(shell, f, {
     pv_kwp: f.pv_kwp, yield: y, median: medians.get(f.governorate), ratio: (100 * y) / medians.get(f.governorate),
   }));
   const underTable = new Table('underperformers', [
-    {key: 'name', label: i18n.t('facility'), href: (r) => shell.link('facility', [r.id])},
+    facilityColumn(shell),
     {key: 'governorate', label: i18n.t('governorate')},
     {key: 'pv_kwp', label: i18n.t('pvKwp'), numeric: true, format: (r) => i18n.number(r.pv_kwp, 1)},
     {key: 'yield', label: i18n.t('specificYield'), numeric: true, format: (r) => i18n.number(r.yield, 2)},

@@ -3,7 +3,7 @@
 // grid availability and emissions; its waste by category and treatment.
 
 import {h, chart, palette, Table} from '../widgets.js';
-import {tiles, title, agentState} from './common.js';
+import {tiles, title, agentState, indicatorColumn} from './common.js';
 import {starts} from '../api.js';
 
 const mixed = ['grid_kwh', 'generator_kwh', 'other_kwh', 'solar_kwh'];
@@ -110,7 +110,7 @@ function wasteSection(shell, rows) {
 // dailySection is every indicator of every day drawn above, as a table
 // (folded) and as the page's CSV download.
 function dailySection(shell, daily, dayList) {
-  const {i18n, catalog} = shell;
+  const {i18n} = shell;
   const ids = shell.catalogList.map((d) => d.id).filter((id) => daily.some((r) => r.indicator === id));
   const rows = dayList.map((d) => ({key: d, start: d}));
   const at = new Map(rows.map((r) => [r.start, r]));
@@ -120,8 +120,7 @@ function dailySection(shell, daily, dayList) {
   }
   const table = new Table('daily', [
     {key: 'start', label: i18n.t('day'), format: (r) => i18n.calendar(r.start, 'day')},
-    ...ids.map((id) => ({key: id, numeric: true, label: `${i18n.indicator(catalog.get(id))} (${i18n.unit(catalog.get(id).unit)})`,
-      format: (r) => i18n.value(r[id], catalog.get(id).unit)})),
+    ...ids.map((id) => indicatorColumn(shell, id)),
   ], rows, {sortKey: 'start', descending: false});
   shell.table = table;
   return h('details', {class: 'card'}, h('summary', {}, `${i18n.t('dailyValues')} · ${i18n.number(rows.length, 0)} ${i18n.t('rows')}`), table.el);

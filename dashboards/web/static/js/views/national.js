@@ -3,7 +3,7 @@
 
 import {h, scale, legend, Table} from '../widgets.js';
 import {drawMap} from '../map.js';
-import {shownIds, byArea, tiles, trend, title} from './common.js';
+import {shownIds, byArea, tiles, trend, title, indicatorColumns} from './common.js';
 
 export async function national(shell, s) {
   const {api, i18n, catalog} = shell;
@@ -50,17 +50,10 @@ export function governorateRows(shell, rows, filter = () => true) {
 }
 
 export function governorateTable(shell, s, rows, id, level = 'governorate') {
-  const {i18n, catalog} = shell;
-  const ids = shownIds(s.ind);
-  const colors = new Map(ids.map((id) => [id, scale(id, rows.map((r) => r[id]))]));
   const columns = [
-    {key: 'name', label: i18n.t(level), href: (r) => shell.link('area', [level, r.area])},
+    {key: 'name', label: shell.i18n.t(level), href: (r) => shell.link('area', [level, r.area])},
     {key: 'area', label: 'code', csvOnly: true},
-    ...ids.map((id) => {
-      const d = catalog.get(id);
-      return {key: id, numeric: true, label: `${i18n.indicator(d)} (${i18n.unit(d.unit)})`,
-        format: (r) => i18n.value(r[id], d.unit), color: (r) => colors.get(id)(r[id])};
-    }),
+    ...indicatorColumns(shell, shownIds(s.ind), rows),
   ];
   return new Table(id, columns, rows, {sortKey: s.ind, descending: true});
 }

@@ -2,7 +2,7 @@
 // offline or silent, so that an operator knows whom to call.
 
 import {h, Table} from '../widgets.js';
-import {title, agentState, governorateBars} from './common.js';
+import {title, agentState, governorateBars, facilityRow, facilityColumn} from './common.js';
 
 export async function reporting(shell, s) {
   const {api, i18n} = shell;
@@ -19,12 +19,12 @@ export async function reporting(shell, s) {
     const st = stateOf(f);
     counts[st]++;
     if (st !== 'online') {
-      rows.push({key: f.id, id: f.id, name: shell.names.of(f), governorate: shell.names.area(f.governorate), state: st,
-        last_reading: f.last_reading ?? '', outbox_depth: f.agent_status?.outbox_depth ?? null, last_error: f.agent_status?.last_error ?? ''});
+      rows.push(facilityRow(shell, f, {state: st,
+        last_reading: f.last_reading ?? '', outbox_depth: f.agent_status?.outbox_depth ?? null, last_error: f.agent_status?.last_error ?? ''}));
     }
   }
   const table = new Table('offline', [
-    {key: 'name', label: i18n.t('facility'), href: (r) => shell.link('facility', [r.id])},
+    facilityColumn(shell),
     {key: 'governorate', label: i18n.t('governorate')},
     {key: 'state', label: i18n.t('state'), format: (r) => i18n.t(r.state)},
     {key: 'last_reading', label: i18n.t('lastReading'), format: (r) => i18n.dateTime(r.last_reading || null)},

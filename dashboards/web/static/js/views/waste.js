@@ -3,7 +3,7 @@
 // longer than the limit.
 
 import {h, Table} from '../widgets.js';
-import {title, governorateBars} from './common.js';
+import {title, governorateBars, facilityRow, facilityColumn, indicatorColumn} from './common.js';
 
 export async function waste(shell, s) {
   const {api, i18n, catalog} = shell;
@@ -16,19 +16,15 @@ export async function waste(shell, s) {
   ]);
   const facs = shell.names.facilities;
   const total = new Map(waste.map((r) => [r.area, r.value]));
-  const row = (r, key) => {
-    const f = facs.get(r.area);
-    return {key: f.id, id: f.id, name: shell.names.of(f), governorate: shell.names.area(f.governorate), [key]: r.value, waste_kg: total.get(f.id)};
-  };
   const name = (id) => i18n.indicator(catalog.get(id));
-  const link = {key: 'name', label: i18n.t('facility'), href: (r) => shell.link('facility', [r.id])};
-  const wasteCol = {key: 'waste_kg', label: `${name('waste_kg')} (${i18n.unit('kg')})`, numeric: true, format: (r) => i18n.value(r.waste_kg, 'kg')};
-  const unsafeTable = new Table('unsafe', [link, {key: 'governorate', label: i18n.t('governorate')},
-    {key: 'unsafe_disposal_kg', label: `${name('unsafe_disposal_kg')} (${i18n.unit('kg')})`, numeric: true, format: (r) => i18n.value(r.unsafe_disposal_kg, 'kg'), color: () => '#d73027'}, wasteCol,
-  ], unsafe.filter((r) => r.value > 0 && facs.has(r.area)).map((r) => row(r, 'unsafe_disposal_kg')), {sortKey: 'unsafe_disposal_kg', limit: 50, empty: i18n.t('noneFound')});
-  const storageTable = new Table('storage', [link, {key: 'governorate', label: i18n.t('governorate')},
-    {key: 'storage_exceeded_count', label: `${name('storage_exceeded_count')} (${i18n.unit('events')})`, numeric: true, format: (r) => i18n.number(r.storage_exceeded_count, 0), color: () => '#fc8d59'}, wasteCol,
-  ], stored.filter((r) => r.value > 0 && facs.has(r.area)).map((r) => row(r, 'storage_exceeded_count')), {sortKey: 'storage_exceeded_count', limit: 50, empty: i18n.t('noneFound')});
+  // listed is the table of the facilities with a value of id above zero,
+  // cells of id in colour, with their waste of the period beside it.
+  const listed = (table, id, rows, color) => new Table(table, [
+    facilityColumn(shell), {key: 'governorate', label: i18n.t('governorate')}, indicatorColumn(shell, id, () => color), indicatorColumn(shell, 'waste_kg'),
+  ], rows.filter((r) => r.value > 0 && facs.has(r.area)).map((r) => facilityRow(shell, facs.get(r.area), {[id]: r.value, waste_kg: total.get(r.area)})),
+  {sortKey: id, limit: 50, empty: i18n.t('noneFound')});
+  const unsafeTable = listed('unsafe', 'unsafe_disposal_kg', unsafe, '#d73027');
+  const storageTable = listed('storage', 'storage_exceeded_count', stored, '#fc8d59');
   shell.table = unsafeTable;
 
   const bars = governorateBars(shell, `${name('safely_treated_pct')} — ${i18n.t('byGovernorate')} (%)`, name('safely_treated_pct'), 'safely_treated_pct', gov,
