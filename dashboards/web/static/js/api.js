@@ -43,8 +43,6 @@ export class API {
   }
 
   waste(facility, period) { return this.get('/api/v1/waste', {facility, from: period.from, to: period.to}); }
-
-  clear() { this.cache.clear(); }
 }
 
 const pad = (n) => String(n).padStart(2, '0');

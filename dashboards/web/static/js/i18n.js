@@ -23,7 +23,7 @@ const strings = {
     byGovernorate: 'By governorate', unsafe: 'Unsafe disposal (open burning or dumping)', storage: 'Waste stored longer than the limit',
     agentsOffline: 'Agents offline or silent', online: 'Online', offline: 'Offline', silent: 'Silent', unknown: 'Not heard from',
     lastReading: 'Last reading', lastStatus: 'Agent status', outboxDepth: 'Waiting to send', lastError: 'Last error', state: 'State',
-    never: 'never', noneOffline: 'Every agent is online.', noneFound: 'None in this period.', completeness: 'Reporting completeness by governorate (%)', showAll: 'Show all', rows: 'rows',
+    never: 'never', noneOffline: 'Every agent is online.', noneFound: 'None in this period.', completeness: 'Reporting completeness by governorate (%)', rows: 'rows',
     agentStatusHint: 'Silent: no reading for 2 hours. Offline: the agent said goodbye or its link dropped (MQTT will).',
     since: 'since the collector started',
     cat: {infectious: 'Infectious', sharps: 'Sharps', pathological: 'Pathological', pharmaceutical: 'Pharmaceutical', chemical: 'Chemical', radioactive: 'Radioactive', general: 'General'},
@@ -51,7 +51,7 @@ const strings = {
     byGovernorate: 'حسب المحافظة', unsafe: 'التخلص غير الآمن (حرق أو رمي مكشوف)', storage: 'نفايات خُزنت مدة أطول من الحد',
     agentsOffline: 'وكلاء غير متصلين أو صامتون', online: 'متصل', offline: 'غير متصل', silent: 'صامت', unknown: 'لم يُسمع منه',
     lastReading: 'آخر قراءة', lastStatus: 'حالة الوكيل', outboxDepth: 'بانتظار الإرسال', lastError: 'آخر خطأ', state: 'الحالة',
-    never: 'أبداً', noneOffline: 'جميع الوكلاء متصلون.', noneFound: 'لا شيء في هذه الفترة.', completeness: 'اكتمال الإبلاغ حسب المحافظة (%)', showAll: 'عرض الكل', rows: 'صفوف',
+    never: 'أبداً', noneOffline: 'جميع الوكلاء متصلون.', noneFound: 'لا شيء في هذه الفترة.', completeness: 'اكتمال الإبلاغ حسب المحافظة (%)', rows: 'صفوف',
     agentStatusHint: 'صامت: لا قراءة منذ ساعتين. غير متصل: أعلن الوكيل انقطاعه أو انقطع اتصاله.',
     since: 'منذ بدء تشغيل المجمّع',
     cat: {infectious: 'معدية', sharps: 'أدوات حادة', pathological: 'باثولوجية', pharmaceutical: 'صيدلانية', chemical: 'كيميائية', radioactive: 'مشعة', general: 'عامة'},
@@ -106,12 +106,6 @@ export class I18n {
   withUnit(value, unit) {
     if (value === null || value === undefined) return '–';
     return `${this.value(value, unit)} ${this.unit(unit)}`;
-  }
-
-  date(iso, kind) {
-    const d = new Date(iso);
-    const opts = kind === 'month' ? {year: 'numeric', month: 'long'} : {year: 'numeric', month: 'short', day: 'numeric'};
-    return new Intl.DateTimeFormat(this.locale, {...opts, timeZone: this.tz}).format(d);
   }
 
   // calendar writes a local calendar date (YYYY-MM-DD, or YYYY-MM for a

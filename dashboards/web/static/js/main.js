@@ -42,7 +42,6 @@ class Shell {
     this.api = new API();
     this.charts = [];
     this.maps = [];
-    this.pending = [];
     this.table = null;
   }
 
@@ -85,7 +84,6 @@ class Shell {
     for (const m of this.maps) m.remove();
     this.charts = [];
     this.maps = [];
-    this.pending = [];
     this.table = null;
   }
 
@@ -95,7 +93,6 @@ class Shell {
     document.body.dataset.ready = '0';
     if (s.lang !== this.i18n?.lang) {
       this.i18n = new I18n(s.lang);
-      this.i18n.tz = this.tz;
       localStorage.setItem('greenpulse.lang', this.i18n.lang);
     }
     this.i18n.tz = this.tz;
