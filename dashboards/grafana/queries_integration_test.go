@@ -17,7 +17,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/internal/testenv"
-	"github.com/greenpulse-health/greenpulse/reading"
+	"github.com/greenpulse-health/greenpulse/internal/teststack"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
@@ -60,7 +60,7 @@ func TestQueriesReturnRows(t *testing.T) {
 	for _, f := range append([]registry.Facility{shown}, others...) {
 		// A day before the first rolled-up day gives its first counter pairs.
 		rs := simulate.New(f, simSeed).Readings(first.AddDate(0, 0, -1), now, 15*time.Minute)
-		writeReadings(t, store, rs)
+		teststack.WriteReadings(t, store, rs)
 	}
 	seeded := time.Now()
 	// The dashboards' time range: from the start of the first day's month,
@@ -191,30 +191,6 @@ func burnsInTheOpen(sim *simulate.Sim, first, end time.Time) bool {
 		}
 	}
 	return false
-}
-
-// writeReadings writes readings to the raw bucket as the collector does.
-func writeReadings(t *testing.T, store *influx.Store, rs []reading.Reading) {
-	t.Helper()
-	b := influx.NewBatch()
-	flush := func() {
-		if b.Points() == 0 {
-			return
-		}
-		if err := store.Write(context.Background(), b.Bytes()); err != nil {
-			t.Fatal(err)
-		}
-		b.Reset()
-	}
-	for i := range rs {
-		if err := b.Add(&rs[i]); err != nil {
-			t.Fatal(err)
-		}
-		if b.Points() >= 5000 {
-			flush()
-		}
-	}
-	flush()
 }
 
 // run runs a Flux query and returns one string per row: the row's _value,

@@ -80,17 +80,9 @@ func startDashboard(t *testing.T) *dashboard {
 		if !ok {
 			t.Fatalf("%s is not in configs/facilities.csv", id)
 		}
-		batch := influx.NewBatch()
 		// From a day before, so that counters have a reading before the
 		// first seeded midnight, as a facility that has been running has.
-		for _, r := range simulate.New(f, 1).Readings(from.AddDate(0, 0, -1), to, 5*time.Minute) {
-			if err := batch.Add(&r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := store.Write(ctx, batch.Bytes()); err != nil {
-			t.Fatal(err)
-		}
+		teststack.WriteReadings(t, store, simulate.New(f, 1).Readings(from.AddDate(0, 0, -1), to, 5*time.Minute))
 	}
 	t.Logf("seeded in %s", time.Since(t0).Round(time.Millisecond))
 	roll := rollup.New(store, reg, rollup.Options{Params: cfg.Rollup.Params(), Location: loc, Country: cfg.Rollup.Country}, log)

@@ -24,7 +24,9 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/collector"
 	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/internal/testenv"
+	"github.com/greenpulse-health/greenpulse/reading"
 )
 
 // Stack is a real broker and database for one test.
@@ -173,6 +175,32 @@ func CountPoints(t *testing.T, influxURL, measurement, field, facility string) i
 		t.Fatalf("count: %v", err)
 	}
 	return int(n)
+}
+
+// WriteReadings writes readings to the store's raw bucket as the
+// collector does, in batches of at most 5,000 points, for tests that seed
+// the database directly.
+func WriteReadings(t testing.TB, store *influx.Store, rs []reading.Reading) {
+	t.Helper()
+	b := influx.NewBatch()
+	flush := func() {
+		if b.Points() == 0 {
+			return
+		}
+		if err := store.Write(context.Background(), b.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		b.Reset()
+	}
+	for i := range rs {
+		if err := b.Add(&rs[i]); err != nil {
+			t.Fatal(err)
+		}
+		if b.Points() >= 5000 {
+			flush()
+		}
+	}
+	flush()
 }
 
 // Eventually polls cond until it holds or the deadline passes.
