@@ -63,13 +63,9 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	apiHandlers := api.New(indicatorReader{store}, statuses, facilities, loc)
 	var roll *rollup.Rollup
 	if cfg.Rollup.Enabled {
-		// Roll-ups query on a store of their own, whose timeout fits a
-		// query that reduces a day of every facility.
-		icfg := cfg.InfluxDB
-		icfg.Timeout = max(icfg.Timeout, 5*time.Minute)
-		rstore := influx.New(icfg, log)
+		var rstore *influx.Store
+		roll, rstore = NewRollup(cfg, loc, facilities, log)
 		defer rstore.Close()
-		roll = rollup.New(rstore, facilities, rollup.Options{Params: cfg.Rollup.Params(), Location: loc, Country: cfg.Rollup.Country}, log)
 		apiHandlers.EnableRollup(roll, cfg.HTTP.AdminToken)
 	}
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
@@ -126,6 +122,19 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// NewRollup returns the roll-up that cfg describes, over the facilities of
+// reg with local days in loc (cfg.Rollup.Location()), and the store it
+// queries, which the caller closes. The store is a client of its own whose
+// timeout fits a query that reduces a day of every facility's readings:
+// seconds, not the milliseconds of a write.
+func NewRollup(cfg config.Config, loc *time.Location, reg *registry.Registry, log *slog.Logger) (*rollup.Rollup, *influx.Store) {
+	icfg := cfg.InfluxDB
+	icfg.Timeout = max(icfg.Timeout, 5*time.Minute)
+	store := influx.New(icfg, log)
+	r := rollup.New(store, reg, rollup.Options{Params: cfg.Rollup.Params(), Location: loc, Country: cfg.Rollup.Country}, log)
+	return r, store
 }
 
 // indicatorReader reads stored indicators for the API.

@@ -11,10 +11,9 @@ import (
 	"time"
 	_ "time/tzdata" // Asia/Baghdad on machines without the system zone database
 
+	"github.com/greenpulse-health/greenpulse/collector"
 	"github.com/greenpulse-health/greenpulse/collector/config"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
-	"github.com/greenpulse-health/greenpulse/collector/influx"
-	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
@@ -60,15 +59,11 @@ func runRollup(args []string, stdout, stderr io.Writer) error {
 	log := cfg.Log.New(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// A roll-up query reduces a day of every facility's readings in the
-	// database: seconds, not the milliseconds of a write.
-	cfg.InfluxDB.Timeout = max(cfg.InfluxDB.Timeout, 5*time.Minute)
-	store := influx.New(cfg.InfluxDB, log)
+	r, store := collector.NewRollup(cfg, loc, reg, log)
 	defer store.Close()
 	if err := store.Bootstrap(ctx); err != nil {
 		return err
 	}
-	r := rollup.New(store, reg, rollup.Options{Params: cfg.Rollup.Params(), Location: loc, Country: cfg.Rollup.Country}, log)
 	start := time.Now()
 	results, err := r.Range(ctx, from, to)
 	for _, res := range results {
