@@ -43,6 +43,7 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"rollup: {timezone: ''}", "rollup.timezone: required: an IANA timezone name such as Asia/Baghdad"},
 		{"rollup: {safe_treatments: [burning]}", "rollup.safe_treatments"},
 		{"rollup: {factors: {grid_kg_per_kwh: {value: 0.5}}}", "rollup.factors.grid_kg_per_kwh: give its source and year"},
+		{"rollup: {factors: {grid_kg_per_kwh: {value: 0.5, source: x, year: 2024, sorce: y}}}", "field sorce not found in a factor"},
 		{"mqtt: {brokr: tcp://x:1}", "brokr"},
 		{"ingest: {flush_interval: soon}", "line 1: cannot unmarshal !!str `soon` into time.Duration"},
 	}

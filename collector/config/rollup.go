@@ -164,7 +164,16 @@ func (r Rollup) validate(bad func(key, format string, args ...any)) {
 // UnmarshalYAML decodes a factor as a whole: a file that sets a factor's
 // value must also say where it comes from, rather than inherit the
 // default's citation.
+// Its keys are checked here: a custom unmarshaler does not inherit the
+// decoder's KnownFields, and a misspelt "sorce" must not pass unseen.
 func (f *Factor) UnmarshalYAML(node *yaml.Node) error {
+	if node.Kind == yaml.MappingNode {
+		for i := 0; i < len(node.Content); i += 2 {
+			if k := node.Content[i]; !slices.Contains([]string{"value", "source", "year"}, k.Value) {
+				return fmt.Errorf("line %d: field %s not found in a factor (value, source, year)", k.Line, k.Value)
+			}
+		}
+	}
 	type plain Factor
 	var p plain
 	if err := node.Decode(&p); err != nil {
