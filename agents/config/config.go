@@ -9,13 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"time"
 	"unicode/utf8"
 
 	"github.com/greenpulse-health/greenpulse/internal/logconf"
-	"github.com/greenpulse-health/greenpulse/internal/mqtttls"
+	"github.com/greenpulse-health/greenpulse/internal/mqttconn"
 	"github.com/greenpulse-health/greenpulse/internal/yamlfile"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
@@ -53,18 +52,11 @@ type HTTP struct {
 	Password string `yaml:"password"`
 }
 
-// MQTT configures the broker connection.
+// MQTT configures the broker connection: the keys the collector has too,
+// and how long a publish may wait for the broker.
 type MQTT struct {
-	Broker               string         `yaml:"broker"`
-	ClientID             string         `yaml:"client_id"`
-	Username             string         `yaml:"username"`
-	Password             string         `yaml:"password"`
-	TopicRoot            string         `yaml:"topic_root"`
-	KeepAlive            time.Duration  `yaml:"keepalive"`
-	ConnectTimeout       time.Duration  `yaml:"connect_timeout"`
-	MaxReconnectInterval time.Duration  `yaml:"max_reconnect_interval"`
-	AckTimeout           time.Duration  `yaml:"ack_timeout"`
-	TLS                  mqtttls.Config `yaml:"tls"`
+	mqttconn.Config `yaml:",inline"`
+	AckTimeout      time.Duration `yaml:"ack_timeout"`
 }
 
 // Outbox configures the on-disk queue of readings not yet acknowledged.
@@ -107,12 +99,14 @@ func Default() Config {
 		Log:  logconf.Default(),
 		HTTP: HTTP{Listen: "127.0.0.1:8081"},
 		MQTT: MQTT{
-			Broker:               "tcp://127.0.0.1:1883",
-			TopicRoot:            "greenpulse",
-			KeepAlive:            30 * time.Second,
-			ConnectTimeout:       10 * time.Second,
-			MaxReconnectInterval: 2 * time.Minute,
-			AckTimeout:           30 * time.Second,
+			Config: mqttconn.Config{
+				Broker:               "tcp://127.0.0.1:1883",
+				TopicRoot:            "greenpulse",
+				KeepAlive:            30 * time.Second,
+				ConnectTimeout:       10 * time.Second,
+				MaxReconnectInterval: 2 * time.Minute,
+			},
+			AckTimeout: 30 * time.Second,
 		},
 		Outbox: Outbox{Dir: "outbox", MaxBytes: 256 << 20},
 		Publish: Publish{
@@ -186,21 +180,10 @@ func (c Config) Validate() error {
 	if n := utf8.RuneCountInString(c.HTTP.Password); n > 0 && n < MinPasswordLen {
 		bad("http.password", "must be at least %d characters, or empty for no password (got %d)", MinPasswordLen, n)
 	}
-	if u, err := url.Parse(c.MQTT.Broker); err != nil || u.Host == "" {
-		bad("mqtt.broker", "want a URL such as tcp://127.0.0.1:1883, got %q", c.MQTT.Broker)
-	} else if !oneOf(u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts") {
-		bad("mqtt.broker", "scheme %q is not one of tcp, mqtt, ssl, tls, mqtts", u.Scheme)
-	}
-	if !reading.ValidName(c.MQTT.TopicRoot) {
-		bad("mqtt.topic_root", "%q must be 1-64 letters, digits, '_' or '-'", c.MQTT.TopicRoot)
-	}
-	positive("mqtt.keepalive", c.MQTT.KeepAlive)
-	positive("mqtt.connect_timeout", c.MQTT.ConnectTimeout)
-	positive("mqtt.max_reconnect_interval", c.MQTT.MaxReconnectInterval)
-	positive("mqtt.ack_timeout", c.MQTT.AckTimeout)
-	if err := c.MQTT.TLS.Validate("mqtt.tls"); err != nil {
+	if err := c.MQTT.Config.Validate("mqtt"); err != nil {
 		errs = append(errs, err)
 	}
+	positive("mqtt.ack_timeout", c.MQTT.AckTimeout)
 	if c.Outbox.Dir == "" {
 		bad("outbox.dir", "required: the folder that keeps unsent readings")
 	}
@@ -230,13 +213,4 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func oneOf(v string, allowed ...string) bool {
-	for _, a := range allowed {
-		if v == a {
-			return true
-		}
-	}
-	return false
 }

@@ -75,22 +75,18 @@ func New(mc config.MQTT, opt Options, q Queue, m *Metrics, log *slog.Logger) (*P
 	for _, s := range []reading.Stream{reading.Energy, reading.Solar, reading.Waste} {
 		p.topics[s] = mc.TopicRoot + "/" + opt.Facility + "/" + string(s)
 	}
-	opts := mqtt.NewClientOptions().
-		AddBroker(mc.Broker).
-		SetClientID(mc.ClientID).
-		SetUsername(mc.Username).
-		SetPassword(mc.Password).
+	opts, err := mc.ClientOptions()
+	if err != nil {
+		return nil, err
+	}
+	opts.
 		// The outbox, not the session, is what keeps unsent readings: a clean
 		// session keeps the broker from holding state for 2,000 agents.
 		SetCleanSession(true).
-		SetKeepAlive(mc.KeepAlive).
-		SetConnectTimeout(mc.ConnectTimeout).
-		SetAutoReconnect(true).
 		// The first connection is retried by Run, not by paho, so that a
 		// refused login (wrong password, unknown facility user) shows in the
 		// log and in last_error instead of being retried in silence.
 		SetConnectRetry(false).
-		SetMaxReconnectInterval(mc.MaxReconnectInterval).
 		SetWriteTimeout(mc.AckTimeout).
 		// The broker publishes this for us if the link dies without a
 		// DISCONNECT: dashboards then show the agent offline.
@@ -102,13 +98,6 @@ func New(mc config.MQTT, opt Options, q Queue, m *Metrics, log *slog.Logger) (*P
 			p.setLastError(fmt.Sprintf("mqtt connection lost: %v", err))
 			log.Warn("mqtt connection lost; reconnecting", "broker", mc.Broker, "err", err)
 		})
-	tlsCfg, err := mc.TLS.Build()
-	if err != nil {
-		return nil, err
-	}
-	if tlsCfg != nil {
-		opts.SetTLSConfig(tlsCfg)
-	}
 	p.client = mqtt.NewClient(opts)
 	return p, nil
 }

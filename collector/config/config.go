@@ -10,11 +10,10 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/internal/logconf"
-	"github.com/greenpulse-health/greenpulse/internal/mqtttls"
+	"github.com/greenpulse-health/greenpulse/internal/mqttconn"
 	"github.com/greenpulse-health/greenpulse/internal/yamlfile"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
@@ -58,18 +57,11 @@ type HTTP struct {
 	DashboardDir string `yaml:"dashboard_dir"`
 }
 
-// MQTT configures the broker connection and subscription.
+// MQTT configures the broker connection and subscription: the keys the
+// agent has too, and the shared subscription group.
 type MQTT struct {
-	Broker               string         `yaml:"broker"`
-	ClientID             string         `yaml:"client_id"`
-	Username             string         `yaml:"username"`
-	Password             string         `yaml:"password"`
-	TopicRoot            string         `yaml:"topic_root"`
-	SharedGroup          string         `yaml:"shared_group"`
-	KeepAlive            time.Duration  `yaml:"keepalive"`
-	ConnectTimeout       time.Duration  `yaml:"connect_timeout"`
-	MaxReconnectInterval time.Duration  `yaml:"max_reconnect_interval"`
-	TLS                  mqtttls.Config `yaml:"tls"`
+	mqttconn.Config `yaml:",inline"`
+	SharedGroup     string `yaml:"shared_group"`
 }
 
 // InfluxDB configures the database connection and buckets.
@@ -107,14 +99,14 @@ func Default() Config {
 	return Config{
 		Log:  logconf.Default(),
 		HTTP: HTTP{Listen: "127.0.0.1:8080"},
-		MQTT: MQTT{
+		MQTT: MQTT{Config: mqttconn.Config{
 			Broker:               "tcp://127.0.0.1:1883",
 			ClientID:             "greenpulse-collector",
 			TopicRoot:            "greenpulse",
 			KeepAlive:            30 * time.Second,
 			ConnectTimeout:       10 * time.Second,
 			MaxReconnectInterval: 30 * time.Second,
-		},
+		}},
 		InfluxDB: InfluxDB{
 			URL:             "http://127.0.0.1:8086",
 			Org:             "greenpulse",
@@ -183,14 +175,6 @@ func (c Config) Validate() error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
 	}
-	oneOf := func(key, v string, allowed ...string) {
-		for _, a := range allowed {
-			if v == a {
-				return
-			}
-		}
-		bad(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
-	}
 	positive := func(key string, d time.Duration) {
 		if d <= 0 {
 			bad(key, "must be a positive duration such as 30s, got %s", d)
@@ -204,27 +188,16 @@ func (c Config) Validate() error {
 		bad("http.listen", "want host:port such as 127.0.0.1:8080: %v", err)
 	}
 
-	if u, err := url.Parse(c.MQTT.Broker); err != nil || u.Host == "" {
-		bad("mqtt.broker", "want a URL such as tcp://127.0.0.1:1883, got %q", c.MQTT.Broker)
-	} else {
-		oneOf("mqtt.broker (scheme)", u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts")
+	if err := c.MQTT.Config.Validate("mqtt"); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MQTT.ClientID == "" {
 		// A fixed id is what makes the broker keep our session and queue
 		// messages while we are away.
 		bad("mqtt.client_id", "required: the broker keeps the session of this id while the collector is down")
 	}
-	if !reading.ValidName(c.MQTT.TopicRoot) {
-		bad("mqtt.topic_root", "%q must be 1-64 letters, digits, '_' or '-'", c.MQTT.TopicRoot)
-	}
 	if c.MQTT.SharedGroup != "" && !reading.ValidName(c.MQTT.SharedGroup) {
 		bad("mqtt.shared_group", "%q must be 1-64 letters, digits, '_' or '-'", c.MQTT.SharedGroup)
-	}
-	positive("mqtt.keepalive", c.MQTT.KeepAlive)
-	positive("mqtt.connect_timeout", c.MQTT.ConnectTimeout)
-	positive("mqtt.max_reconnect_interval", c.MQTT.MaxReconnectInterval)
-	if err := c.MQTT.TLS.Validate("mqtt.tls"); err != nil {
-		errs = append(errs, err)
 	}
 
 	if u, err := url.Parse(c.InfluxDB.URL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

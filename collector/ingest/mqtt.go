@@ -45,11 +45,11 @@ type Subscriber struct {
 // NewSubscriber builds the client; Connect starts it.
 func NewSubscriber(cfg config.MQTT, queue chan<- Message, metrics *Metrics, log *slog.Logger) (*Subscriber, error) {
 	s := &Subscriber{cfg: cfg, queue: queue, metrics: metrics, log: log, stopping: make(chan struct{})}
-	opts := mqtt.NewClientOptions().
-		AddBroker(cfg.Broker).
-		SetClientID(cfg.ClientID).
-		SetUsername(cfg.Username).
-		SetPassword(cfg.Password).
+	opts, err := cfg.ClientOptions()
+	if err != nil {
+		return nil, err
+	}
+	opts.
 		SetCleanSession(false).
 		SetAutoAckDisabled(true).
 		// Order matters: messages reach the queue in the order the broker
@@ -57,12 +57,8 @@ func NewSubscriber(cfg config.MQTT, queue chan<- Message, metrics *Metrics, log 
 		// requires. The handler only enqueues and the queue outsizes the
 		// broker's inflight window, so it does not block.
 		SetOrderMatters(true).
-		SetKeepAlive(cfg.KeepAlive).
-		SetConnectTimeout(cfg.ConnectTimeout).
-		SetAutoReconnect(true).
 		SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).
-		SetMaxReconnectInterval(cfg.MaxReconnectInterval).
 		SetCustomOpenConnectionFn(dialBroker).
 		SetDefaultPublishHandler(s.handle).
 		SetOnConnectHandler(s.onConnect).
@@ -74,13 +70,6 @@ func NewSubscriber(cfg config.MQTT, queue chan<- Message, metrics *Metrics, log 
 		SetReconnectingHandler(func(mqtt.Client, *mqtt.ClientOptions) {
 			log.Info("mqtt reconnecting", "broker", cfg.Broker)
 		})
-	tlsCfg, err := cfg.TLS.Build()
-	if err != nil {
-		return nil, err
-	}
-	if tlsCfg != nil {
-		opts.SetTLSConfig(tlsCfg)
-	}
 	s.client = mqtt.NewClient(opts)
 	return s, nil
 }
