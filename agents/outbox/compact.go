@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
 )
 
 // compactThreshold is the database size (bbolt's high-water mark of pages)
@@ -181,7 +183,7 @@ func (o *Outbox) compact() error {
 	// From here the fresh file is outbox.db, and it is locked: the old one
 	// stays locked until it is closed below, so the name never points at an
 	// unlocked file. There is no way back, and no need of one.
-	if err := syncDir(filepath.Dir(o.path)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(o.path)); err != nil {
 		o.log.Warn("outbox: compaction: cannot sync the directory; a power loss may bring back the old file",
 			"path", o.path, "err", err)
 	}
@@ -236,13 +238,4 @@ func buildFresh(path string, seq uint64, meta [][2][]byte) (*bolt.DB, error) {
 		return nil, errors.Join(err, db.Close())
 	}
 	return db, nil
-}
-
-// syncDir fsyncs the directory dir, making a rename in it durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(d.Sync(), d.Close())
 }

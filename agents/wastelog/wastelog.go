@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -188,32 +189,11 @@ func (l *Log) List(q Queue) ([]Listed, error) {
 	return out, nil
 }
 
-// write replaces the file by one holding entries: temporary file, fsync,
-// rename, fsync of the folder.
+// write replaces the file by one holding entries, crash-safely.
 func (l *Log) write(entries []Entry) error {
 	data, err := json.MarshalIndent(file{Format: formatVersion, Entries: entries}, "", " ")
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(l.path)
-	tmp, err := os.CreateTemp(dir, "."+FileName+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after the rename there is nothing to remove
-	_, err = tmp.Write(append(data, '\n'))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if err = errors.Join(err, tmp.Close()); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), l.path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(d.Sync(), d.Close())
+	return atomicfile.Write(l.path, append(data, '\n'))
 }

@@ -8,12 +8,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
+
+	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
 )
 
 // Schedule configures the roll-up jobs.
@@ -198,23 +199,7 @@ func (s *Scheduler) setWatermark(t time.Time) error {
 		s.log.Warn("roll-up state unreadable; replacing it", "err", err)
 	}
 	b, _ := json.Marshal(state{DoneUntil: t.UTC()})
-	tmp, err := os.CreateTemp(filepath.Dir(s.sched.StateFile), ".rollup-state-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), s.sched.StateFile)
+	return atomicfile.Write(s.sched.StateFile, append(b, '\n'))
 }
 
 // cronLogger lets cron log through slog.
