@@ -36,7 +36,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		outboxes: &outboxGauges{},
 	}
 	// Start the known series at zero so that rates work from the first scrape.
-	for _, s := range []reading.Stream{reading.Energy, reading.Solar, reading.Waste} {
+	for _, s := range reading.DataStreams() {
 		m.readings.WithLabelValues("simulate", string(s))
 	}
 	m.readings.WithLabelValues("manual", string(reading.Waste))

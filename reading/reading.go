@@ -227,9 +227,10 @@ type Limits struct {
 	MaxFuture time.Duration
 }
 
-// earliest is the oldest timestamp accepted: older ones are almost always
-// Unix seconds sent as milliseconds, or a box whose clock reset to 1970.
-var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+// EarliestUnix is the oldest timestamp accepted, 2000-01-01T00:00:00Z in
+// Unix seconds: older ones are almost always Unix seconds sent as
+// milliseconds, or a box whose clock reset to 1970.
+const EarliestUnix = 946684800
 
 // Build checks that every required key is present and the time is plausible,
 // applies tag defaults and returns the reading.
@@ -237,7 +238,7 @@ func (b *Builder) Build(facility string, ts, now time.Time, lim Limits) (Reading
 	if b.err != nil {
 		return Reading{}, b.err
 	}
-	if ts.Before(earliest) {
+	if ts.Unix() < EarliestUnix {
 		return Reading{}, errorf(ReasonOutOfRange, "ts", "%s is before 2000-01-01 (Unix seconds sent as milliseconds, or a clock that reset?)", ts.UTC().Format(time.RFC3339))
 	}
 	if ts.After(now.Add(lim.MaxFuture)) {

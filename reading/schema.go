@@ -21,6 +21,10 @@ const (
 	Status Stream = "status"
 )
 
+// DataStreams lists the streams that carry readings, in topic order;
+// Status carries the agent's state instead.
+func DataStreams() []Stream { return []Stream{Energy, Solar, Waste} }
+
 // ParseStream returns the stream named s, or false when s names none.
 func ParseStream(s string) (Stream, bool) {
 	switch Stream(s) {

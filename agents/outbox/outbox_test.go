@@ -117,7 +117,7 @@ func TestFIFOAcrossAppends(t *testing.T) {
 	o := open(t, "", outbox.Options{Now: clk.Now})
 	wantStats(t, o, outbox.Stats{})
 
-	streams := []reading.Stream{reading.Energy, reading.Solar, reading.Waste}
+	streams := reading.DataStreams()
 	var want []outbox.Item
 	var bytes int64
 	for i, n := range []int{3, 1, 4} {

@@ -41,7 +41,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Times the broker connection was lost.",
 		}),
 	}
-	for _, s := range []reading.Stream{reading.Energy, reading.Solar, reading.Waste} {
+	for _, s := range reading.DataStreams() {
 		m.readings.WithLabelValues(string(s))
 	}
 	reg.MustRegister(m.readings, m.messages, m.failures, m.connected, m.connLost)

@@ -72,7 +72,7 @@ func New(mc config.MQTT, opt Options, q Queue, m *Metrics, log *slog.Logger) (*P
 		status:   mc.TopicRoot + "/" + opt.Facility + "/" + string(reading.Status),
 		topics:   map[reading.Stream]string{},
 	}
-	for _, s := range []reading.Stream{reading.Energy, reading.Solar, reading.Waste} {
+	for _, s := range reading.DataStreams() {
 		p.topics[s] = mc.TopicRoot + "/" + opt.Facility + "/" + string(s)
 	}
 	opts, err := mc.ClientOptions()

@@ -39,7 +39,7 @@ type Decoder struct {
 // New returns a decoder that applies lim to every reading.
 func New(lim reading.Limits) *Decoder {
 	d := &Decoder{limits: lim, builders: map[reading.Stream]*reading.Builder{}}
-	for _, s := range []reading.Stream{reading.Energy, reading.Solar, reading.Waste} {
+	for _, s := range reading.DataStreams() {
 		b, _ := reading.NewBuilder(s)
 		d.builders[s] = b
 	}

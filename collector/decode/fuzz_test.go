@@ -21,7 +21,7 @@ func FuzzDecode(f *testing.F) {
 		`[1,"a",null,{}]`,
 	}
 	for _, s := range seeds {
-		for _, st := range []reading.Stream{reading.Energy, reading.Solar, reading.Waste} {
+		for _, st := range reading.DataStreams() {
 			f.Add(string(st), []byte(s))
 		}
 	}

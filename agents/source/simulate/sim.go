@@ -23,11 +23,8 @@ const (
 	stepsPerDay   = secondsPerDay / stepSeconds
 )
 
-// earliestUnix is 2000-01-01T00:00:00Z, the oldest timestamp the contract
-// accepts: reading.Builder rejects older ones as an unset clock.
-const earliestUnix = 946684800
-
-func beforeContract(t time.Time) bool { return t.Unix() < earliestUnix }
+// beforeContract says whether t is older than the contract accepts.
+func beforeContract(t time.Time) bool { return t.Unix() < reading.EarliestUnix }
 
 // Meter and inverter names of the emitted readings.
 const (
@@ -138,7 +135,7 @@ func (s *Sim) Readings(from, to time.Time, step time.Duration) []reading.Reading
 	}
 	from, to = from.UTC(), to.UTC()
 	if beforeContract(from) {
-		from = time.Unix(earliestUnix, 0).UTC()
+		from = time.Unix(reading.EarliestUnix, 0).UTC()
 	}
 	if !from.Before(to) {
 		return nil
