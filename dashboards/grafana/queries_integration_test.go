@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/simulate"
+	"github.com/greenpulse-health/greenpulse/collector"
 	"github.com/greenpulse-health/greenpulse/collector/config"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
@@ -66,7 +67,8 @@ func TestQueriesReturnRows(t *testing.T) {
 	// The dashboards' time range: from the start of the first day's month,
 	// so that the monthly panels see a month, to now.
 	from := time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, loc)
-	r := rollup.New(store, reg, rollup.Options{Params: cfg.Rollup.Params(), Location: loc, Country: cfg.Rollup.Country}, log)
+	r, rstore := collector.NewRollup(cfg, loc, reg, log)
+	t.Cleanup(rstore.Close)
 	months := indicators.Periods(indicators.Month, first, today, loc)
 	rollUp(t, r, indicators.Periods(indicators.Day, months[0].Start, months[len(months)-1].End, loc), months)
 	rolled := time.Now()

@@ -20,9 +20,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/simulate"
+	"github.com/greenpulse-health/greenpulse/collector"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
-	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/internal/browser"
 	"github.com/greenpulse-health/greenpulse/internal/browser/browsertest"
 	"github.com/greenpulse-health/greenpulse/internal/teststack"
@@ -85,7 +85,8 @@ func startDashboard(t *testing.T) *dashboard {
 		teststack.WriteReadings(t, store, simulate.New(f, 1).Readings(from.AddDate(0, 0, -1), to, 5*time.Minute))
 	}
 	t.Logf("seeded in %s", time.Since(t0).Round(time.Millisecond))
-	roll := rollup.New(store, reg, rollup.Options{Params: cfg.Rollup.Params(), Location: loc, Country: cfg.Rollup.Country}, log)
+	roll, rstore := collector.NewRollup(cfg, loc, reg, log)
+	t.Cleanup(rstore.Close)
 	if _, err := roll.Range(ctx, from, to); err != nil {
 		t.Fatal(err)
 	}
