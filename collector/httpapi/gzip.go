@@ -8,7 +8,7 @@ import (
 )
 
 // compress gzips text answers for clients that accept it: the dashboard's
-// JSON (2,000 facilities are 600 KB, 60 KB gzipped) and scripts travel over
+// JSON (2,000 facilities are 847 KB, 156 KB gzipped, as measured) and scripts travel over
 // slow links in districts and governorates. Answers that set their own
 // Content-Encoding (/metrics does), HEAD requests (their Content-Length
 // must be that of the GET's body, not of an empty gzip stream) and range
