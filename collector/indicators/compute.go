@@ -86,10 +86,15 @@ func (t Terms) Add(o Terms) {
 }
 
 // Value is an indicator's value with the number of facilities behind it.
+// A ratio's value carries its numerator and denominator too (Ratio true),
+// so that a consumer summing over its own hierarchy, such as DHIS2, can
+// recompute the ratio of any set of facilities exactly.
 type Value struct {
 	ID         ID
 	Value      float64
 	Facilities int
+	Ratio      bool
+	Num, Den   float64
 }
 
 // Values turns terms into indicator values in catalog order. A ratio whose
@@ -102,14 +107,15 @@ func (t Terms) Values(areas bool) []Value {
 		if !ok || x.Facilities == 0 || (d.AreasOnly && !areas) {
 			continue
 		}
-		v := x.Num
+		val := Value{ID: d.ID, Value: x.Num, Facilities: x.Facilities}
 		if d.Ratio {
 			if x.Den == 0 {
 				continue
 			}
-			v = d.Scale * x.Num / x.Den
+			val.Value = d.Scale * x.Num / x.Den
+			val.Ratio, val.Num, val.Den = true, x.Num, x.Den
 		}
-		out = append(out, Value{ID: d.ID, Value: v, Facilities: x.Facilities})
+		out = append(out, val)
 	}
 	return out
 }

@@ -24,6 +24,9 @@ type Query struct {
 	Period   indicators.Kind
 	From, To time.Time // period starts in [From, To)
 	MaxRows  int       // refuse larger answers; 0: no bound
+	// Terms asks for ratios' numerators and denominators too; without it
+	// only values are read, which keeps the dashboard's queries lean.
+	Terms bool
 }
 
 // Row is one stored indicator value.
@@ -35,6 +38,10 @@ type Row struct {
 	Start      time.Time
 	Value      float64
 	Facilities int64
+	// Numerator and Denominator of a ratio, read with Query.Terms; points
+	// written before they were stored have neither (HasTerms false).
+	Numerator, Denominator float64
+	HasTerms               bool
 }
 
 // ErrTooManyRows is returned when a query matches more than MaxRows.
@@ -46,6 +53,11 @@ var ErrTooManyRows = fmt.Errorf("the query matches too many values")
 func Read(ctx context.Context, store Store, q Query) ([]Row, error) {
 	_, bucket := store.Buckets()
 	conds := []string{`r._measurement == "indicator"`, fmt.Sprintf("r.period == %q", q.Period)}
+	if q.Terms {
+		conds = append(conds, `(r._field == "value" or r._field == "facilities" or r._field == "numerator" or r._field == "denominator")`)
+	} else {
+		conds = append(conds, `(r._field == "value" or r._field == "facilities")`)
+	}
 	if len(q.Indicators) > 0 {
 		var ors []string
 		for _, id := range q.Indicators {
@@ -112,6 +124,10 @@ func Read(ctx context.Context, store Store, q Query) ([]Row, error) {
 			row.Value = toFloat(r.Value())
 		case "facilities":
 			row.Facilities = int64(toFloat(r.Value()))
+		case "numerator":
+			row.Numerator, row.HasTerms = toFloat(r.Value()), true
+		case "denominator":
+			row.Denominator = toFloat(r.Value())
 		}
 	}
 	if err := res.Err(); err != nil {

@@ -167,7 +167,9 @@ func (r *Rollup) write(ctx context.Context, p indicators.Period, inputs map[stri
 	return res, nil
 }
 
-// appendPoints writes one line per value, tags in key order.
+// appendPoints writes one line per value, tags in key order. A ratio's
+// line also holds its numerator and denominator, which the DHIS2 export
+// pushes as data elements.
 func appendPoints(b *bytes.Buffer, vals []indicators.Value, level, area string, p indicators.Period) int {
 	ts := strconv.FormatInt(p.Start.UnixNano(), 10)
 	for _, v := range vals {
@@ -183,7 +185,14 @@ func appendPoints(b *bytes.Buffer, vals []indicators.Value, level, area string, 
 		b.WriteString(strconv.FormatFloat(v.Value, 'g', -1, 64))
 		b.WriteString(",facilities=")
 		b.WriteString(strconv.Itoa(v.Facilities))
-		b.WriteString("i ")
+		b.WriteString("i")
+		if v.Ratio {
+			b.WriteString(",numerator=")
+			b.WriteString(strconv.FormatFloat(v.Num, 'g', -1, 64))
+			b.WriteString(",denominator=")
+			b.WriteString(strconv.FormatFloat(v.Den, 'g', -1, 64))
+		}
+		b.WriteByte(' ')
 		b.WriteString(ts)
 		b.WriteByte('\n')
 	}

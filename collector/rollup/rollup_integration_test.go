@@ -115,6 +115,16 @@ func TestPeriodWritesFacilityAndAreaIndicators(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].Value != 5 || rows[0].Facilities != 2 || !rows[0].Start.Equal(day.Start) {
 		t.Errorf("Read: %+v (%v), want one row of 5 %% from 2 facilities at %s", rows, err, day.Start)
 	}
+	if rows[0].HasTerms {
+		t.Errorf("Read without Terms read the ratio's parts: %+v", rows[0])
+	}
+	// The parts of a ratio are stored beside it, so that DHIS2 can sum them.
+	rows, err = Read(context.Background(), s, Query{Indicators: []indicators.ID{indicators.RenewableSharePct, indicators.EnergyKWh},
+		Level: "governorate", Area: gov, Period: indicators.Day, From: day.Start, To: day.End, Terms: true})
+	if err != nil || len(rows) != 2 || rows[0].Indicator != indicators.EnergyKWh || rows[0].HasTerms ||
+		!rows[1].HasTerms || rows[1].Numerator != 150 || rows[1].Denominator != 3000 {
+		t.Errorf("Read with Terms: %+v (%v), want energy alone and the share with 150 / 3000", rows, err)
+	}
 	for _, tc := range []struct {
 		areas []string
 		want  int
