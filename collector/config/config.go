@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/greenpulse-health/greenpulse/collector/dhis2"
 	"github.com/greenpulse-health/greenpulse/internal/logconf"
 	"github.com/greenpulse-health/greenpulse/internal/mqttconn"
 	"github.com/greenpulse-health/greenpulse/internal/yamlfile"
@@ -34,6 +35,7 @@ type Config struct {
 	InfluxDB InfluxDB       `yaml:"influxdb"`
 	Ingest   Ingest         `yaml:"ingest"`
 	Rollup   Rollup         `yaml:"rollup"`
+	DHIS2    DHIS2          `yaml:"dhis2"`
 	Registry string         `yaml:"registry"`
 	// MemoryLimitMB is the Go runtime's soft memory limit in MiB (0: none).
 	// Below it the garbage collector runs only as often as throughput needs;
@@ -129,6 +131,7 @@ func Default() Config {
 			ShutdownTimeout: 15 * time.Second,
 		},
 		Rollup:        DefaultRollup(),
+		DHIS2:         DefaultDHIS2(dhis2.DefaultDataSet()),
 		Registry:      "facilities.csv",
 		MemoryLimitMB: 45,
 	}
@@ -146,7 +149,7 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	yamlfile.Resolve(path, &cfg.Registry, &cfg.Rollup.StateFile)
+	yamlfile.Resolve(path, &cfg.Registry, &cfg.Rollup.StateFile, &cfg.DHIS2.PushLog)
 	return cfg, nil
 }
 
@@ -165,6 +168,12 @@ func Parse(data []byte) (Config, error) {
 	}
 	if v := os.Getenv(EnvMQTTPassword); v != "" {
 		cfg.MQTT.Password = v
+	}
+	if v := os.Getenv(EnvDHIS2Token); v != "" {
+		cfg.DHIS2.Token = v
+	}
+	if v := os.Getenv(EnvDHIS2Password); v != "" {
+		cfg.DHIS2.Password = v
 	}
 	return cfg, cfg.Validate()
 }
@@ -239,6 +248,11 @@ func (c Config) Validate() error {
 	positive("ingest.shutdown_timeout", in.ShutdownTimeout)
 
 	c.Rollup.validate(bad)
+	var keys []string
+	for _, e := range dhis2.Elements() {
+		keys = append(keys, e.Key)
+	}
+	c.DHIS2.validate(keys, bad)
 	if c.MemoryLimitMB != 0 && c.MemoryLimitMB < 16 {
 		bad("memory_limit_mb", "must be 0 (no limit) or at least 16, got %d", c.MemoryLimitMB)
 	}

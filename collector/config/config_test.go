@@ -46,6 +46,21 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"rollup: {factors: {grid_kg_per_kwh: {value: 0.5, source: x, year: 2024, sorce: y}}}", "field sorce not found in a factor"},
 		{"mqtt: {brokr: tcp://x:1}", "brokr"},
 		{"ingest: {flush_interval: soon}", "line 1: cannot unmarshal !!str `soon` into time.Duration"},
+		{"dhis2: {enabled: true}", "dhis2.url: required when dhis2.enabled is true"},
+		{"dhis2: {url: 'dhis2.example.org', token: t}", "dhis2.url: want an address"},
+		{"dhis2: {url: 'https://admin:pw@dhis2.example.org', token: t}", "dhis2.url: must not hold a username or password"},
+		{"dhis2: {url: 'https://dhis2.example.org'}", "dhis2.token: required"},
+		{"dhis2: {url: 'https://dhis2.example.org', username: gp}", "dhis2.password: required with dhis2.username"},
+		{"dhis2: {data_set: monthly}", "dhis2.data_set: want a DHIS2 UID"},
+		{"dhis2: {org_unit_id_scheme: name}", "dhis2.org_unit_id_scheme"},
+		{"dhis2: {org_unit_id_scheme: 'attribute:heramsid'}", "dhis2.org_unit_id_scheme"},
+		{"dhis2: {data_element_id_scheme: name}", "dhis2.data_element_id_scheme"},
+		{"dhis2: {data_elements: {solar_kw: AbCdEfGhIjK}}", "dhis2.data_elements.solar_kw: is not a pushed quantity"},
+		{"dhis2: {data_elements: {solar_kwh: GP_SOLAR}}", "dhis2.data_elements.solar_kwh: want a DHIS2 UID"},
+		{"dhis2: {schedule: ['at 2am']}", "dhis2.schedule[0]"},
+		{"dhis2: {chunk_size: 0}", "dhis2.chunk_size"},
+		{"dhis2: {retries: -1}", "dhis2.retries"},
+		{"dhis2: {timeout: 0s}", "dhis2.timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
@@ -80,12 +95,17 @@ func TestLocationIsNamed(t *testing.T) {
 func TestEnvironmentOverridesSecrets(t *testing.T) {
 	t.Setenv(EnvInfluxToken, "from-env")
 	t.Setenv(EnvMQTTPassword, "pw-env")
-	cfg, err := Parse([]byte("influxdb: {token: in-file}\nmqtt: {password: in-file}\n"))
+	t.Setenv(EnvDHIS2Token, "d2pat_env")
+	t.Setenv(EnvDHIS2Password, "dhis2-env")
+	cfg, err := Parse([]byte("influxdb: {token: in-file}\nmqtt: {password: in-file}\ndhis2: {token: in-file, password: in-file}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.InfluxDB.Token != "from-env" || cfg.MQTT.Password != "pw-env" {
 		t.Errorf("token %q password %q, want the environment's", cfg.InfluxDB.Token, cfg.MQTT.Password)
+	}
+	if cfg.DHIS2.Token != "d2pat_env" || cfg.DHIS2.Password != "dhis2-env" {
+		t.Errorf("dhis2 token %q password %q, want the environment's", cfg.DHIS2.Token, cfg.DHIS2.Password)
 	}
 }
 
