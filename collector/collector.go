@@ -16,7 +16,9 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/collector/api"
 	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2"
 	"github.com/greenpulse-health/greenpulse/collector/httpapi"
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/collector/ingest"
 	"github.com/greenpulse-health/greenpulse/collector/rollup"
@@ -68,6 +70,8 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		defer rstore.Close()
 		apiHandlers.EnableRollup(roll, cfg.HTTP.AdminToken)
 	}
+	apiHandlers.EnableDHIS2(dhis2Export{reader: indicatorReader{store}, reg: facilities,
+		mapping: DHIS2Mapping(cfg.DHIS2), log: dhis2.NewLog(cfg.DHIS2.PushLog)})
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
 			if !sub.Ready() {
@@ -109,6 +113,14 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		defer sched.Stop()
 	}
 
+	if cfg.DHIS2.Enabled {
+		stopPush, err := startDHIS2Schedule(cfg, version, loc, indicatorReader{store}, facilities, roll, reg, log)
+		if err != nil {
+			return err
+		}
+		defer stopPush()
+	}
+
 	if err := sub.Connect(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
@@ -142,6 +154,24 @@ type indicatorReader struct{ store *influx.Store }
 
 func (r indicatorReader) Read(ctx context.Context, q rollup.Query) ([]rollup.Row, error) {
 	return rollup.Read(ctx, r.store, q)
+}
+
+// FacilityMonth reads the facility-level values of month with their ratio
+// parts, for the DHIS2 push.
+func (r indicatorReader) FacilityMonth(ctx context.Context, month indicators.Period, ids []indicators.ID) ([]dhis2.Stored, error) {
+	rows, err := rollup.Read(ctx, r.store, rollup.Query{Indicators: ids, Level: "facility", Period: indicators.Month,
+		From: month.Start, To: month.End, Terms: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dhis2.Stored, 0, len(rows))
+	for _, x := range rows {
+		if x.Start.Equal(month.Start) {
+			out = append(out, dhis2.Stored{Facility: x.Area, Indicator: x.Indicator, Value: x.Value,
+				Numerator: x.Numerator, Denominator: x.Denominator, HasTerms: x.HasTerms})
+		}
+	}
+	return out, nil
 }
 
 func (r indicatorReader) Waste(ctx context.Context, facility string, from, to time.Time) ([]rollup.WasteRow, error) {

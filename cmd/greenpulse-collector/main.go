@@ -31,6 +31,10 @@ commands:
   check-config --config PATH  validate the configuration and registry, start nothing
   rollup --config PATH --from DATE --to DATE
                               compute the indicators of every local day and month in [from, to)
+  dhis2 setup --config PATH [--dry-run]
+                              create or update GreenPulse's data elements, indicators and data set in DHIS2
+  dhis2 push --config PATH --period YYYYMM [--dry-run] [--rollup]
+                              push one month's indicators to DHIS2
   version                     print the version
 `
 
@@ -54,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "serve", "check-config":
 	case "rollup":
 		return runRollup(args, stdout, stderr)
+	case "dhis2":
+		return runDHIS2(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -78,6 +84,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("registry %s: %w", cfg.Registry, err)
 		}
 		fmt.Fprintf(stdout, "%s: ok (registry %s: %d facilities)\n", *path, cfg.Registry, reg.Len())
+		printDHIS2Check(stdout, cfg, reg)
 		return nil
 	}
 

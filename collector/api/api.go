@@ -56,6 +56,7 @@ type API struct {
 	fac    Facilities
 	reg    *registry.Registry
 	loc    *time.Location
+	dhis2  DHIS2
 }
 
 // New returns the API. loc is the roll-up timezone in which dates are read.
@@ -74,6 +75,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/facilities", a.facilities)
 	mux.HandleFunc("GET /api/v1/areas", a.areas)
 	mux.HandleFunc("GET /api/v1/waste", a.waste)
+	mux.HandleFunc("GET /api/v1/export/dhis2", a.exportDHIS2)
+	mux.HandleFunc("GET /api/v1/dhis2/pushes", a.dhis2Pushes)
 }
 
 type badParam struct{ name, msg string }
