@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/config"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
-	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/internal/testenv"
 	"github.com/greenpulse-health/greenpulse/internal/teststack"
 	"github.com/greenpulse-health/greenpulse/registry"
@@ -70,7 +68,7 @@ func TestQueriesReturnRows(t *testing.T) {
 	r, rstore := collector.NewRollup(cfg, loc, reg, log)
 	t.Cleanup(rstore.Close)
 	months := indicators.Periods(indicators.Month, first, today, loc)
-	rollUp(t, r, indicators.Periods(indicators.Day, months[0].Start, months[len(months)-1].End, loc), months)
+	teststack.RollUp(t, r, indicators.Periods(indicators.Day, months[0].Start, months[len(months)-1].End, loc), months)
 	rolled := time.Now()
 	vars := map[string]string{
 		"raw_bucket":       cfg.InfluxDB.Bucket,
@@ -102,43 +100,6 @@ func TestQueriesReturnRows(t *testing.T) {
 	t.Logf("%d queries; facility %s and %d others: database started and seeded in %s, rolled up in %s, queried in %s",
 		queries, shown.ID, len(others), seeded.Sub(start).Round(time.Millisecond),
 		rolled.Sub(seeded).Round(time.Millisecond), time.Since(rolled).Round(time.Millisecond))
-}
-
-// rollUp rolls up days, three at a time, then months. A month is computed
-// from its days, which the roll-up reduces one by one in the database (on
-// InfluxDB 1.8 about half a second each, data or not); reducing them first
-// in parallel fills the roll-up's day cache, from which the months are
-// then computed.
-func rollUp(t *testing.T, r *rollup.Rollup, days, months []indicators.Period) {
-	t.Helper()
-	periods := make(chan indicators.Period)
-	errs := make(chan error, len(days))
-	var wg sync.WaitGroup
-	for range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range periods {
-				if _, err := r.Period(context.Background(), p); err != nil {
-					errs <- err
-				}
-			}
-		}()
-	}
-	for _, p := range days {
-		periods <- p
-	}
-	close(periods)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	for _, p := range months {
-		if _, err := r.Period(context.Background(), p); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // demoFacilities picks the facility the facility dashboard is tested on (a
