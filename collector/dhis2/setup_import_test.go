@@ -1,0 +1,146 @@
+package dhis2
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSetupStableUID(t *testing.T) {
+	var codes []string
+	for _, e := range Elements() {
+		codes = append(codes, e.Code)
+	}
+	for _, r := range Ratios() {
+		codes = append(codes, r.Code)
+	}
+	codes = append(codes, DataSetCode, PercentTypeCode, NumberTypeCode)
+	seen := map[string]string{}
+	for _, c := range codes {
+		uid := StableUID(c)
+		if !validUID(uid) {
+			t.Errorf("StableUID(%q) = %q: not a DHIS2 UID", c, uid)
+		}
+		if other, dup := seen[uid]; dup {
+			t.Errorf("StableUID(%q) = StableUID(%q) = %q", c, other, uid)
+		}
+		seen[uid] = c
+	}
+	// Installations find what an earlier setup created by these UIDs: a
+	// change here orphans every object in every DHIS2 already set up.
+	for code, want := range map[string]string{
+		DataSetCode:           "zycBYpH67gd",
+		"GP_GRID_KWH":         "J9Ib1izbrQx",
+		"GP_STORAGE_EXCEEDED": "KQI1ua3GGy4",
+	} {
+		if got := StableUID(code); got != want {
+			t.Errorf("StableUID(%q) = %q, was %q", code, got, want)
+		}
+	}
+}
+
+func TestSetupValidUID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"zycBYpH67gd": true, "A0000000000": true, "0ycBYpH67gd": false, "zycBYpH67g": false,
+		"zycBYpH67gdd": false, "zycBYpH67g-": false, "": false, "zycBYpH67gé": false,
+	} {
+		if got := validUID(s); got != want {
+			t.Errorf("validUID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestSetupParseImportReport(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		status     string
+		errs       []string // ImportError.String() of each
+		bad        bool
+	}{
+		{name: "2.38+ success", status: "OK",
+			body: `{"httpStatus":"OK","httpStatusCode":200,"status":"OK","response":{"responseType":"ImportReport","status":"OK",
+				"stats":{"created":2,"updated":0,"deleted":0,"ignored":0,"total":2},"typeReports":[{"klass":"org.hisp.dhis.dataelement.DataElement","stats":{"created":2},"objectReports":[]}]}}`},
+		{name: "2.38+ conflict", status: "ERROR",
+			body: `{"httpStatus":"Conflict","httpStatusCode":409,"status":"WARNING","message":"One or more errors occurred, please see full details in import report.",
+				"response":{"responseType":"ImportReport","status":"ERROR","stats":{"ignored":1},"typeReports":[
+				{"klass":"org.hisp.dhis.dataelement.DataElement","objectReports":[{"klass":"org.hisp.dhis.dataelement.DataElement","index":0,"uid":"J9Ib1izbrQx",
+				"errorReports":[{"message":"Property ` + "`name`" + ` with value ` + "`X`" + ` on object X [J9Ib1izbrQx] (DataElement) already exists on object abc","mainKlass":"org.hisp.dhis.dataelement.DataElement","errorCode":"E5003","errorProperty":"name"}]}]},
+				{"klass":"org.hisp.dhis.dataset.DataSet","objectReports":[{"klass":"org.hisp.dhis.dataset.DataSet","index":0,
+				"errorReports":[{"message":"Invalid reference","errorCode":"E5002"}]}]}]}}`,
+			errs: []string{`data element "GreenPulse grid electricity (kWh)" (J9Ib1izbrQx): E5003 (name) Property`, `data set "` + DataSetName + `" (zycBYpH67gd): E5002 Invalid reference`}},
+		{name: "bare report before 2.38", status: "ERROR",
+			body: `{"status":"ERROR","stats":{"ignored":1},"typeReports":{"org.hisp.dhis.indicator.Indicator":{"klass":"org.hisp.dhis.indicator.Indicator",
+				"objectReports":[{"index":3,"errorReports":[{"message":"Expression is not valid","errorCode":"E4014"}]}]}}}`,
+			errs: []string{`indicator #4 of the import: E4014 Expression is not valid`}},
+		{name: "unknown class", status: "ERROR",
+			body: `{"status":"ERROR","typeReports":[{"klass":"org.hisp.dhis.organisationunit.OrganisationUnit","objectReports":[{"uid":"abcdefghijk","errorReports":[{"errorCode":"E1100"}]}]}]}`,
+			errs: []string{`OrganisationUnit abcdefghijk: E1100 no message`}},
+		{name: "not a report", body: `{"pager":{},"dataElements":[]}`, bad: true},
+		{name: "a job report", body: `{"status":"OK","response":{"responseType":"JobConfigurationWebMessageResponse"}}`, bad: true},
+		{name: "not JSON", body: `<html>`, bad: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ir, err := parseImportReport([]byte(tc.body))
+			if tc.bad {
+				if err == nil {
+					t.Fatalf("parsed %+v, want an error", ir)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ir.Status != tc.status {
+				t.Errorf("status %q, want %q", ir.Status, tc.status)
+			}
+			names := objectNames{
+				byUID: map[string]Object{
+					"J9Ib1izbrQx": {Kind: KindDataElement, UID: "J9Ib1izbrQx", Name: "GreenPulse grid electricity (kWh)"},
+				},
+				byIndex: map[Kind][]Object{KindDataSet: {{Kind: KindDataSet, UID: "zycBYpH67gd", Name: DataSetName}}},
+			}
+			got := ir.named(names)
+			if len(got) != len(tc.errs) {
+				t.Fatalf("%d errors %v, want %d", len(got), got, len(tc.errs))
+			}
+			for i, e := range got {
+				if !strings.HasPrefix(e.String(), tc.errs[i]) {
+					t.Errorf("error %d: %q, want it to start with %q", i, e, tc.errs[i])
+				}
+			}
+		})
+	}
+}
+
+// FuzzImportReport feeds the parser of DHIS2's import answer anything: it
+// must never panic, and every error it reads names an object.
+func FuzzImportReport(f *testing.F) {
+	for _, s := range []string{
+		`{"status":"OK","response":{"responseType":"ImportReport","status":"OK","typeReports":[]}}`,
+		`{"status":"ERROR","typeReports":[{"klass":"org.hisp.dhis.dataset.DataSet","objectReports":[{"index":0,"uid":"zycBYpH67gd","errorReports":[{"errorCode":"E5002","message":"m"}]}]}]}`,
+		`{"status":"ERROR","typeReports":{"a":{"objectReports":{"b":{"index":-7,"errorReports":[{}]}}}}}`,
+		`{"response":null,"status":"WARNING"}`,
+		`{"typeReports":[1,"x",{"objectReports":[null,{"klass":"."}]}],"status":"ERROR"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	names := objectNames{
+		byUID:   map[string]Object{"zycBYpH67gd": {Kind: KindDataSet, UID: "zycBYpH67gd", Name: DataSetName}},
+		byIndex: map[Kind][]Object{KindDataSet: {{Kind: KindDataSet, UID: "zycBYpH67gd", Name: DataSetName}}},
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ir, err := parseImportReport(body)
+		if err != nil {
+			return
+		}
+		for _, e := range ir.named(names) {
+			obj := e.Object()
+			if obj == "" || !strings.HasPrefix(e.String(), obj) {
+				t.Fatalf("error %q does not start by naming its object %q", e, obj)
+			}
+			if e.Kind == "" {
+				t.Fatalf("error %q has no kind", e)
+			}
+		}
+		_ = (&ValidationError{Mode: "VALIDATE", Status: ir.Status, Errors: ir.Errors}).Error()
+	})
+}
