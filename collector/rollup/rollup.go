@@ -150,7 +150,11 @@ func (r *Rollup) write(ctx context.Context, p indicators.Period, inputs map[stri
 			res.Reporting++
 		}
 		terms := indicators.Facility(in, r.opt.Params)
-		res.Points += appendPoints(&lp, terms.Values(false), "facility", f.ID, p)
+		vals := terms.Values(false)
+		res.Points += appendPoints(&lp, vals, "facility", f.ID, p)
+		if p.Kind == indicators.Month {
+			appendFacilityMonth(&lp, vals, f.ID, p)
+		}
 		add("district", f.District, terms)
 		add("governorate", f.Governorate, terms)
 		add("national", r.opt.Country, terms)

@@ -184,6 +184,30 @@ func TestRangeSplitsAtTheLocalMonthBoundary(t *testing.T) {
 			t.Errorf("%s: grid_kwh %v, want %v", tt.p, got, tt.want)
 		}
 	}
+	// Each month also stands as one point per facility, for the DHIS2
+	// export; it holds what the indicator points hold.
+	nov := indicators.PeriodOf(indicators.Month, from, baghdad)
+	fm, found, err := FacilityMonth(context.Background(), s, nov)
+	if err != nil || !found {
+		t.Fatalf("FacilityMonth(November): %v, found %v", err, found)
+	}
+	rows, err := Read(context.Background(), s, Query{Level: "facility", Period: indicators.Month, From: nov.Start, To: nov.End, Terms: true})
+	if err != nil || len(rows) == 0 || len(rows) != len(fm) {
+		t.Fatalf("%d indicator points (%v), %d facility-month values", len(rows), err, len(fm))
+	}
+	byID := map[indicators.ID]FacilityValue{}
+	for _, v := range fm {
+		byID[v.Indicator] = v
+	}
+	for _, row := range rows {
+		v := byID[row.Indicator]
+		if v.Facility != row.Area || v.Value != row.Value || v.Ratio != row.HasTerms || v.Numerator != row.Numerator || v.Denominator != row.Denominator {
+			t.Errorf("%s: facility month %+v, indicator point %+v", row.Indicator, v, row)
+		}
+	}
+	if _, found, err := FacilityMonth(context.Background(), s, indicators.PeriodOf(indicators.Month, from.AddDate(0, -3, 0), baghdad)); found || err != nil {
+		t.Errorf("a month never rolled up: found %v, %v", found, err)
+	}
 }
 
 // TestLateDataChangesTheNextRun writes a reading that arrives late (an

@@ -1,0 +1,128 @@
+package rollup
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
+)
+
+// A month's indicators of one facility are also written as one point of
+// measurement facilityMonth (tags area, period; string field values), so
+// that a reader wanting every indicator of every facility — the DHIS2
+// export, 2,000 facilities × 20 quantities — reads 2,000 series instead
+// of 50,000: InfluxDB 1.8's Flux costs about 40 µs a series, which made
+// that read take 4 s instead of a fraction of one. The indicator points
+// stay the source of truth; this one is written in the same write, so the
+// two never disagree.
+const facilityMonth = "facility_month"
+
+// appendFacilityMonth writes vals as the facility's month point: entries
+// "id=value" for sums and "id=value/numerator/denominator" for ratios,
+// separated by ';'.
+func appendFacilityMonth(b *bytes.Buffer, vals []indicators.Value, facility string, p indicators.Period) {
+	if len(vals) == 0 {
+		return
+	}
+	b.WriteString(facilityMonth)
+	b.WriteString(",area=")
+	b.WriteString(facility)
+	b.WriteString(",period=month values=\"")
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(string(v.ID))
+		b.WriteByte('=')
+		b.WriteString(strconv.FormatFloat(v.Value, 'g', -1, 64))
+		if v.Ratio {
+			b.WriteByte('/')
+			b.WriteString(strconv.FormatFloat(v.Num, 'g', -1, 64))
+			b.WriteByte('/')
+			b.WriteString(strconv.FormatFloat(v.Den, 'g', -1, 64))
+		}
+	}
+	b.WriteString("\" ")
+	b.WriteString(strconv.FormatInt(p.Start.UnixNano(), 10))
+	b.WriteByte('\n')
+}
+
+// FacilityValue is one indicator of one facility's month.
+type FacilityValue struct {
+	Facility               string
+	Indicator              indicators.ID
+	Value                  float64
+	Numerator, Denominator float64
+	Ratio                  bool
+}
+
+// FacilityMonth returns every facility's indicators of month p, read from
+// the one point per facility the roll-up writes for it. A month rolled up
+// before these points existed has none: found is false, and the caller
+// reads the indicator points instead.
+func FacilityMonth(ctx context.Context, store Store, p indicators.Period) (vals []FacilityValue, found bool, err error) {
+	_, bucket := store.Buckets()
+	// The points stand at the month's start: a range of one nanosecond
+	// needs no second, per-row filter on time.
+	flux := fmt.Sprintf(`from(bucket: %q)
+  |> range(start: %s, stop: %s)
+  |> filter(fn: (r) => r._measurement == %q and r.period == "month" and r._field == "values")
+  |> keep(columns: ["area", "_value"])
+  |> group()`, bucket, p.Start.UTC().Format(time.RFC3339Nano), p.Start.Add(time.Nanosecond).UTC().Format(time.RFC3339Nano), facilityMonth)
+	res, err := store.Query(ctx, flux)
+	if err != nil {
+		return nil, false, fmt.Errorf("read facility months: %w", err)
+	}
+	defer res.Close()
+	for res.Next() {
+		r := res.Record()
+		s, _ := r.Value().(string)
+		parsed, err := parseFacilityMonth(str(r.ValueByKey("area")), s)
+		if err != nil {
+			return nil, true, err
+		}
+		vals = append(vals, parsed...)
+		found = true
+	}
+	if err := res.Err(); err != nil {
+		return nil, found, fmt.Errorf("read facility months: %w", err)
+	}
+	return vals, found, nil
+}
+
+// parseFacilityMonth reads the values field appendFacilityMonth wrote.
+func parseFacilityMonth(facility, s string) ([]FacilityValue, error) {
+	var out []FacilityValue
+	for entry := range strings.SplitSeq(s, ";") {
+		id, nums, ok := strings.Cut(entry, "=")
+		if !ok {
+			return nil, fmt.Errorf("facility month of %s: entry %q is not id=value", facility, entry)
+		}
+		v := FacilityValue{Facility: facility, Indicator: indicators.ID(id)}
+		parts := strings.Split(nums, "/")
+		var err error
+		switch len(parts) {
+		case 1:
+			v.Value, err = strconv.ParseFloat(parts[0], 64)
+		case 3:
+			v.Ratio = true
+			var e1, e2, e3 error
+			v.Value, e1 = strconv.ParseFloat(parts[0], 64)
+			v.Numerator, e2 = strconv.ParseFloat(parts[1], 64)
+			v.Denominator, e3 = strconv.ParseFloat(parts[2], 64)
+			err = errors.Join(e1, e2, e3)
+		default:
+			err = fmt.Errorf("want value or value/numerator/denominator")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("facility month of %s: %s: %w", facility, entry, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
