@@ -142,6 +142,12 @@ echo "== renewable share by governorate this month, %"
 api "indicator=renewable_share_pct&level=governorate&period=month&from=$month&to=$tomorrow&format=csv" |
   tail -n +2 | cut -d, -f3,6 | sort -t, -k2 -rn | awk -F, '{ printf "  %-6s %6.1f\n", $1, $2 }'
 echo
+period=$(date -u -d "@$(( $(date +%s) + 10800 ))" +%Y%m)
+echo "== what a DHIS2 push of this month would send (GET /api/v1/export/dhis2?period=$period)"
+curl -fsS -o /dev/null -D - "http://$http/api/v1/export/dhis2?period=$period" |
+  awk -F': ' 'tolower($1) == "x-greenpulse-values" { v = $2 } tolower($1) == "x-greenpulse-unmapped-facilities" { u = $2 }
+    END { gsub(/\r/, "", v); gsub(/\r/, "", u); printf "  %s data values; %s facilities without a DHIS2 org unit\n", v, u }' || true
+echo
 echo "== a waste hand-over recorded at BG-H-001 through its agent (greenpulse-agent log-waste)"
 GREENPULSE_AGENT_PASSWORD="$agent_password" bin/greenpulse-agent log-waste --config "$state/agent.yaml" \
   --category sharps --treatment autoclave --kg 12.5 --stored-hours 20 --note "demo: ward 3" || true
@@ -151,6 +157,7 @@ Everything keeps running: ${facilities/#0/all} simulated facilities publish live
   collector metrics   http://$http/metrics    health: http://$http/readyz
   agents' metrics     http://$fleet_http/metrics
   indicators API      http://$http/api/v1/indicators?level=governorate&period=month   (catalog: /api/v1/catalog)
+  DHIS2 export        http://$http/api/v1/export/dhis2?period=$period   (&format=csv; pushing it: docs/dhis2.md)
   InfluxDB            http://127.0.0.1:8086 (database greenpulse), e.g.
     curl -G http://127.0.0.1:8086/query --data-urlencode db=greenpulse --data-urlencode "q=SELECT * FROM solar WHERE facility='BG-H-001' ORDER BY time DESC LIMIT 5"
   logs                $state/collector.log, $state/fleet.log
