@@ -43,6 +43,9 @@ export class API {
   }
 
   waste(facility, period) { return this.get('/api/v1/waste', {facility, from: period.from, to: period.to}); }
+
+  // dhis2Pushes answers the push log, newest push first, up to limit.
+  dhis2Pushes(limit) { return this.get('/api/v1/dhis2/pushes', {limit}); }
 }
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -99,9 +102,11 @@ export class Period {
     return this.trend();
   }
 
-  static today(tz) {
+  // today is the local date (YYYY-MM-DD) in timezone tz, now or at the
+  // instant at.
+  static today(tz, at = new Date()) {
     const parts = Object.fromEntries(new Intl.DateTimeFormat('en', {timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit'})
-      .formatToParts(new Date()).map((p) => [p.type, p.value]));
+      .formatToParts(at).map((p) => [p.type, p.value]));
     return `${parts.year}-${parts.month}-${parts.day}`;
   }
 }

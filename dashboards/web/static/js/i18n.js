@@ -26,6 +26,17 @@ const strings = {
     never: 'never', noneOffline: 'Every agent is online.', noneFound: 'None in this period.', completeness: 'Reporting completeness by governorate (%)', rows: 'rows',
     agentStatusHint: 'Silent: no reading for 2 hours. Offline: the agent said goodbye or its link dropped (MQTT will).',
     since: 'since the collector started',
+    comma: ', ',
+    // The latest push to DHIS2 (reporting view). {month} is the month
+    // pushed, {when} the local date and time the push started.
+    pushed: 'DHIS2: {month} pushed {when}', nothingPushed: 'DHIS2: nothing pushed yet',
+    pushLogFailed: 'DHIS2: the push log could not be read', pushStopped: 'stopped: ', dryRun: '(dry run)',
+    laterDryRun: 'a dry run followed on {when}',
+    pushValues: {one: '{n} value', other: '{n} values'},
+    pushConflicts: {zero: 'no conflicts', one: '{n} conflict', other: '{n} conflicts'},
+    pushUnmapped: {one: '{n} facility without an org unit', other: '{n} facilities without an org unit'},
+    conflictsOfPush: 'Values DHIS2 refused in this push', quantity: 'Quantity', errorCode: 'Error code', message: 'Message',
+    andMore: 'and {n} more',
     cat: {infectious: 'Infectious', sharps: 'Sharps', pathological: 'Pathological', pharmaceutical: 'Pharmaceutical', chemical: 'Chemical', radioactive: 'Radioactive', general: 'General'},
     treat: {autoclave: 'Autoclave', microwave: 'Microwave', incineration: 'Incineration', chemical: 'Chemical', encapsulation: 'Encapsulation', offsite: 'Off-site', landfill: 'Landfill', open_burning: 'Open burning', open_dumping: 'Open dumping', other: 'Other'},
     unit: {'%': '%', kWh: 'kWh', kg: 'kg', L: 'L', 'kg CO2e': 'kg CO2e', events: 'events', 'kWh per bed-day': 'kWh/bed-day', 'kg per bed-day': 'kg/bed-day'},
@@ -54,6 +65,16 @@ const strings = {
     never: 'أبداً', noneOffline: 'جميع الوكلاء متصلون.', noneFound: 'لا شيء في هذه الفترة.', completeness: 'اكتمال الإبلاغ حسب المحافظة (%)', rows: 'صفوف',
     agentStatusHint: 'صامت: لا قراءة منذ ساعتين. غير متصل: أعلن الوكيل انقطاعه أو انقطع اتصاله.',
     since: 'منذ بدء تشغيل المجمّع',
+    comma: '، ',
+    pushed: 'DHIS2: أُرسلت بيانات {month} في {when}', nothingPushed: 'DHIS2: لم تُرسل أي بيانات بعد',
+    pushLogFailed: 'DHIS2: تعذّرت قراءة سجل الإرسال', pushStopped: 'توقّف الإرسال: ', dryRun: '(تشغيل تجريبي)',
+    laterDryRun: 'وتلا ذلك تشغيل تجريبي في {when}',
+    pushValues: {zero: 'لا قيم', one: 'قيمة واحدة', two: 'قيمتان', few: '{n} قيم', many: '{n} قيمة', other: '{n} قيمة'},
+    pushConflicts: {zero: 'بلا تعارضات', one: 'تعارض واحد', two: 'تعارضان', few: '{n} تعارضات', many: '{n} تعارضًا', other: '{n} تعارض'},
+    pushUnmapped: {one: 'مؤسسة واحدة بلا وحدة تنظيمية في DHIS2', two: 'مؤسستان بلا وحدة تنظيمية في DHIS2', few: '{n} مؤسسات بلا وحدة تنظيمية في DHIS2',
+      many: '{n} مؤسسة بلا وحدة تنظيمية في DHIS2', other: '{n} مؤسسة بلا وحدة تنظيمية في DHIS2'},
+    conflictsOfPush: 'القيم التي رفضها DHIS2 في هذا الإرسال', quantity: 'الكمية', errorCode: 'رمز الخطأ', message: 'الرسالة',
+    andMore: 'و{n} غيرها',
     cat: {infectious: 'معدية', sharps: 'أدوات حادة', pathological: 'باثولوجية', pharmaceutical: 'صيدلانية', chemical: 'كيميائية', radioactive: 'مشعة', general: 'عامة'},
     treat: {autoclave: 'تعقيم بالبخار', microwave: 'موجات دقيقة', incineration: 'حرق في محرقة', chemical: 'كيميائية', encapsulation: 'تغليف', offsite: 'خارج المؤسسة', landfill: 'طمر', open_burning: 'حرق مكشوف', open_dumping: 'رمي مكشوف', other: 'أخرى'},
     unit: {'%': '%', kWh: 'ك.و.س', kg: 'كغم', L: 'لتر', 'kg CO2e': 'كغم مكافئ CO2', events: 'مرات', 'kWh per bed-day': 'ك.و.س/سرير/يوم', 'kg per bed-day': 'كغم/سرير/يوم'},
@@ -115,6 +136,38 @@ export class I18n {
     const [y, m, d = 1] = ymd.split('-').map(Number);
     const opts = kind === 'month' ? {year: 'numeric', month: 'long'} : {year: 'numeric', month: 'short', day: 'numeric'};
     return new Intl.DateTimeFormat(this.locale, {...opts, timeZone: 'UTC'}).format(new Date(Date.UTC(y, m - 1, d)));
+  }
+
+  // fill writes the string of key with each {name} replaced by vars[name].
+  fill(key, vars) {
+    return this.t(key).replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  }
+
+  // plural writes the count n in the form of key that the language gives
+  // it (forms named as Intl.PluralRules names them: zero, one, two, few,
+  // many, other), the number formatted as every other number.
+  plural(key, n) {
+    const forms = this.s[key] ?? strings.en[key];
+    this.plurals ??= new Intl.PluralRules(this.locale);
+    const form = (n === 0 && forms.zero) || forms[this.plurals.select(n)] || forms.other;
+    return form.replace('{n}', this.number(n, 0));
+  }
+
+  // month names a month (YYYY-MM), with its year when withYear.
+  month(ym, withYear) {
+    const [y, m] = ym.split('-').map(Number);
+    const opts = withYear ? {year: 'numeric', month: 'long'} : {month: 'long'};
+    return new Intl.DateTimeFormat(this.locale, {...opts, timeZone: 'UTC'}).format(new Date(Date.UTC(y, m - 1, 1)));
+  }
+
+  // moment writes an instant briefly in the collector's timezone, as
+  // "2 Dec 02:00": the year only when it is not this year.
+  moment(iso, now = new Date()) {
+    const at = new Date(iso);
+    const year = (d) => new Intl.DateTimeFormat('en', {timeZone: this.tz, year: 'numeric'}).format(d);
+    const day = {day: 'numeric', month: 'short', timeZone: this.tz, ...(year(at) === year(now) ? {} : {year: 'numeric'})};
+    const time = {hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: this.tz};
+    return `${new Intl.DateTimeFormat(this.locale, day).format(at)} ${new Intl.DateTimeFormat(this.locale, time).format(at)}`;
   }
 
   dateTime(iso) {
