@@ -37,4 +37,9 @@ fuzz ./agents/web FuzzLogin
 fuzz ./agents/web FuzzAcceptLang
 fuzz ./agents/fleet FuzzParseDuration
 fuzz ./collector/api FuzzIndicatorQuery
+fuzz ./collector/dhis2 FuzzImportSummary
+fuzz ./collector/dhis2 FuzzImportReport
+fuzz ./registry/importer FuzzOrgUnitsPage
+fuzz ./registry/importer FuzzHeRAMSCSV
+fuzz ./internal/dhis2test FuzzDataValueSet
 echo "all tests passed"

@@ -1,37 +1,71 @@
-// Command greenpulse-registry generates and checks master facility lists.
+// Command greenpulse-registry generates, checks and imports master facility
+// lists.
 //
 //	greenpulse-registry generate -n 2000 -seed 1 [-o file]
 //	greenpulse-registry check FILE
+//	greenpulse-registry import-dhis2 --url URL --root UID [--merge FILE] --out FILE
+//	greenpulse-registry import-herams --in EXPORT.csv [--columns …] [--merge FILE] --out FILE
+//
+// The imports are described in docs/registry-import.md.
 package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	c := cli{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, now: time.Now}
+	err := c.run(ctx, os.Args[1:])
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
+// cli is the command's environment: where it writes, and where it reads
+// secrets and the time from, so that tests can give their own.
+type cli struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+}
+
+// run runs the command with the process's environment, printing to stdout.
 func run(args []string, stdout io.Writer) error {
+	c := cli{stdout: stdout, stderr: os.Stderr, getenv: os.Getenv, now: time.Now}
+	return c.run(context.Background(), args)
+}
+
+const usage = "usage: greenpulse-registry generate -n N -seed S [-o FILE] | check FILE | import-dhis2 … | import-herams … (-h for each)"
+
+func (c cli) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: greenpulse-registry generate -n N -seed S [-o FILE] | check FILE")
+		return fmt.Errorf("%s", usage)
 	}
 	switch args[0] {
 	case "generate":
-		return generate(args[1:], stdout)
+		return generate(args[1:], c.stdout)
 	case "check":
-		return check(args[1:], stdout)
+		return check(args[1:], c.stdout)
+	case "import-dhis2":
+		return c.importDHIS2(ctx, args[1:])
+	case "import-herams":
+		return c.importHeRAMS(args[1:])
 	}
-	return fmt.Errorf("unknown subcommand %q: want generate or check", args[0])
+	return fmt.Errorf("unknown subcommand %q: want generate, check, import-dhis2 or import-herams", args[0])
 }
 
 func generate(args []string, stdout io.Writer) (err error) {
