@@ -3,6 +3,7 @@ package collector_test
 import (
 	"context"
 	"errors"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"io"
 	"log/slog"
 	"net/http"
@@ -75,7 +76,7 @@ func TestDHIS2PushConflictsAndFaults(t *testing.T) {
 		}
 		stored := storedValues(srv)
 		for _, f := range w.reg.Facilities() {
-			for _, e := range dhis2.Elements() {
+			for _, e := range catalog.Elements() {
 				if _, ok := stored[[2]string{e.UID(), f.DHIS2OrgUnit}]; ok {
 					if f.Governorate == "IQ-MU" {
 						muValues++

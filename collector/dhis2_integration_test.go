@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"io"
 	"log/slog"
 	"math"
@@ -158,7 +159,7 @@ func TestDHIS2PushEndToEnd(t *testing.T) {
 	w.writeConfig(t, srv.URL())
 
 	out := w.runCommand(t, bin, "dhis2", "setup")
-	for _, want := range []string{"created", "GP_SOLAR_KWH", "GP_RENEWABLE_SHARE", dhis2.DataSetCode} {
+	for _, want := range []string{"created", "GP_SOLAR_KWH", "GP_RENEWABLE_SHARE", catalog.DataSetCode} {
 		if !strings.Contains(out, want) {
 			t.Errorf("setup output lacks %q:\n%s", want, out)
 		}
@@ -294,10 +295,10 @@ func checkFacilityValues(t *testing.T, reg *registry.Registry, stored map[[2]str
 		if f.DHIS2OrgUnit == "" {
 			continue
 		}
-		for _, e := range dhis2.Elements() {
+		for _, e := range catalog.Elements() {
 			got, pushed := stored[[2]string{e.UID(), f.DHIS2OrgUnit}]
 			want, has := api[[3]string{string(e.Indicator), "facility", f.ID}]
-			if e.Part != dhis2.Value {
+			if e.Part != catalog.Value {
 				continue
 			}
 			if pushed != has || (has && !near(got, want)) {
@@ -305,7 +306,7 @@ func checkFacilityValues(t *testing.T, reg *registry.Registry, stored map[[2]str
 			}
 			checked++
 		}
-		for _, r := range dhis2.Ratios() {
+		for _, r := range catalog.Ratios() {
 			want, has := api[[3]string{string(r.Of), "facility", f.ID}]
 			got, ok := dhis2Ratio(r, stored, []string{f.DHIS2OrgUnit})
 			if has != ok || (has && !near(got, want)) {
@@ -322,9 +323,9 @@ func checkFacilityValues(t *testing.T, reg *registry.Registry, stored map[[2]str
 // dhis2Ratio computes a DHIS2 indicator as DHIS2 does for an area: the
 // sum of its numerator's values over the org units, over the sum of its
 // denominator's, times the indicator type's factor.
-func dhis2Ratio(r dhis2.Ratio, stored map[[2]string]float64, units []string) (float64, bool) {
+func dhis2Ratio(r catalog.Ratio, stored map[[2]string]float64, units []string) (float64, bool) {
 	uid := map[string]string{}
-	for _, e := range dhis2.Elements() {
+	for _, e := range catalog.Elements() {
 		uid[e.Key] = e.UID()
 	}
 	var num, den float64
@@ -356,8 +357,8 @@ func checkAreaFigures(t *testing.T, reg *registry.Registry, stored map[[2]string
 	}
 	u, _ := reg.Lookup(unmapped)
 	for gov, ous := range units {
-		for _, e := range dhis2.Elements() {
-			if e.Part != dhis2.Value {
+		for _, e := range catalog.Elements() {
+			if e.Part != catalog.Value {
 				continue
 			}
 			var sum float64
@@ -375,7 +376,7 @@ func checkAreaFigures(t *testing.T, reg *registry.Registry, stored map[[2]string
 		if gov == u.Governorate {
 			continue // its ratios include the unmapped facility in GreenPulse only
 		}
-		for _, r := range dhis2.Ratios() {
+		for _, r := range catalog.Ratios() {
 			want, has := api[[3]string{string(r.Of), "governorate", gov}]
 			got, ok := dhis2Ratio(r, stored, ous)
 			if has != ok || (has && !near(got, want)) {
@@ -400,9 +401,9 @@ func checkExport(t *testing.T, base string, stored map[[2]string]float64, unmapp
 	start := time.Now()
 	getJSON(t, base+"/api/v1/export/dhis2?period=202602", &doc)
 	t.Logf("export of %d values in %s", len(doc.DataValues), time.Since(start).Round(time.Millisecond))
-	if doc.DataSet != dhis2.DefaultDataSet() || doc.Period != "202602" || len(doc.DataValues) != len(stored) {
+	if doc.DataSet != catalog.DefaultDataSet() || doc.Period != "202602" || len(doc.DataValues) != len(stored) {
 		t.Errorf("export: data set %q period %q, %d values; want %q 202602 and the %d DHIS2 holds",
-			doc.DataSet, doc.Period, len(doc.DataValues), dhis2.DefaultDataSet(), len(stored))
+			doc.DataSet, doc.Period, len(doc.DataValues), catalog.DefaultDataSet(), len(stored))
 	}
 	for _, v := range doc.DataValues {
 		var f float64

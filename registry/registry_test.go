@@ -270,3 +270,14 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("Load of a missing file: %v, want fs.ErrNotExist", err)
 	}
 }
+
+func TestIsDHIS2UID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"zycBYpH67gd": true, "A0000000000": true, "0ycBYpH67gd": false, "zycBYpH67g": false,
+		"zycBYpH67gdd": false, "zycBYpH67g-": false, "": false, "zycBYpH67gé": false,
+	} {
+		if got := IsDHIS2UID(s); got != want {
+			t.Errorf("IsDHIS2UID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -22,6 +22,11 @@ var (
 	uidPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{10}$`)
 )
 
+// IsDHIS2UID reports whether s is a DHIS2 UID: 11 characters, a letter,
+// then letters or digits. It is the one check of that form for the
+// registry, the collector's dhis2 section and the importers.
+func IsDHIS2UID(s string) bool { return uidPattern.MatchString(s) }
+
 // fieldError is a problem with one column of one facility.
 type fieldError struct {
 	column, msg string
@@ -84,7 +89,7 @@ func (f Facility) check() []fieldError {
 	if math.IsNaN(f.PVkWp) || math.IsInf(f.PVkWp, 0) || f.PVkWp < 0 {
 		add("pv_kwp", "want a finite number ≥ 0, got %v", f.PVkWp)
 	}
-	if f.DHIS2OrgUnit != "" && !uidPattern.MatchString(f.DHIS2OrgUnit) {
+	if f.DHIS2OrgUnit != "" && !IsDHIS2UID(f.DHIS2OrgUnit) {
 		add("dhis2_org_unit", "want empty or a DHIS2 UID (11 characters: a letter, then letters or digits), got %q", f.DHIS2OrgUnit)
 	}
 	return errs

@@ -7,12 +7,12 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"net"
 	"net/url"
 	"os"
 	"time"
 
-	"github.com/greenpulse-health/greenpulse/collector/dhis2"
 	"github.com/greenpulse-health/greenpulse/internal/logconf"
 	"github.com/greenpulse-health/greenpulse/internal/mqttconn"
 	"github.com/greenpulse-health/greenpulse/internal/yamlfile"
@@ -131,7 +131,7 @@ func Default() Config {
 			ShutdownTimeout: 15 * time.Second,
 		},
 		Rollup:        DefaultRollup(),
-		DHIS2:         DefaultDHIS2(dhis2.DefaultDataSet()),
+		DHIS2:         DefaultDHIS2(catalog.DefaultDataSet()),
 		Registry:      "facilities.csv",
 		MemoryLimitMB: 45,
 	}
@@ -249,7 +249,7 @@ func (c Config) Validate() error {
 
 	c.Rollup.validate(bad)
 	var keys []string
-	for _, e := range dhis2.Elements() {
+	for _, e := range catalog.Elements() {
 		keys = append(keys, e.Key)
 	}
 	c.DHIS2.validate(keys, bad)

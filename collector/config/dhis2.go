@@ -3,11 +3,12 @@ package config
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // Environment variables for the DHIS2 secrets.
@@ -75,8 +76,6 @@ func DefaultDHIS2(dataSet string) DHIS2 {
 	}
 }
 
-var dhis2UID = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{10}$`)
-
 // Configured reports whether a DHIS2 server is named at all.
 func (d DHIS2) Configured() bool { return d.URL != "" }
 
@@ -99,12 +98,12 @@ func (d DHIS2) validate(elementKeys []string, bad func(key, format string, args 
 			bad("dhis2.password", "required with dhis2.username (or %s)", EnvDHIS2Password)
 		}
 	}
-	if !dhis2UID.MatchString(d.DataSet) {
+	if !registry.IsDHIS2UID(d.DataSet) {
 		bad("dhis2.data_set", "want a DHIS2 UID (11 characters: a letter, then letters or digits), got %q", d.DataSet)
 	}
 	switch s := d.OrgUnitIDScheme; {
 	case s == "uid" || s == "code":
-	case strings.HasPrefix(s, "attribute:") && dhis2UID.MatchString(strings.TrimPrefix(s, "attribute:")):
+	case strings.HasPrefix(s, "attribute:") && registry.IsDHIS2UID(strings.TrimPrefix(s, "attribute:")):
 	default:
 		bad("dhis2.org_unit_id_scheme", "want uid, code or attribute:<attribute UID>, got %q", s)
 	}
@@ -122,7 +121,7 @@ func (d DHIS2) validate(elementKeys []string, bad func(key, format string, args 
 			bad("dhis2.data_elements."+k, "is not a pushed quantity; choose one of %s", strings.Join(elementKeys, ", "))
 			continue
 		}
-		if d.DataElementIDScheme == "uid" && !dhis2UID.MatchString(id) {
+		if d.DataElementIDScheme == "uid" && !registry.IsDHIS2UID(id) {
 			bad("dhis2.data_elements."+k, "want a DHIS2 UID with data_element_id_scheme uid, got %q", id)
 		}
 		if strings.TrimSpace(id) == "" {

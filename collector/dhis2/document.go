@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"io"
 	"math"
 	"slices"
@@ -46,7 +47,7 @@ type Mapping struct {
 }
 
 // DataElement returns the identifier e is pushed under.
-func (m Mapping) DataElement(e Element) string {
+func (m Mapping) DataElement(e catalog.Element) string {
 	if id, ok := m.DataElements[e.Key]; ok {
 		return id
 	}
@@ -153,7 +154,7 @@ func PeriodID(p indicators.Period) string { return p.Start.Format("200601") }
 // sends: one value per facility and element that has one, in registry
 // then element order.
 func Build(ctx context.Context, r Reader, reg *registry.Registry, m Mapping, p indicators.Period) (Document, error) {
-	elements := Elements()
+	elements := catalog.Elements()
 	var ids []indicators.ID
 	for _, e := range elements {
 		if !slices.Contains(ids, e.Indicator) {
@@ -193,13 +194,13 @@ func Build(ctx context.Context, r Reader, reg *registry.Registry, m Mapping, p i
 			}
 			v := row.Value
 			switch e.Part {
-			case Numerator, Denominator:
+			case catalog.Numerator, catalog.Denominator:
 				if !row.HasTerms {
 					incomplete = true
 					continue
 				}
 				v = row.Numerator
-				if e.Part == Denominator {
+				if e.Part == catalog.Denominator {
 					v = row.Denominator
 				}
 			}

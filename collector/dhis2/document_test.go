@@ -3,6 +3,7 @@ package dhis2
 import (
 	"bytes"
 	"context"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"slices"
 	"strings"
 	"testing"
@@ -71,14 +72,14 @@ func TestBuild(t *testing.T) {
 		want    []string // dataElement orgUnit value
 		schemes [2]string
 	}{
-		{"uid", Mapping{DataSet: DefaultDataSet(), OrgUnitIDScheme: "uid", DataElementIDScheme: "uid"}, []string{
-			StableUID("GP_GRID_KWH") + " AbCdEfGhIj1 1234.568",
-			StableUID("GP_GRID_HOURS_LIVE") + " AbCdEfGhIj1 10",
-			StableUID("GP_GRID_HOURS_COVERED") + " AbCdEfGhIj1 20",
-			StableUID("GP_STORAGE_EXCEEDED") + " AbCdEfGhIj1 0",
-			StableUID("GP_WASTE_KG") + " AbCdEfGhIj3 3",
+		{"uid", Mapping{DataSet: catalog.DefaultDataSet(), OrgUnitIDScheme: "uid", DataElementIDScheme: "uid"}, []string{
+			catalog.StableUID("GP_GRID_KWH") + " AbCdEfGhIj1 1234.568",
+			catalog.StableUID("GP_GRID_HOURS_LIVE") + " AbCdEfGhIj1 10",
+			catalog.StableUID("GP_GRID_HOURS_COVERED") + " AbCdEfGhIj1 20",
+			catalog.StableUID("GP_STORAGE_EXCEEDED") + " AbCdEfGhIj1 0",
+			catalog.StableUID("GP_WASTE_KG") + " AbCdEfGhIj3 3",
 		}, [2]string{"UID", "UID"}},
-		{"codes and a ministry element", Mapping{DataSet: DefaultDataSet(), OrgUnitIDScheme: "code", DataElementIDScheme: "code",
+		{"codes and a ministry element", Mapping{DataSet: catalog.DefaultDataSet(), OrgUnitIDScheme: "code", DataElementIDScheme: "code",
 			DataElements: map[string]string{"grid_kwh": "MOH_GRID"}}, []string{
 			"MOH_GRID BG-H-001 1234.568",
 			"GP_GRID_HOURS_LIVE BG-H-001 10",
@@ -87,7 +88,7 @@ func TestBuild(t *testing.T) {
 			"GP_SOLAR_KWH BG-P-001 10",
 			"GP_WASTE_KG BG-P-002 3",
 		}, [2]string{"CODE", "CODE"}},
-		{"attribute", Mapping{DataSet: DefaultDataSet(), OrgUnitIDScheme: "attribute:HeRAMSid001", DataElementIDScheme: "uid"}, nil,
+		{"attribute", Mapping{DataSet: catalog.DefaultDataSet(), OrgUnitIDScheme: "attribute:HeRAMSid001", DataElementIDScheme: "uid"}, nil,
 			[2]string{"UID", "ATTRIBUTE:HeRAMSid001"}},
 	}
 	for _, tt := range tests {
@@ -96,7 +97,7 @@ func TestBuild(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if doc.Set.Period != "202611" || doc.Set.DataSet != DefaultDataSet() || len(doc.Origins) != len(doc.Set.DataValues) {
+			if doc.Set.Period != "202611" || doc.Set.DataSet != catalog.DefaultDataSet() || len(doc.Origins) != len(doc.Set.DataValues) {
 				t.Errorf("set %+v, %d origins", doc.Set, len(doc.Origins))
 			}
 			if got := [2]string{doc.Set.DataElementIDScheme, doc.Set.OrgUnitIDScheme}; got != tt.schemes {

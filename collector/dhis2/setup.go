@@ -3,18 +3,20 @@ package dhis2
 import (
 	"context"
 	"fmt"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"io"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
+	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // SetupOptions say what setup creates and where.
 type SetupOptions struct {
 	// DataSet is the UID of the monthly data set to create or update
-	// (config dhis2.data_set); empty means DefaultDataSet().
+	// (config dhis2.data_set); empty means catalog.DefaultDataSet().
 	DataSet string
 	// DataElements maps an element key to the identifier of a data element
 	// the ministry already has (config dhis2.data_elements). Such elements
@@ -108,7 +110,7 @@ type SetupReport struct {
 }
 
 // Setup creates or updates, idempotently, the metadata GreenPulse pushes
-// into: our data elements, two indicator types, the indicators of Ratios()
+// into: our data elements, two indicator types, the indicators of catalog.Ratios()
 // and the monthly data set, assigned to the facilities' org units. It
 // reads what exists first and imports only the objects that are new or
 // whose properties setup owns differ, through POST /api/metadata: first
@@ -130,7 +132,7 @@ func Setup(ctx context.Context, c *dhis2api.Client, o SetupOptions) (SetupReport
 	if err != nil {
 		return rep, fmt.Errorf("dhis2 setup: %w", err)
 	}
-	for _, e := range Elements() {
+	for _, e := range catalog.Elements() {
 		if m, ok := mapped[e.Key]; ok {
 			rep.Mapped = append(rep.Mapped, m)
 		}
@@ -177,9 +179,9 @@ func Setup(ctx context.Context, c *dhis2api.Client, o SetupOptions) (SetupReport
 // checks keep Setup safe for any caller.
 func (o SetupOptions) normalised() (SetupOptions, error) {
 	if o.DataSet == "" {
-		o.DataSet = DefaultDataSet()
+		o.DataSet = catalog.DefaultDataSet()
 	}
-	if !validUID(o.DataSet) {
+	if !registry.IsDHIS2UID(o.DataSet) {
 		return o, fmt.Errorf("data set %q: want a DHIS2 UID (a letter, then ten letters or digits)", o.DataSet)
 	}
 	switch o.DataElementIDScheme {
@@ -193,12 +195,12 @@ func (o SetupOptions) normalised() (SetupOptions, error) {
 	case s == "":
 		o.OrgUnitIDScheme = "uid"
 	case s == "uid" || s == "code":
-	case strings.HasPrefix(s, "attribute:") && validUID(strings.TrimPrefix(s, "attribute:")):
+	case strings.HasPrefix(s, "attribute:") && registry.IsDHIS2UID(strings.TrimPrefix(s, "attribute:")):
 	default:
 		return o, fmt.Errorf("org unit ID scheme %q: want uid, code or attribute:<attribute UID>", s)
 	}
 	known := map[string]bool{}
-	for _, e := range Elements() {
+	for _, e := range catalog.Elements() {
 		known[e.Key] = true
 	}
 	for k, id := range o.DataElements {
@@ -207,27 +209,11 @@ func (o SetupOptions) normalised() (SetupOptions, error) {
 			return o, fmt.Errorf("data element %q: not a pushed quantity", k)
 		case strings.TrimSpace(id) == "":
 			return o, fmt.Errorf("data element %q: empty identifier", k)
-		case o.DataElementIDScheme == "uid" && !validUID(id):
+		case o.DataElementIDScheme == "uid" && !registry.IsDHIS2UID(id):
 			return o, fmt.Errorf("data element %q: %q is not a DHIS2 UID", k, id)
 		}
 	}
 	return o, nil
-}
-
-// validUID reports whether s is a DHIS2 UID: a letter, then ten letters or
-// digits.
-func validUID(s string) bool {
-	if len(s) != 11 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		letter := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		if !letter && (i == 0 || c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // ValidationError is DHIS2's refusal of a metadata import: the errors of

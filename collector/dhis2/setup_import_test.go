@@ -1,53 +1,10 @@
 package dhis2
 
 import (
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"strings"
 	"testing"
 )
-
-func TestSetupStableUID(t *testing.T) {
-	var codes []string
-	for _, e := range Elements() {
-		codes = append(codes, e.Code)
-	}
-	for _, r := range Ratios() {
-		codes = append(codes, r.Code)
-	}
-	codes = append(codes, DataSetCode, PercentTypeCode, NumberTypeCode)
-	seen := map[string]string{}
-	for _, c := range codes {
-		uid := StableUID(c)
-		if !validUID(uid) {
-			t.Errorf("StableUID(%q) = %q: not a DHIS2 UID", c, uid)
-		}
-		if other, dup := seen[uid]; dup {
-			t.Errorf("StableUID(%q) = StableUID(%q) = %q", c, other, uid)
-		}
-		seen[uid] = c
-	}
-	// Installations find what an earlier setup created by these UIDs: a
-	// change here orphans every object in every DHIS2 already set up.
-	for code, want := range map[string]string{
-		DataSetCode:           "zycBYpH67gd",
-		"GP_GRID_KWH":         "J9Ib1izbrQx",
-		"GP_STORAGE_EXCEEDED": "KQI1ua3GGy4",
-	} {
-		if got := StableUID(code); got != want {
-			t.Errorf("StableUID(%q) = %q, was %q", code, got, want)
-		}
-	}
-}
-
-func TestSetupValidUID(t *testing.T) {
-	for s, want := range map[string]bool{
-		"zycBYpH67gd": true, "A0000000000": true, "0ycBYpH67gd": false, "zycBYpH67g": false,
-		"zycBYpH67gdd": false, "zycBYpH67g-": false, "": false, "zycBYpH67gé": false,
-	} {
-		if got := validUID(s); got != want {
-			t.Errorf("validUID(%q) = %v, want %v", s, got, want)
-		}
-	}
-}
 
 func TestSetupParseImportReport(t *testing.T) {
 	for _, tc := range []struct {
@@ -66,7 +23,7 @@ func TestSetupParseImportReport(t *testing.T) {
 				"errorReports":[{"message":"Property ` + "`name`" + ` with value ` + "`X`" + ` on object X [J9Ib1izbrQx] (DataElement) already exists on object abc","mainKlass":"org.hisp.dhis.dataelement.DataElement","errorCode":"E5003","errorProperty":"name"}]}]},
 				{"klass":"org.hisp.dhis.dataset.DataSet","objectReports":[{"klass":"org.hisp.dhis.dataset.DataSet","index":0,
 				"errorReports":[{"message":"Invalid reference","errorCode":"E5002"}]}]}]}}`,
-			errs: []string{`data element "GreenPulse grid electricity (kWh)" (J9Ib1izbrQx): E5003 (name) Property`, `data set "` + DataSetName + `" (zycBYpH67gd): E5002 Invalid reference`}},
+			errs: []string{`data element "GreenPulse grid electricity (kWh)" (J9Ib1izbrQx): E5003 (name) Property`, `data set "` + catalog.DataSetName + `" (zycBYpH67gd): E5002 Invalid reference`}},
 		{name: "bare report before 2.38", status: "ERROR",
 			body: `{"status":"ERROR","stats":{"ignored":1},"typeReports":{"org.hisp.dhis.indicator.Indicator":{"klass":"org.hisp.dhis.indicator.Indicator",
 				"objectReports":[{"index":3,"errorReports":[{"message":"Expression is not valid","errorCode":"E4014"}]}]}}}`,
@@ -96,7 +53,7 @@ func TestSetupParseImportReport(t *testing.T) {
 				byUID: map[string]Object{
 					"J9Ib1izbrQx": {Kind: KindDataElement, UID: "J9Ib1izbrQx", Name: "GreenPulse grid electricity (kWh)"},
 				},
-				byIndex: map[Kind][]Object{KindDataSet: {{Kind: KindDataSet, UID: "zycBYpH67gd", Name: DataSetName}}},
+				byIndex: map[Kind][]Object{KindDataSet: {{Kind: KindDataSet, UID: "zycBYpH67gd", Name: catalog.DataSetName}}},
 			}
 			got := ir.named(names)
 			if len(got) != len(tc.errs) {
@@ -124,8 +81,8 @@ func FuzzImportReport(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	names := objectNames{
-		byUID:   map[string]Object{"zycBYpH67gd": {Kind: KindDataSet, UID: "zycBYpH67gd", Name: DataSetName}},
-		byIndex: map[Kind][]Object{KindDataSet: {{Kind: KindDataSet, UID: "zycBYpH67gd", Name: DataSetName}}},
+		byUID:   map[string]Object{"zycBYpH67gd": {Kind: KindDataSet, UID: "zycBYpH67gd", Name: catalog.DataSetName}},
+		byIndex: map[Kind][]Object{KindDataSet: {{Kind: KindDataSet, UID: "zycBYpH67gd", Name: catalog.DataSetName}}},
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ir, err := parseImportReport(body)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"net/url"
 	"reflect"
 	"strings"
@@ -40,7 +41,7 @@ func desired(dataSet string, mapped map[string]MappedElement, units []string) ma
 	deUID := map[string]string{}  // element key → the UID pushed to
 	deName := map[string]string{} // element key → its name in DHIS2
 	var members []any
-	for _, e := range Elements() {
+	for _, e := range catalog.Elements() {
 		if m, ok := mapped[e.Key]; ok {
 			deUID[e.Key], deName[e.Key] = m.UID, m.Name
 		} else {
@@ -63,24 +64,24 @@ func desired(dataSet string, mapped map[string]MappedElement, units []string) ma
 		code, name string
 		factor     int
 		number     bool
-	}{{PercentTypeCode, PercentTypeName, 100, false}, {NumberTypeCode, NumberTypeName, 1, true}} {
-		uid := StableUID(t.code)
+	}{{catalog.PercentTypeCode, catalog.PercentTypeName, 100, false}, {catalog.NumberTypeCode, catalog.NumberTypeName, 1, true}} {
+		uid := catalog.StableUID(t.code)
 		out[KindIndicatorType] = append(out[KindIndicatorType], wanted{
 			Object: Object{Kind: KindIndicatorType, UID: uid, Code: t.code, Name: t.name},
 			props:  map[string]any{"id": uid, "code": t.code, "name": t.name, "factor": t.factor, "number": t.number},
 		})
 	}
 	var inds []any
-	for _, r := range Ratios() {
-		typ, dec := NumberTypeCode, ratioDecimals
+	for _, r := range catalog.Ratios() {
+		typ, dec := catalog.NumberTypeCode, ratioDecimals
 		if r.Percent {
-			typ, dec = PercentTypeCode, percentDecimals
+			typ, dec = catalog.PercentTypeCode, percentDecimals
 		}
 		out[KindIndicator] = append(out[KindIndicator], wanted{
 			Object: Object{Kind: KindIndicator, UID: r.UID(), Code: r.Code, Name: r.Name},
 			props: map[string]any{
 				"id": r.UID(), "code": r.Code, "name": r.Name, "shortName": r.ShortName, "description": r.Description,
-				"indicatorType": ref(StableUID(typ)), "annualized": false, "decimals": dec,
+				"indicatorType": ref(catalog.StableUID(typ)), "annualized": false, "decimals": dec,
 				"numerator": "#{" + deUID[r.Numerator] + "}", "numeratorDescription": deName[r.Numerator],
 				"denominator": "#{" + deUID[r.Denominator] + "}", "denominatorDescription": deName[r.Denominator],
 			},
@@ -92,9 +93,9 @@ func desired(dataSet string, mapped map[string]MappedElement, units []string) ma
 		ous = append(ous, ref(u))
 	}
 	out[KindDataSet] = []wanted{{
-		Object: Object{Kind: KindDataSet, UID: dataSet, Code: DataSetCode, Name: DataSetName},
+		Object: Object{Kind: KindDataSet, UID: dataSet, Code: catalog.DataSetCode, Name: catalog.DataSetName},
 		props: map[string]any{
-			"id": dataSet, "code": DataSetCode, "name": DataSetName, "shortName": DataSetShortName,
+			"id": dataSet, "code": catalog.DataSetCode, "name": catalog.DataSetName, "shortName": catalog.DataSetShortName,
 			"description": dataSetDescription, "periodType": "Monthly",
 			// No lock and no future periods: whether and when to close
 			// data entry is the ministry's call.
@@ -118,7 +119,7 @@ func formName(name string) string {
 // deleted; DHIS2 may hold data for them).
 func retiredElements(mapped map[string]MappedElement) map[string]bool {
 	out := map[string]bool{}
-	for _, e := range Elements() {
+	for _, e := range catalog.Elements() {
 		if m, ok := mapped[e.Key]; ok && m.UID != e.UID() {
 			out[e.UID()] = true
 		}
@@ -381,7 +382,7 @@ func resolveMapped(ctx context.Context, c *dhis2api.Client, o SetupOptions) (map
 		field = "code"
 	}
 	var ids []string
-	for _, e := range Elements() {
+	for _, e := range catalog.Elements() {
 		if id, ok := o.DataElements[e.Key]; ok {
 			ids = append(ids, id)
 		}
@@ -390,7 +391,7 @@ func resolveMapped(ctx context.Context, c *dhis2api.Client, o SetupOptions) (map
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range Elements() {
+	for _, e := range catalog.Elements() {
 		id, ok := o.DataElements[e.Key]
 		if !ok {
 			continue

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
+	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // lookupChunk is how many identifiers one GET filters on: about 1.3 KB of
@@ -62,7 +63,7 @@ func orgUnitsByField(ctx context.Context, c *dhis2api.Client, field string, valu
 		// of the filter's syntax.
 		var ok []string
 		for _, v := range values {
-			if validUID(v) {
+			if registry.IsDHIS2UID(v) {
 				ok = append(ok, v)
 			}
 		}

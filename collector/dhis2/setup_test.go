@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -120,7 +121,7 @@ func imports(reqs []dhis2test.Request) []string {
 
 func elementUIDs(skip ...string) []string {
 	var out []string
-	for _, e := range dhis2.Elements() {
+	for _, e := range catalog.Elements() {
 		if !slices.Contains(skip, e.Key) {
 			out = append(out, e.UID())
 		}
@@ -131,13 +132,13 @@ func elementUIDs(skip ...string) []string {
 func TestSetupFirstRunCreatesEverything(t *testing.T) {
 	srv, c := start(t)
 	rep := setup(t, c, dhis2.SetupOptions{OrgUnits: ourUnits})
-	if want := len(dhis2.Elements()) + 2 + len(dhis2.Ratios()) + 1; len(rep.Created) != want || len(rep.Updated)+len(rep.Left) != 0 || !rep.Committed {
+	if want := len(catalog.Elements()) + 2 + len(catalog.Ratios()) + 1; len(rep.Created) != want || len(rep.Updated)+len(rep.Left) != 0 || !rep.Committed {
 		t.Errorf("created %d, updated %d, left %d, committed %v; want %d created", len(rep.Created), len(rep.Updated), len(rep.Left), rep.Committed, want)
 	}
 	if got := imports(srv.Requests()); !slices.Equal(got, []string{"VALIDATE", "COMMIT"}) {
 		t.Errorf("imports %v, want VALIDATE then COMMIT", got)
 	}
-	for _, e := range dhis2.Elements() {
+	for _, e := range catalog.Elements() {
 		de := object(t, srv, e.UID())
 		for k, want := range map[string]any{"code": e.Code, "name": e.Name, "shortName": e.ShortName, "valueType": e.ValueType,
 			"aggregationType": "SUM", "domainType": "AGGREGATE", "zeroIsSignificant": true} {
@@ -146,20 +147,20 @@ func TestSetupFirstRunCreatesEverything(t *testing.T) {
 			}
 		}
 	}
-	for code, factor := range map[string]float64{dhis2.PercentTypeCode: 100, dhis2.NumberTypeCode: 1} {
-		if it := object(t, srv, dhis2.StableUID(code)); it["factor"] != factor || it["code"] != code {
+	for code, factor := range map[string]float64{catalog.PercentTypeCode: 100, catalog.NumberTypeCode: 1} {
+		if it := object(t, srv, catalog.StableUID(code)); it["factor"] != factor || it["code"] != code {
 			t.Errorf("indicator type %s: %v", code, it)
 		}
 	}
 	keyUID := map[string]string{}
-	for _, e := range dhis2.Elements() {
+	for _, e := range catalog.Elements() {
 		keyUID[e.Key] = e.UID()
 	}
-	for _, r := range dhis2.Ratios() {
+	for _, r := range catalog.Ratios() {
 		ind := object(t, srv, r.UID())
-		typ := dhis2.StableUID(dhis2.NumberTypeCode)
+		typ := catalog.StableUID(catalog.NumberTypeCode)
 		if r.Percent {
-			typ = dhis2.StableUID(dhis2.PercentTypeCode)
+			typ = catalog.StableUID(catalog.PercentTypeCode)
 		}
 		if ind["numerator"] != "#{"+keyUID[r.Numerator]+"}" || ind["denominator"] != "#{"+keyUID[r.Denominator]+"}" {
 			t.Errorf("indicator %s: %v / %v", r.Code, ind["numerator"], ind["denominator"])
@@ -168,8 +169,8 @@ func TestSetupFirstRunCreatesEverything(t *testing.T) {
 			t.Errorf("indicator %s: type %v, code %v; want type %s", r.Code, ind["indicatorType"], ind["code"], typ)
 		}
 	}
-	ds := object(t, srv, dhis2.DefaultDataSet())
-	if ds["periodType"] != "Monthly" || ds["code"] != dhis2.DataSetCode || ds["name"] != dhis2.DataSetName {
+	ds := object(t, srv, catalog.DefaultDataSet())
+	if ds["periodType"] != "Monthly" || ds["code"] != catalog.DataSetCode || ds["name"] != catalog.DataSetName {
 		t.Errorf("data set: %v", ds)
 	}
 	if got, want := ids(ds["dataSetElements"], "dataElement"), sorted(elementUIDs()...); !slices.Equal(got, want) {
@@ -178,7 +179,7 @@ func TestSetupFirstRunCreatesEverything(t *testing.T) {
 	if got, want := ids(ds["organisationUnits"], ""), sorted(ourUnits...); !slices.Equal(got, want) {
 		t.Errorf("data set org units %v, want %v", got, want)
 	}
-	if len(ids(ds["indicators"], "")) != len(dhis2.Ratios()) {
+	if len(ids(ds["indicators"], "")) != len(catalog.Ratios()) {
 		t.Errorf("data set indicators %v", ds["indicators"])
 	}
 	if rep.OrgUnitsAssigned != 3 || rep.OrgUnitsAdded != 3 || len(rep.OrgUnitsNotFound) != 0 {
@@ -207,12 +208,12 @@ func TestSetupSecondRunLeavesEverything(t *testing.T) {
 func TestSetupRestoresOursAndKeepsTheirs(t *testing.T) {
 	srv, c := start(t)
 	setup(t, c, dhis2.SetupOptions{OrgUnits: ourUnits})
-	grid := dhis2.Elements()[0]
+	grid := catalog.Elements()[0]
 	de := object(t, srv, grid.UID())
 	de["name"] = "Renamed by hand"
 	de["translations"] = []any{map[string]any{"property": "NAME", "locale": "ar", "value": "كهرباء الشبكة"}}
 	de["url"] = "https://moh.gov.iq/energy"
-	ds := object(t, srv, dhis2.DefaultDataSet())
+	ds := object(t, srv, catalog.DefaultDataSet())
 	ds["organisationUnits"] = append(ds["organisationUnits"].([]any), map[string]any{"id": "FacOther004"})
 	ds["timelyDays"] = 10
 	ministryImport(t, c, map[string]any{"dataElements": []any{de}, "dataSets": []any{ds}})
@@ -228,7 +229,7 @@ func TestSetupRestoresOursAndKeepsTheirs(t *testing.T) {
 	if tr, _ := de["translations"].([]any); len(tr) != 1 || de["url"] != "https://moh.gov.iq/energy" {
 		t.Errorf("the ministry's translations and url were lost: %v %v", de["translations"], de["url"])
 	}
-	ds = object(t, srv, dhis2.DefaultDataSet())
+	ds = object(t, srv, catalog.DefaultDataSet())
 	if got := ids(ds["organisationUnits"], ""); !slices.Contains(got, "FacOther004") || len(got) != 4 {
 		t.Errorf("org units %v: want ours and FacOther004", got)
 	}
@@ -242,7 +243,7 @@ func TestSetupRestoresOursAndKeepsTheirs(t *testing.T) {
 	if len(rep.Updated)+len(rep.Created) != 0 || rep.OrgUnitsAssigned != 4 || rep.OrgUnitsKept != 0 {
 		t.Errorf("FacOther004 is already assigned: updated %v, assigned %d, kept %d", rep.Updated, rep.OrgUnitsAssigned, rep.OrgUnitsKept)
 	}
-	if ds = object(t, srv, dhis2.DefaultDataSet()); ds["timelyDays"] != 10.0 {
+	if ds = object(t, srv, catalog.DefaultDataSet()); ds["timelyDays"] != 10.0 {
 		t.Errorf("timelyDays %v, want the ministry's 10", ds["timelyDays"])
 	}
 }
@@ -280,18 +281,18 @@ func TestSetupMappedElements(t *testing.T) {
 			if len(rep.Mapped) != 1 || rep.Mapped[0].UID != "MinSolarKWh" || rep.Mapped[0].Key != "solar_kwh" {
 				t.Errorf("mapped %+v", rep.Mapped)
 			}
-			ours := dhis2.StableUID("GP_SOLAR_KWH")
+			ours := catalog.StableUID("GP_SOLAR_KWH")
 			if _, ok := srv.Object(ours); ok {
 				t.Errorf("setup created its own solar element although it is mapped")
 			}
 			if got := object(t, srv, "MinSolarKWh"); got["name"] != ministry["name"] || got["zeroIsSignificant"] == true {
 				t.Errorf("setup changed the ministry's element: %v", got)
 			}
-			ind := object(t, srv, dhis2.StableUID("GP_RENEWABLE_SHARE"))
+			ind := object(t, srv, catalog.StableUID("GP_RENEWABLE_SHARE"))
 			if ind["numerator"] != "#{MinSolarKWh}" || ind["numeratorDescription"] != ministry["name"] {
 				t.Errorf("renewable share numerator %v (%v)", ind["numerator"], ind["numeratorDescription"])
 			}
-			ds := object(t, srv, dhis2.DefaultDataSet())
+			ds := object(t, srv, catalog.DefaultDataSet())
 			if got, want := ids(ds["dataSetElements"], "dataElement"), sorted(append(elementUIDs("solar_kwh"), "MinSolarKWh")...); !slices.Equal(got, want) {
 				t.Errorf("data set elements %v, want %v", got, want)
 			}
@@ -309,14 +310,14 @@ func TestSetupMappedElements(t *testing.T) {
 		for _, ob := range rep.Updated {
 			updated = append(updated, ob.Code)
 		}
-		if want := []string{"GP_RENEWABLE_SHARE", dhis2.DataSetCode}; !slices.Equal(updated, want) {
+		if want := []string{"GP_RENEWABLE_SHARE", catalog.DataSetCode}; !slices.Equal(updated, want) {
 			t.Errorf("updated %v, want %v", updated, want)
 		}
-		ds := object(t, srv, dhis2.DefaultDataSet())
+		ds := object(t, srv, catalog.DefaultDataSet())
 		if got, want := ids(ds["dataSetElements"], "dataElement"), sorted(append(elementUIDs("solar_kwh"), "MinSolarKWh")...); !slices.Equal(got, want) {
 			t.Errorf("data set elements %v, want %v: our solar element leaves, the ministry's joins", got, want)
 		}
-		if _, ok := srv.Object(dhis2.StableUID("GP_SOLAR_KWH")); !ok {
+		if _, ok := srv.Object(catalog.StableUID("GP_SOLAR_KWH")); !ok {
 			t.Errorf("our solar element was deleted; it may hold data and must stay")
 		}
 	})
@@ -350,7 +351,7 @@ func TestSetupOrgUnitSchemes(t *testing.T) {
 			if !slices.Equal(rep.OrgUnitsNotFound, missing) || rep.OrgUnitsAssigned != 3 {
 				t.Errorf("not found %q, assigned %d; want %q, 3", rep.OrgUnitsNotFound, rep.OrgUnitsAssigned, missing)
 			}
-			if got := ids(object(t, srv, dhis2.DefaultDataSet())["organisationUnits"], ""); !slices.Equal(got, sorted(ourUnits...)) {
+			if got := ids(object(t, srv, catalog.DefaultDataSet())["organisationUnits"], ""); !slices.Equal(got, sorted(ourUnits...)) {
 				t.Errorf("data set org units %v, want %v", got, ourUnits)
 			}
 			var buf bytes.Buffer
@@ -374,7 +375,7 @@ func TestSetupErrors(t *testing.T) {
 		srv, c := start(t)
 		// The ministry already has a data element with our code: DHIS2
 		// refuses a second one.
-		grid := dhis2.Elements()[0]
+		grid := catalog.Elements()[0]
 		ministryImport(t, c, map[string]any{"dataElements": []any{map[string]any{"id": "MinGridKWh1", "code": grid.Code, "name": "MoH grid", "shortName": "MoH grid",
 			"domainType": "AGGREGATE", "valueType": "NUMBER", "aggregationType": "SUM"}}})
 		rep, err := dhis2.Setup(context.Background(), c, dhis2.SetupOptions{OrgUnits: ourUnits})

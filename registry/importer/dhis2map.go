@@ -29,7 +29,7 @@ type DHIS2Mapping struct {
 
 // Validate checks the mapping before any request is sent.
 func (m DHIS2Mapping) Validate() error {
-	if !uidPattern.MatchString(m.Root) {
+	if !registry.IsDHIS2UID(m.Root) {
 		return fmt.Errorf("root: want a DHIS2 org unit UID (11 letters and digits, starting with a letter), got %q", m.Root)
 	}
 	if m.Governorate < 1 || m.District <= m.Governorate || m.Facility <= m.District {
@@ -37,7 +37,7 @@ func (m DHIS2Mapping) Validate() error {
 	}
 	gm := NewGovernorateMatcher()
 	for uid, code := range m.Governorates {
-		if !uidPattern.MatchString(uid) {
+		if !registry.IsDHIS2UID(uid) {
 			return fmt.Errorf("governorates: %q is not a DHIS2 UID", uid)
 		}
 		if gm.LookupCode(code) != code {
@@ -213,7 +213,7 @@ func (src *Source) addFacility(u *OrgUnit, m DHIS2Mapping, govs map[string]*govU
 		problem("no district-level (level %d) org unit above it", m.District)
 		return
 	}
-	if !uidPattern.MatchString(u.ID) {
+	if !registry.IsDHIS2UID(u.ID) {
 		problem("id %q is not a DHIS2 UID", u.ID)
 		return
 	}

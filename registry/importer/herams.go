@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/greenpulse-health/greenpulse/registry"
 	"io"
 	"math"
 	"slices"
@@ -314,7 +315,7 @@ func (rd *heramsReader) row(line int, rec []string) {
 		fail("governorate", "%q matches no governorate", get("governorate"))
 	}
 	c := Candidate{Where: where, SourceID: id, OrgUnit: p.OrgUnit, Name: name, NameAr: nameAr, TypeText: get("type"), Governorate: gov}
-	if c.OrgUnit != "" && !uidPattern.MatchString(c.OrgUnit) {
+	if c.OrgUnit != "" && !registry.IsDHIS2UID(c.OrgUnit) {
 		fail("org_unit", "want a DHIS2 UID, got %q", c.OrgUnit)
 	}
 	if d := get("district"); d != "" {

@@ -33,9 +33,6 @@ import (
 // used here to choose between an outside code and a UID before building.
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// uidPattern is a DHIS2 UID: a letter, then ten letters or digits.
-var uidPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{10}$`)
-
 // Candidate is one facility as an outside source describes it, before it is
 // matched to the merge file and checked.
 type Candidate struct {

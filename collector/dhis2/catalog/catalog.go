@@ -1,4 +1,10 @@
-package dhis2
+// Package catalog is what GreenPulse defines in DHIS2: the data elements
+// it pushes (only quantities DHIS2 may sum up its hierarchy), the DHIS2
+// indicators over them, the data set and indicator types, with the stable
+// UIDs setup creates them with. It is read-only and imports nothing of
+// the collector but the indicator ids, so that the config can validate
+// dhis2.data_elements against it.
+package catalog
 
 import (
 	"crypto/sha256"

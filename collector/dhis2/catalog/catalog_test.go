@@ -1,0 +1,40 @@
+package catalog
+
+import (
+	"testing"
+
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+func TestStableUIDs(t *testing.T) {
+	var codes []string
+	for _, e := range Elements() {
+		codes = append(codes, e.Code)
+	}
+	for _, r := range Ratios() {
+		codes = append(codes, r.Code)
+	}
+	codes = append(codes, DataSetCode, PercentTypeCode, NumberTypeCode)
+	seen := map[string]string{}
+	for _, c := range codes {
+		uid := StableUID(c)
+		if !registry.IsDHIS2UID(uid) {
+			t.Errorf("StableUID(%q) = %q: not a DHIS2 UID", c, uid)
+		}
+		if other, dup := seen[uid]; dup {
+			t.Errorf("StableUID(%q) = StableUID(%q) = %q", c, other, uid)
+		}
+		seen[uid] = c
+	}
+	// Installations find what an earlier setup created by these UIDs: a
+	// change here orphans every object in every DHIS2 already set up.
+	for code, want := range map[string]string{
+		DataSetCode:           "zycBYpH67gd",
+		"GP_GRID_KWH":         "J9Ib1izbrQx",
+		"GP_STORAGE_EXCEEDED": "KQI1ua3GGy4",
+	} {
+		if got := StableUID(code); got != want {
+			t.Errorf("StableUID(%q) = %q, was %q", code, got, want)
+		}
+	}
+}
