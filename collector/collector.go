@@ -71,8 +71,11 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		defer rstore.Close()
 		apiHandlers.EnableRollup(roll, cfg.HTTP.AdminToken)
 	}
+	// One push log for the API and the schedule, so that its lock orders
+	// the schedule's appends and the dashboard's reads.
+	pushLog := dhis2.NewLog(cfg.DHIS2.PushLog)
 	apiHandlers.EnableDHIS2(dhis2Export{reader: indicatorReader{store}, reg: facilities,
-		mapping: DHIS2Mapping(cfg.DHIS2), log: dhis2.NewLog(cfg.DHIS2.PushLog)})
+		mapping: DHIS2Mapping(cfg.DHIS2), log: pushLog, warn: log})
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
 			if !sub.Ready() {
@@ -104,18 +107,19 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	pipelineDone := make(chan error, 1)
 	go func() { pipelineDone <- pipeline.Run(ctx, queue) }()
 
+	var rollSched *rollup.Scheduler
 	if roll != nil {
-		sched, err := rollup.NewScheduler(roll, rollup.Schedule{Today: cfg.Rollup.Today, Recent: cfg.Rollup.Recent,
+		rollSched, err = rollup.NewScheduler(roll, rollup.Schedule{Today: cfg.Rollup.Today, Recent: cfg.Rollup.Recent,
 			RecentDays: cfg.Rollup.RecentDays, StateFile: cfg.Rollup.StateFile}, reg, log)
 		if err != nil {
 			return err
 		}
-		sched.Start()
-		defer sched.Stop()
+		rollSched.Start()
+		defer rollSched.Stop()
 	}
 
 	if cfg.DHIS2.Enabled {
-		stopPush, err := startDHIS2Schedule(cfg, version, loc, indicatorReader{store}, facilities, roll, reg, log)
+		stopPush, err := startDHIS2Schedule(cfg, version, loc, indicatorReader{store}, facilities, rollSched, pushLog, reg, log)
 		if err != nil {
 			return err
 		}

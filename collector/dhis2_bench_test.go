@@ -81,7 +81,7 @@ func BenchmarkDHIS2Push2000(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("setup with %d org units: %s", len(units), time.Since(start).Round(time.Millisecond))
-	p, _, err := collector.NewDHIS2Pusher(cfg, "bench", collector.NewIndicatorReader(store), reg, nil, log)
+	p, err := collector.NewDHIS2Pusher(cfg, "bench", collector.NewIndicatorReader(store), reg, dhis2.NewLog(cfg.DHIS2.PushLog), nil, log)
 	if err != nil {
 		b.Fatal(err)
 	}

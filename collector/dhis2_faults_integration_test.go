@@ -3,7 +3,6 @@ package collector_test
 import (
 	"context"
 	"errors"
-	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/collector"
 	"github.com/greenpulse-health/greenpulse/collector/dhis2"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
 	"github.com/greenpulse-health/greenpulse/internal/dhis2test"
 )
@@ -41,7 +41,7 @@ func (w *dhis2World) pushInto(t *testing.T, opt dhis2test.Options, token string)
 	cfg.DHIS2.Token = token
 	promReg := prometheus.NewRegistry()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p, _, err := collector.NewDHIS2Pusher(cfg, "test", collector.NewIndicatorReader(w.store), w.reg, dhis2.NewMetrics(promReg), log)
+	p, err := collector.NewDHIS2Pusher(cfg, "test", collector.NewIndicatorReader(w.store), w.reg, dhis2.NewLog(cfg.DHIS2.PushLog), dhis2.NewMetrics(promReg), log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"io"
 	"log/slog"
 	"math"
@@ -22,8 +21,10 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector"
 	"github.com/greenpulse-health/greenpulse/collector/config"
 	"github.com/greenpulse-health/greenpulse/collector/dhis2"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
+	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/internal/dhis2test"
 	"github.com/greenpulse-health/greenpulse/internal/teststack"
 	"github.com/greenpulse-health/greenpulse/registry"
@@ -185,7 +186,7 @@ func TestDHIS2PushEndToEnd(t *testing.T) {
 	}
 	api := w.monthValues(t)
 	checkFacilityValues(t, w.reg, stored, api)
-	checkAreaFigures(t, w.reg, stored, api, w.unmapped)
+	checkAreaFigures(t, w, srv, stored)
 
 	out = w.runCommand(t, bin, "dhis2", "push", "--period", "202602")
 	second := w.lastRecord(t)
@@ -343,20 +344,43 @@ func dhis2Ratio(r catalog.Ratio, stored map[[2]string]float64, units []string) (
 	return factor * num / den, true
 }
 
-// checkAreaFigures sums DHIS2's values up its hierarchy as its analytics
-// does and wants GreenPulse's governorate figures: equal where every
-// facility is mapped, and short by exactly the unmapped facility's values
-// where one is not.
-func checkAreaFigures(t *testing.T, reg *registry.Registry, stored map[[2]string]float64, api apiValues, unmapped string) {
+// checkAreaFigures evaluates, for each governorate and the nation, the
+// sums and the indicators that setup stored in DHIS2 (their numerator and
+// denominator expressions and their type's factor) over the org units
+// DHIS2 has, as its analytics does, and wants GreenPulse's area figures
+// less the one facility DHIS2 does not have. The tolerance is what the
+// rounding of the summed values to 3 decimals allows.
+func checkAreaFigures(t *testing.T, w *dhis2World, srv *dhis2test.Server, stored map[[2]string]float64) {
 	t.Helper()
-	units := map[string][]string{}
-	for _, f := range reg.Facilities() {
+	ours := map[[3]string]rollup.Row{}
+	rows, err := rollup.Read(context.Background(), w.store, rollup.Query{Period: indicators.Month, From: w.month.Start, To: w.month.End, Terms: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		ours[[3]string{string(r.Indicator), r.Level, r.Area}] = r
+	}
+	units := map[[2]string][]string{} // level, area -> org units DHIS2 has
+	for _, f := range w.reg.Facilities() {
 		if f.DHIS2OrgUnit != "" {
-			units[f.Governorate] = append(units[f.Governorate], f.DHIS2OrgUnit)
+			units[[2]string{"governorate", f.Governorate}] = append(units[[2]string{"governorate", f.Governorate}], f.DHIS2OrgUnit)
+			units[[2]string{"national", w.cfg.Rollup.Country}] = append(units[[2]string{"national", w.cfg.Rollup.Country}], f.DHIS2OrgUnit)
 		}
 	}
-	u, _ := reg.Lookup(unmapped)
-	for gov, ous := range units {
+	less := func(id indicators.ID, level, area string) (value, num, den float64) {
+		a, u := ours[[3]string{string(id), level, area}], ours[[3]string{string(id), "facility", w.unmapped}]
+		if f, _ := w.reg.Lookup(w.unmapped); level == "national" || f.Governorate == area {
+			return a.Value - u.Value, a.Numerator - u.Numerator, a.Denominator - u.Denominator
+		}
+		return a.Value, a.Numerator, a.Denominator
+	}
+	indicatorsStored := srv.Objects("indicators")
+	if len(indicatorsStored) != len(catalog.Ratios()) {
+		t.Fatalf("DHIS2 holds %d indicators, setup defines %d", len(indicatorsStored), len(catalog.Ratios()))
+	}
+	checked := 0
+	for key, ous := range units {
+		level, area := key[0], key[1]
 		for _, e := range catalog.Elements() {
 			if e.Part != catalog.Value {
 				continue
@@ -365,27 +389,83 @@ func checkAreaFigures(t *testing.T, reg *registry.Registry, stored map[[2]string
 			for _, ou := range ous {
 				sum += stored[[2]string{e.UID(), ou}]
 			}
-			want := api[[3]string{string(e.Indicator), "governorate", gov}]
-			if gov == u.Governorate {
-				want -= api[[3]string{string(e.Indicator), "facility", unmapped}]
+			want, _, _ := less(e.Indicator, level, area)
+			if math.Abs(sum-want) > 0.0005*float64(len(ous))+1e-9*math.Abs(want) {
+				t.Errorf("%s %s: DHIS2's sum %v, GreenPulse's %v", area, e.Code, sum, want)
 			}
-			if !near(sum, want) {
-				t.Errorf("%s %s: DHIS2's sum %v, GreenPulse's %v", gov, e.Code, sum, want)
+			checked++
+		}
+		for _, ind := range indicatorsStored {
+			r := ratioOf(t, ind)
+			got, n, d, ok := evaluate(t, srv, ind, stored, ous)
+			_, num, den := less(r.Of, level, area)
+			def, _ := indicators.Lookup(r.Of)
+			if !ok || den == 0 {
+				if ok != (den != 0) {
+					t.Errorf("%s %s: DHIS2 has a value: %v, GreenPulse a denominator %v", area, r.Code, ok, den)
+				}
+				continue
 			}
-		}
-		if gov == u.Governorate {
-			continue // its ratios include the unmapped facility in GreenPulse only
-		}
-		for _, r := range catalog.Ratios() {
-			want, has := api[[3]string{string(r.Of), "governorate", gov}]
-			got, ok := dhis2Ratio(r, stored, ous)
-			if has != ok || (has && !near(got, want)) {
-				t.Errorf("%s %s: DHIS2's indicator %v (%v), GreenPulse's %v (%v)", gov, r.Code, got, ok, want, has)
+			want := def.Scale * num / den
+			// Each summed value is off by at most 0.0005; hours are summed
+			// from seconds, bed-days are whole.
+			e := 0.0005 * float64(len(ous))
+			tol := 1e-9 + math.Abs(got/d)*e
+			if n != 0 {
+				tol += math.Abs(got/n) * e
+			}
+			if math.Abs(got-want) > tol {
+				t.Errorf("%s %s: DHIS2's indicator %v, GreenPulse's %v (tolerance %v)", area, r.Code, got, want, tol)
 			} else {
-				t.Logf("%s %s: DHIS2 %.3f = GreenPulse %.3f", gov, r.Code, got, want)
+				t.Logf("%s %s: DHIS2 %.3f = GreenPulse %.3f", area, r.Code, got, want)
 			}
+			checked++
 		}
 	}
+	if checked < 2*(len(catalog.Elements())) {
+		t.Errorf("only %d area figures checked", checked)
+	}
+}
+
+// ratioOf returns the catalog ratio a stored DHIS2 indicator is.
+func ratioOf(t *testing.T, ind map[string]any) catalog.Ratio {
+	t.Helper()
+	for _, r := range catalog.Ratios() {
+		if r.UID() == ind["id"] {
+			return r
+		}
+	}
+	t.Fatalf("DHIS2 holds an indicator setup did not define: %v", ind["id"])
+	return catalog.Ratio{}
+}
+
+// evaluate computes a stored DHIS2 indicator over org units: its
+// numerator and denominator expressions (#{dataElementUID}, as setup
+// writes them) summed over the units, times its type's factor.
+func evaluate(t *testing.T, srv *dhis2test.Server, ind map[string]any, stored map[[2]string]float64, units []string) (value, num, den float64, ok bool) {
+	t.Helper()
+	operand := func(expr any) string {
+		s, _ := expr.(string)
+		if len(s) != len("#{}")+11 || !strings.HasPrefix(s, "#{") || !strings.HasSuffix(s, "}") {
+			t.Fatalf("indicator %v: expression %q is not one data element", ind["code"], s)
+		}
+		return s[2 : len(s)-1]
+	}
+	n, d := operand(ind["numerator"]), operand(ind["denominator"])
+	for _, ou := range units {
+		num += stored[[2]string{n, ou}]
+		den += stored[[2]string{d, ou}]
+	}
+	typ, _ := ind["indicatorType"].(map[string]any)
+	it, found := srv.Object(fmt.Sprint(typ["id"]))
+	factor, isNum := it["factor"].(float64)
+	if !found || !isNum {
+		t.Fatalf("indicator %v: type %v has no factor", ind["code"], typ["id"])
+	}
+	if den == 0 {
+		return 0, num, den, false
+	}
+	return factor * num / den, num, den, true
 }
 
 // checkExport wants GET /api/v1/export/dhis2 to be what DHIS2 received, in

@@ -36,18 +36,16 @@ func DHIS2Mapping(cfg config.DHIS2) dhis2.Mapping {
 }
 
 // NewDHIS2Pusher returns the pusher of cfg over the facilities of reg,
-// reading indicators from store, recording into the push log.
+// reading indicators through reader, recording into pushLog.
 func NewDHIS2Pusher(cfg config.Config, version string, reader dhis2.Reader, reg *registry.Registry,
-	metrics *dhis2.Metrics, log *slog.Logger) (*dhis2.Pusher, *dhis2.Log, error) {
+	pushLog *dhis2.Log, metrics *dhis2.Metrics, log *slog.Logger) (*dhis2.Pusher, error) {
 	client, err := DHIS2Client(cfg.DHIS2, version)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	pushLog := dhis2.NewLog(cfg.DHIS2.PushLog)
-	p := dhis2.NewPusher(client, reader, reg, dhis2.PusherOptions{
+	return dhis2.NewPusher(client, reader, reg, dhis2.PusherOptions{
 		Mapping: DHIS2Mapping(cfg.DHIS2), ChunkSize: cfg.DHIS2.ChunkSize, Recorder: pushLog, Metrics: metrics,
-	}, log)
-	return p, pushLog, nil
+	}, log), nil
 }
 
 // NewIndicatorReader returns the reader of stored indicators in store.
@@ -59,6 +57,7 @@ type dhis2Export struct {
 	reg     *registry.Registry
 	mapping dhis2.Mapping
 	log     *dhis2.Log
+	warn    *slog.Logger
 }
 
 func (d dhis2Export) Document(ctx context.Context, month indicators.Period) (dhis2.Document, error) {
@@ -66,15 +65,19 @@ func (d dhis2Export) Document(ctx context.Context, month indicators.Period) (dhi
 }
 
 func (d dhis2Export) Pushes(n int) ([]dhis2.Record, error) {
-	recs, _, err := d.log.Latest(n)
+	recs, skipped, err := d.log.Latest(n)
+	if skipped > 0 {
+		d.warn.Warn("dhis2 push log: lines that are not push records were skipped (a write cut short?)", "skipped", skipped)
+	}
 	return recs, err
 }
 
 // startDHIS2Schedule starts the monthly push; the returned func stops it.
-// With roll-ups on, each push first rolls the month up again.
+// With roll-ups on, each push first rolls the month up again, between the
+// roll-up scheduler's own jobs.
 func startDHIS2Schedule(cfg config.Config, version string, loc *time.Location, reader dhis2.Reader,
-	reg *registry.Registry, roll *rollup.Rollup, promReg prometheus.Registerer, log *slog.Logger) (func(), error) {
-	pusher, pushLog, err := NewDHIS2Pusher(cfg, version, reader, reg, dhis2.NewMetrics(promReg), log)
+	reg *registry.Registry, roll *rollup.Scheduler, pushLog *dhis2.Log, promReg prometheus.Registerer, log *slog.Logger) (func(), error) {
+	pusher, err := NewDHIS2Pusher(cfg, version, reader, reg, pushLog, dhis2.NewMetrics(promReg), log)
 	if err != nil {
 		return nil, err
 	}

@@ -113,7 +113,7 @@ func dhis2Push(ctx context.Context, cfg config.Config, reg *registry.Registry, p
 		}
 		fmt.Fprintf(stdout, "rolled up %d periods of %s\n", len(res), period)
 	}
-	pusher, _, err := collector.NewDHIS2Pusher(cfg, version, collector.NewIndicatorReader(store), reg, nil, log)
+	pusher, err := collector.NewDHIS2Pusher(cfg, version, collector.NewIndicatorReader(store), reg, dhis2.NewLog(cfg.DHIS2.PushLog), nil, log)
 	if err != nil {
 		return err
 	}

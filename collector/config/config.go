@@ -7,12 +7,12 @@ package config
 import (
 	"errors"
 	"fmt"
-	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"net"
 	"net/url"
 	"os"
 	"time"
 
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"github.com/greenpulse-health/greenpulse/internal/logconf"
 	"github.com/greenpulse-health/greenpulse/internal/mqttconn"
 	"github.com/greenpulse-health/greenpulse/internal/yamlfile"

@@ -3,12 +3,12 @@ package dhis2
 import (
 	"bytes"
 	"context"
-	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/registry"
 )

@@ -38,7 +38,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "greenpulse_collector_dhis2_last_success_timestamp_seconds",
-			Help: "When the latest push that sent every value without an error ended (Unix time; 0: never since start).",
+			Help: "When the latest push whose every value DHIS2 accepted ended (Unix time; 0: never since start).",
 		}),
 		unmapped: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "greenpulse_collector_dhis2_unmapped_facilities",
@@ -65,12 +65,12 @@ func (m *Metrics) observe(r Record) {
 	switch {
 	case r.Error != "":
 		m.pushes.WithLabelValues("failed").Inc()
-	case r.Rejected > 0:
+	case !r.OK():
 		m.pushes.WithLabelValues("conflicts").Inc()
 	default:
 		m.pushes.WithLabelValues("ok").Inc()
 	}
-	if r.Error == "" && r.Sent == r.Values && !r.DryRun {
+	if r.OK() && !r.DryRun {
 		m.lastSuccess.Set(float64(r.Time.Unix()) + r.Seconds)
 	}
 	if r.DryRun {

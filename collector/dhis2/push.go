@@ -74,16 +74,26 @@ type Record struct {
 	Sent     int       `json:"sent"`   // in chunks DHIS2 answered
 	Requests int       `json:"requests"`
 	ImportCount
-	Rejected   int        `json:"rejected"`
-	Conflicts  []Conflict `json:"conflicts"`
-	Unmapped   []Unmapped `json:"unmapped"`
-	Incomplete []string   `json:"incomplete,omitempty"`
-	Seconds    float64    `json:"seconds"`
-	Error      string     `json:"error,omitempty"`
+	Rejected  int        `json:"rejected"`
+	Conflicts []Conflict `json:"conflicts"`
+	// ConflictsOmitted counts conflicts beyond the first maxConflicts,
+	// which the record leaves out to stay small.
+	ConflictsOmitted int        `json:"conflicts_omitted,omitempty"`
+	Unmapped         []Unmapped `json:"unmapped"`
+	Incomplete       []string   `json:"incomplete,omitempty"`
+	Seconds          float64    `json:"seconds"`
+	Error            string     `json:"error,omitempty"`
 }
 
-// OK reports whether every value reached DHIS2 and none was refused.
-func (r Record) OK() bool { return r.Error == "" && r.Rejected == 0 && r.Sent == r.Values }
+// OK reports whether every value reached DHIS2 and none was refused: no
+// error, and no conflict, even one DHIS2 could not tie to a value.
+func (r Record) OK() bool {
+	return r.Error == "" && r.Rejected == 0 && len(r.Conflicts) == 0 && r.ConflictsOmitted == 0 && r.Sent == r.Values
+}
+
+// maxConflicts bounds the conflicts one record keeps: a push refused
+// whole (a locked month) would otherwise log every value.
+const maxConflicts = 500
 
 // Push sends month p: builds its document, posts it in chunks with
 // importStrategy CREATE_AND_UPDATE, and records the outcome, which it
@@ -152,8 +162,10 @@ func (p *Pusher) send(ctx context.Context, doc Document, dryRun bool, rec *Recor
 		rec.Sent += end - off
 		rec.ImportCount.Add(sum.ImportCount)
 		conflicts := nameConflicts(sum, doc, off, end)
-		rec.Conflicts = append(rec.Conflicts, conflicts...)
 		rec.Rejected += rejected(sum, conflicts)
+		keep := min(len(conflicts), max(maxConflicts-len(rec.Conflicts), 0))
+		rec.Conflicts = append(rec.Conflicts, conflicts[:keep]...)
+		rec.ConflictsOmitted += len(conflicts) - keep
 		if sum.Status == "ERROR" && sum.ImportCount == (ImportCount{}) {
 			// DHIS2 refused the whole chunk (e.g. the data set does not
 			// exist): every chunk would meet the same.
@@ -163,14 +175,20 @@ func (p *Pusher) send(ctx context.Context, doc Document, dryRun bool, rec *Recor
 	return nil
 }
 
-// rejected counts the values a chunk's summary refused.
+// rejected counts the values a chunk's summary refused: DHIS2's rejected
+// indexes from 2.38 on; before, the values each conflict's object names,
+// at most the chunk's ignored count (which holds the refused values) and
+// at least one per conflict.
 func rejected(sum ImportSummary, conflicts []Conflict) int {
 	if len(sum.RejectedIndexes) > 0 {
 		return len(sum.RejectedIndexes)
 	}
 	n := 0
 	for _, c := range conflicts {
-		n += c.Values
+		n += max(c.Values, 1)
+	}
+	if n > sum.ImportCount.Ignored && sum.ImportCount.Ignored >= len(conflicts) {
+		n = sum.ImportCount.Ignored
 	}
 	return n
 }
@@ -200,6 +218,8 @@ func nameConflicts(sum ImportSummary, doc Document, off, end int) []Conflict {
 		for i := off; i < end; i++ {
 			v, o := doc.Set.DataValues[i], doc.Origins[i]
 			switch c.Object {
+			case v.Period:
+				base.Values++
 			case v.OrgUnit:
 				if base.Facility == "" {
 					base.Facility, base.FacilityName = o.Facility, o.FacilityName

@@ -2,6 +2,7 @@ package dhis2
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
+	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
 )
 
 // Scheduler pushes the previous month on its cron lines, and on start
@@ -25,6 +27,9 @@ type Scheduler struct {
 	specs  []cron.Schedule
 	latest func() ([]Record, error)
 
+	retries    int
+	retryAfter time.Duration
+
 	mu     sync.Mutex // one push at a time
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -39,11 +44,23 @@ type SchedulerOptions struct {
 	Location *time.Location
 	Roll     func(ctx context.Context, from, to time.Time) error
 	Latest   func() ([]Record, error)
+	// Retries is how often a push that failed is tried again, RetryAfter
+	// apart; 0 means 6, negative none; RetryAfter defaults to an hour. A
+	// refused login is not retried.
+	Retries    int
+	RetryAfter time.Duration
 }
 
 // NewScheduler prepares the push schedule.
 func NewScheduler(p *Pusher, o SchedulerOptions, log *slog.Logger) (*Scheduler, error) {
-	s := &Scheduler{pusher: p, roll: o.Roll, log: log, loc: o.Location, now: time.Now, latest: o.Latest, done: make(chan struct{})}
+	s := &Scheduler{pusher: p, roll: o.Roll, log: log, loc: o.Location, now: time.Now, latest: o.Latest, done: make(chan struct{}),
+		retries: o.Retries, retryAfter: o.RetryAfter}
+	if s.retries == 0 {
+		s.retries = 6
+	}
+	if s.retryAfter <= 0 {
+		s.retryAfter = time.Hour
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	logger := cronLog{log}
 	s.cron = cron.New(cron.WithLocation(o.Location), cron.WithLogger(logger),
@@ -134,8 +151,23 @@ func (s *Scheduler) run(trigger string) {
 			s.log.Error("dhis2 schedule: roll-up of the month before its push failed; pushing what is stored", "period", PeriodID(p), "err", err)
 		}
 	}
-	// Errors are logged and recorded by Push.
-	_, _ = s.pusher.Push(s.ctx, p, trigger, false)
+	// A push that stopped (DHIS2 down longer than the client's retries)
+	// is tried again later instead of waiting for the next scheduled
+	// day; values it had sent come back "ignored". Errors are logged and
+	// recorded by Push.
+	for attempt := 1; ; attempt++ {
+		_, err := s.pusher.Push(s.ctx, p, trigger, false)
+		if err == nil || errors.Is(err, dhis2api.ErrUnauthorized) || attempt > max(s.retries, 0) || s.ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("dhis2 schedule: the push failed; trying again", "period", PeriodID(p), "in", s.retryAfter, "retry", attempt, "of", s.retries)
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-time.After(s.retryAfter):
+		}
+		trigger = "retry"
+	}
 }
 
 // cronLog adapts slog to cron's logger.

@@ -3,12 +3,12 @@ package dhis2
 import (
 	"context"
 	"fmt"
-	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"io"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
 	"github.com/greenpulse-health/greenpulse/registry"
 )

@@ -1,9 +1,10 @@
 package dhis2
 
 import (
-	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"strings"
 	"testing"
+
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 )
 
 func TestSetupParseImportReport(t *testing.T) {

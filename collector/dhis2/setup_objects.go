@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"net/url"
 	"reflect"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
 )
 

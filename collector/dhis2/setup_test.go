@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/greenpulse-health/greenpulse/collector/dhis2"
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
 	"github.com/greenpulse-health/greenpulse/internal/dhis2test"
 )

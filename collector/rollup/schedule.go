@@ -137,6 +137,15 @@ func (s *Scheduler) window(job string) (from, to time.Time) {
 	return from, now
 }
 
+// Range rolls up [from, to) between the scheduled jobs, never beside one:
+// for other jobs that need a period rolled up again, such as the DHIS2
+// push of a month.
+func (s *Scheduler) Range(ctx context.Context, from, to time.Time) ([]Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.r.Range(ctx, from, to)
+}
+
 func (s *Scheduler) runJob(job string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -5,12 +5,13 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/greenpulse-health/greenpulse/registry"
 	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // This file reads a WHO HeRAMS facility export (CSV). HeRAMS names its
