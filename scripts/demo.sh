@@ -142,8 +142,8 @@ echo "== renewable share by governorate this month, %"
 api "indicator=renewable_share_pct&level=governorate&period=month&from=$month&to=$tomorrow&format=csv" |
   tail -n +2 | cut -d, -f3,6 | sort -t, -k2 -rn | awk -F, '{ printf "  %-6s %6.1f\n", $1, $2 }'
 echo
-period=$(date -u -d "@$(( $(date +%s) + 10800 ))" +%Y%m)
-echo "== what a DHIS2 push of this month would send (GET /api/v1/export/dhis2?period=$period)"
+period=$(date -u -d "$month -1 day" +%Y%m) # the month a push on the 5th sends
+echo "== what a DHIS2 push of last month would send (GET /api/v1/export/dhis2?period=$period)"
 curl -fsS -o /dev/null -D - "http://$http/api/v1/export/dhis2?period=$period" |
   awk -F': ' 'tolower($1) == "x-greenpulse-values" { v = $2 } tolower($1) == "x-greenpulse-unmapped-facilities" { u = $2 }
     END { gsub(/\r/, "", v); gsub(/\r/, "", u); printf "  %s data values; %s facilities without a DHIS2 org unit\n", v, u }' || true
