@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/greenpulse-health/greenpulse/collector"
@@ -85,6 +86,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s: ok (registry %s: %d facilities)\n", *path, cfg.Registry, reg.Len())
 		printDHIS2Check(stdout, cfg, reg)
+		if keys, err := config.LooseSecrets(*path); err == nil && len(keys) > 0 {
+			fmt.Fprintf(stdout, "warning: %s holds %s and other users may read it: chmod 600 it, or set the secrets in the environment (see the file's comments)\n",
+				*path, strings.Join(keys, ", "))
+		}
 		return nil
 	}
 
@@ -95,5 +100,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("starting greenpulse-collector", "version", version, "config", *path)
+	if keys, err := config.LooseSecrets(*path); err == nil && len(keys) > 0 {
+		log.Warn("the config file holds secrets and other users may read it: chmod 600 it, or set them in the environment",
+			"config", *path, "keys", keys)
+	}
 	return collector.Run(ctx, cfg, version, log)
 }

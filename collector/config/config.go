@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
@@ -260,4 +261,38 @@ func (c Config) Validate() error {
 		bad("registry", "required: the facility registry CSV")
 	}
 	return errors.Join(errs...)
+}
+
+// LooseSecrets returns the keys of the file at path that hold a secret
+// (a token or password) while the file may be read by other users than
+// its owner: such a file should be mode 0600, or the secrets should come
+// from the environment. It reads the file as written, without the
+// environment's overrides.
+func LooseSecrets(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if info.Mode().Perm()&0o077 == 0 {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	cfg := Default()
+	if err := yamlfile.Decode(data, &cfg); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	var keys []string
+	for key, v := range map[string]string{
+		"influxdb.token": cfg.InfluxDB.Token, "mqtt.password": cfg.MQTT.Password, "http.admin_token": cfg.HTTP.AdminToken,
+		"dhis2.token": cfg.DHIS2.Token, "dhis2.password": cfg.DHIS2.Password,
+	} {
+		if v != "" {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
 }

@@ -123,3 +123,36 @@ func TestShippedConfigLoads(t *testing.T) {
 		t.Errorf("registry %s: %v", cfg.Registry, err)
 	}
 }
+
+func TestLooseSecrets(t *testing.T) {
+	t.Setenv(EnvDHIS2Token, "from-env") // the file is judged as written
+	dir := t.TempDir()
+	write := func(name, body string, mode os.FileMode) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name, body string
+		mode       os.FileMode
+		want       string
+	}{
+		{"readable with secrets", "dhis2: {token: d2pat_x}\nmqtt: {password: pw}\n", 0o644, "dhis2.token,mqtt.password"},
+		{"private with secrets", "dhis2: {token: d2pat_x}\n", 0o600, ""},
+		{"readable without secrets", "log: {level: info}\n", 0o644, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keys, err := LooseSecrets(write(strings.ReplaceAll(tt.name, " ", "-")+".yaml", tt.body, tt.mode))
+			if err != nil || strings.Join(keys, ",") != tt.want {
+				t.Errorf("LooseSecrets = %v, %v; want %q", keys, err, tt.want)
+			}
+		})
+	}
+}
