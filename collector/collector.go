@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -161,38 +160,10 @@ func (r indicatorReader) Read(ctx context.Context, q rollup.Query) ([]rollup.Row
 	return rollup.Read(ctx, r.store, q)
 }
 
-// FacilityMonth reads the facility-level values of month with their ratio
-// parts, for the DHIS2 push: from the roll-up's one point per facility
-// and month, or, for a month rolled up before those existed, from the
-// indicator points (slower, and without the parts).
-func (r indicatorReader) FacilityMonth(ctx context.Context, month indicators.Period, ids []indicators.ID) ([]dhis2.Stored, error) {
-	vals, found, err := rollup.FacilityMonth(ctx, r.store, month)
-	if err != nil {
-		return nil, err
-	}
-	if found {
-		out := make([]dhis2.Stored, 0, len(vals))
-		for _, v := range vals {
-			if slices.Contains(ids, v.Indicator) {
-				out = append(out, dhis2.Stored{Facility: v.Facility, Indicator: v.Indicator, Value: v.Value,
-					Numerator: v.Numerator, Denominator: v.Denominator, HasTerms: v.Ratio})
-			}
-		}
-		return out, nil
-	}
-	rows, err := rollup.Read(ctx, r.store, rollup.Query{Indicators: ids, Level: "facility", Period: indicators.Month,
-		From: month.Start, To: month.End, Terms: true})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]dhis2.Stored, 0, len(rows))
-	for _, x := range rows {
-		if x.Start.Equal(month.Start) {
-			out = append(out, dhis2.Stored{Facility: x.Area, Indicator: x.Indicator, Value: x.Value,
-				Numerator: x.Numerator, Denominator: x.Denominator, HasTerms: x.HasTerms})
-		}
-	}
-	return out, nil
+// FacilityMonth reads every facility's values of month, for the DHIS2
+// push.
+func (r indicatorReader) FacilityMonth(ctx context.Context, month indicators.Period, ids []indicators.ID) ([]rollup.FacilityValue, error) {
+	return rollup.FacilityMonth(ctx, r.store, month, ids)
 }
 
 func (r indicatorReader) Waste(ctx context.Context, facility string, from, to time.Time) ([]rollup.WasteRow, error) {

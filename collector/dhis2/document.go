@@ -13,23 +13,14 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
+	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
-// Reader reads the stored facility-level values of a month.
+// Reader reads the stored facility-level values of a month: what
+// rollup.FacilityMonth returns.
 type Reader interface {
-	FacilityMonth(ctx context.Context, month indicators.Period, ids []indicators.ID) ([]Stored, error)
-}
-
-// Stored is one facility's stored indicator of a month: its value and,
-// for a ratio rolled up by a version that stores them, its numerator and
-// denominator.
-type Stored struct {
-	Facility               string
-	Indicator              indicators.ID
-	Value                  float64
-	Numerator, Denominator float64
-	HasTerms               bool
+	FacilityMonth(ctx context.Context, month indicators.Period, ids []indicators.ID) ([]rollup.FacilityValue, error)
 }
 
 // Mapping says how GreenPulse's facilities and quantities are named in
@@ -169,7 +160,7 @@ func Build(ctx context.Context, r Reader, reg *registry.Registry, m Mapping, p i
 		facility string
 		id       indicators.ID
 	}
-	byKey := make(map[key]Stored, len(rows))
+	byKey := make(map[key]rollup.FacilityValue, len(rows))
 	for _, row := range rows {
 		byKey[key{row.Facility, row.Indicator}] = row
 	}

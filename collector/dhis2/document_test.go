@@ -10,15 +10,16 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
+	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // storedRows answers with fixed rows of the asked indicators, as the
 // indicator bucket would.
-type storedRows []Stored
+type storedRows []rollup.FacilityValue
 
-func (s storedRows) FacilityMonth(_ context.Context, _ indicators.Period, ids []indicators.ID) ([]Stored, error) {
-	var out []Stored
+func (s storedRows) FacilityMonth(_ context.Context, _ indicators.Period, ids []indicators.ID) ([]rollup.FacilityValue, error) {
+	var out []rollup.FacilityValue
 	for _, r := range s {
 		if slices.Contains(ids, r.Indicator) {
 			out = append(out, r)
@@ -47,10 +48,10 @@ func TestBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := func(area string, id indicators.ID, v float64) Stored {
-		return Stored{Indicator: id, Facility: area, Value: v}
+	row := func(area string, id indicators.ID, v float64) rollup.FacilityValue {
+		return rollup.FacilityValue{Indicator: id, Facility: area, Value: v}
 	}
-	ratio := func(area string, id indicators.ID, num, den float64, has bool) Stored {
+	ratio := func(area string, id indicators.ID, num, den float64, has bool) rollup.FacilityValue {
 		r := row(area, id, 0)
 		r.Numerator, r.Denominator, r.HasTerms = num, den, has
 		return r

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,20 +53,21 @@ func appendFacilityMonth(b *bytes.Buffer, vals []indicators.Value, facility stri
 	b.WriteByte('\n')
 }
 
-// FacilityValue is one indicator of one facility's month.
+// FacilityValue is one indicator of one facility's month. A ratio has
+// its numerator and denominator when HasTerms is true.
 type FacilityValue struct {
 	Facility               string
 	Indicator              indicators.ID
 	Value                  float64
 	Numerator, Denominator float64
-	Ratio                  bool
+	HasTerms               bool
 }
 
-// FacilityMonth returns every facility's indicators of month p, read from
-// the one point per facility the roll-up writes for it. A month rolled up
-// before these points existed has none: found is false, and the caller
-// reads the indicator points instead.
-func FacilityMonth(ctx context.Context, store Store, p indicators.Period) (vals []FacilityValue, found bool, err error) {
+// FacilityMonth returns every facility's values of month p for the
+// indicators ids, read from the one point per facility the roll-up writes
+// for the month. A month rolled up before those points existed has none;
+// its indicator points are read instead (slower, and without ratio parts).
+func FacilityMonth(ctx context.Context, store Store, p indicators.Period, ids []indicators.ID) ([]FacilityValue, error) {
 	_, bucket := store.Buckets()
 	// The points stand at the month's start: a range of one nanosecond
 	// needs no second, per-row filter on time.
@@ -76,23 +78,42 @@ func FacilityMonth(ctx context.Context, store Store, p indicators.Period) (vals 
   |> group()`, bucket, p.Start.UTC().Format(time.RFC3339Nano), p.Start.Add(time.Nanosecond).UTC().Format(time.RFC3339Nano), facilityMonth)
 	res, err := store.Query(ctx, flux)
 	if err != nil {
-		return nil, false, fmt.Errorf("read facility months: %w", err)
+		return nil, fmt.Errorf("read facility months: %w", err)
 	}
 	defer res.Close()
+	var vals []FacilityValue
+	found := false
 	for res.Next() {
+		found = true
 		r := res.Record()
 		s, _ := r.Value().(string)
 		parsed, err := parseFacilityMonth(str(r.ValueByKey("area")), s)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
-		vals = append(vals, parsed...)
-		found = true
+		for _, v := range parsed {
+			if slices.Contains(ids, v.Indicator) {
+				vals = append(vals, v)
+			}
+		}
 	}
 	if err := res.Err(); err != nil {
-		return nil, found, fmt.Errorf("read facility months: %w", err)
+		return nil, fmt.Errorf("read facility months: %w", err)
 	}
-	return vals, found, nil
+	if found {
+		return vals, nil
+	}
+	rows, err := Read(ctx, store, Query{Indicators: ids, Level: "facility", Period: indicators.Month, From: p.Start, To: p.End, Terms: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		if x.Start.Equal(p.Start) {
+			vals = append(vals, FacilityValue{Facility: x.Area, Indicator: x.Indicator, Value: x.Value,
+				Numerator: x.Numerator, Denominator: x.Denominator, HasTerms: x.HasTerms})
+		}
+	}
+	return vals, nil
 }
 
 // parseFacilityMonth reads the values field appendFacilityMonth wrote.
@@ -110,7 +131,7 @@ func parseFacilityMonth(facility, s string) ([]FacilityValue, error) {
 		case 1:
 			v.Value, err = strconv.ParseFloat(parts[0], 64)
 		case 3:
-			v.Ratio = true
+			v.HasTerms = true
 			var e1, e2, e3 error
 			v.Value, e1 = strconv.ParseFloat(parts[0], 64)
 			v.Numerator, e2 = strconv.ParseFloat(parts[1], 64)

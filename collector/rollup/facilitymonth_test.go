@@ -24,7 +24,7 @@ func TestFacilityMonthRoundTrip(t *testing.T) {
 	}
 	field := line[strings.Index(line, `"`)+1 : strings.LastIndex(line, `"`)]
 	got, err := parseFacilityMonth("BG-H-001", field)
-	if err != nil || len(got) != 3 || got[0].Value != 1234.5678 || !got[1].Ratio || got[1].Numerator != 36000 || got[1].Denominator != 72000 || got[2].Ratio {
+	if err != nil || len(got) != 3 || got[0].Value != 1234.5678 || !got[1].HasTerms || got[1].Numerator != 36000 || got[1].Denominator != 72000 || got[2].HasTerms {
 		t.Errorf("parsed %+v, %v", got, err)
 	}
 	b.Reset()

@@ -187,9 +187,13 @@ func TestRangeSplitsAtTheLocalMonthBoundary(t *testing.T) {
 	// Each month also stands as one point per facility, for the DHIS2
 	// export; it holds what the indicator points hold.
 	nov := indicators.PeriodOf(indicators.Month, from, baghdad)
-	fm, found, err := FacilityMonth(context.Background(), s, nov)
-	if err != nil || !found {
-		t.Fatalf("FacilityMonth(November): %v, found %v", err, found)
+	all := make([]indicators.ID, len(indicators.Catalog))
+	for i, d := range indicators.Catalog {
+		all[i] = d.ID
+	}
+	fm, err := FacilityMonth(context.Background(), s, nov, all)
+	if err != nil {
+		t.Fatalf("FacilityMonth(November): %v", err)
 	}
 	rows, err := Read(context.Background(), s, Query{Level: "facility", Period: indicators.Month, From: nov.Start, To: nov.End, Terms: true})
 	if err != nil || len(rows) == 0 || len(rows) != len(fm) {
@@ -201,12 +205,21 @@ func TestRangeSplitsAtTheLocalMonthBoundary(t *testing.T) {
 	}
 	for _, row := range rows {
 		v := byID[row.Indicator]
-		if v.Facility != row.Area || v.Value != row.Value || v.Ratio != row.HasTerms || v.Numerator != row.Numerator || v.Denominator != row.Denominator {
+		if v.Facility != row.Area || v.Value != row.Value || v.HasTerms != row.HasTerms || v.Numerator != row.Numerator || v.Denominator != row.Denominator {
 			t.Errorf("%s: facility month %+v, indicator point %+v", row.Indicator, v, row)
 		}
 	}
-	if _, found, err := FacilityMonth(context.Background(), s, indicators.PeriodOf(indicators.Month, from.AddDate(0, -3, 0), baghdad)); found || err != nil {
-		t.Errorf("a month never rolled up: found %v, %v", found, err)
+	// A month rolled up before the facility-month points existed is read
+	// from its indicator points, without ratio parts.
+	old := indicators.PeriodOf(indicators.Month, from.AddDate(0, -3, 0), baghdad)
+	line := fmt.Sprintf("indicator,area=BG-H-001,indicator=grid_kwh,level=facility,period=month value=42,facilities=1i %d\n"+
+		"indicator,area=BG-H-001,indicator=renewable_share_pct,level=facility,period=month value=10,facilities=1i %[1]d\n", old.Start.UnixNano())
+	if err := s.WriteIndicators(context.Background(), []byte(line)); err != nil {
+		t.Fatal(err)
+	}
+	fm, err = FacilityMonth(context.Background(), s, old, []indicators.ID{indicators.GridKWh, indicators.RenewableSharePct})
+	if err != nil || len(fm) != 2 || fm[0].Value != 42 || fm[0].HasTerms || fm[1].HasTerms {
+		t.Errorf("FacilityMonth of an older month: %+v, %v; want grid_kwh 42 and the share without parts", fm, err)
 	}
 }
 
