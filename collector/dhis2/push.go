@@ -1,6 +1,7 @@
 package dhis2
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -169,7 +170,7 @@ func (p *Pusher) send(ctx context.Context, doc Document, dryRun bool, rec *Recor
 		if sum.Status == "ERROR" && sum.ImportCount == (ImportCount{}) {
 			// DHIS2 refused the whole chunk (e.g. the data set does not
 			// exist): every chunk would meet the same.
-			return fmt.Errorf("push %s: DHIS2 refused the import: %s", rec.Period, firstNonEmpty(sum.Description, msg, "status ERROR"))
+			return fmt.Errorf("push %s: DHIS2 refused the import: %s", rec.Period, cmp.Or(sum.Description, msg, "status ERROR"))
 		}
 	}
 	return nil
@@ -235,13 +236,4 @@ func nameConflicts(sum ImportSummary, doc Document, off, end int) []Conflict {
 		out = append(out, base)
 	}
 	return out
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }

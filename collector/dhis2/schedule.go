@@ -12,6 +12,7 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
+	"github.com/greenpulse-health/greenpulse/internal/logconf"
 )
 
 // Scheduler pushes the previous month on its cron lines, and on start
@@ -62,7 +63,7 @@ func NewScheduler(p *Pusher, o SchedulerOptions, log *slog.Logger) (*Scheduler, 
 		s.retryAfter = time.Hour
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	logger := cronLog{log}
+	logger := logconf.CronLogger{Log: log.With("schedule", "dhis2 push")}
 	s.cron = cron.New(cron.WithLocation(o.Location), cron.WithLogger(logger),
 		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	for _, spec := range o.Specs {
@@ -168,12 +169,4 @@ func (s *Scheduler) run(trigger string) {
 		}
 		trigger = "retry"
 	}
-}
-
-// cronLog adapts slog to cron's logger.
-type cronLog struct{ log *slog.Logger }
-
-func (l cronLog) Info(msg string, kv ...any) { l.log.Debug("dhis2 cron: "+msg, kv...) }
-func (l cronLog) Error(err error, msg string, kv ...any) {
-	l.log.Error("dhis2 cron: "+msg, append(kv, "err", err)...)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
+	"github.com/greenpulse-health/greenpulse/internal/logconf"
 )
 
 // Schedule configures the roll-up jobs.
@@ -79,7 +80,7 @@ func NewScheduler(r *Rollup, sched Schedule, reg prometheus.Registerer, log *slo
 	s.metrics.periods.WithLabelValues("month")
 	reg.MustRegister(s.metrics.duration, s.metrics.periods, s.metrics.errors, s.metrics.lastSuccess)
 
-	logger := cronLogger{log}
+	logger := logconf.CronLogger{Log: log}
 	s.cron = cron.New(cron.WithLocation(r.opt.Location), cron.WithLogger(logger),
 		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	jobs := []struct{ name, spec string }{{"today", sched.Today}, {"recent", sched.Recent}}
@@ -209,12 +210,4 @@ func (s *Scheduler) setWatermark(t time.Time) error {
 	}
 	b, _ := json.Marshal(state{DoneUntil: t.UTC()})
 	return atomicfile.Write(s.sched.StateFile, append(b, '\n'))
-}
-
-// cronLogger lets cron log through slog.
-type cronLogger struct{ log *slog.Logger }
-
-func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
-func (l cronLogger) Error(err error, msg string, kv ...any) {
-	l.log.Error("cron: "+msg, append(kv, "err", err)...)
 }

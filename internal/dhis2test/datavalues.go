@@ -1,6 +1,7 @@
 package dhis2test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -86,11 +87,11 @@ func (s *Server) postDataValueSets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Id schemes: the payload's over the URL's, the specific over idScheme.
-	general := firstNonEmpty(string(set.IDScheme), q.Get("idScheme"), "UID")
+	general := cmp.Or(string(set.IDScheme), q.Get("idScheme"), "UID")
 	imp.idScheme = normScheme(general)
-	imp.deScheme = normScheme(firstNonEmpty(string(set.DataElementIDScheme), q.Get("dataElementIdScheme"), general))
-	imp.ouScheme = normScheme(firstNonEmpty(string(set.OrgUnitIDScheme), q.Get("orgUnitIdScheme"), general))
-	imp.cocScheme = normScheme(firstNonEmpty(q.Get("categoryOptionComboIdScheme"), general))
+	imp.deScheme = normScheme(cmp.Or(string(set.DataElementIDScheme), q.Get("dataElementIdScheme"), general))
+	imp.ouScheme = normScheme(cmp.Or(string(set.OrgUnitIDScheme), q.Get("orgUnitIdScheme"), general))
+	imp.cocScheme = normScheme(cmp.Or(q.Get("categoryOptionComboIdScheme"), general))
 	if set.DryRun.set {
 		imp.dryRun = set.DryRun.v
 	}
@@ -166,7 +167,7 @@ func (imp *dvImport) value(i int, raw *dataValueRaw) {
 	deID := strings.TrimSpace(string(raw.DataElement))
 	// The data set level period and org unit, when valid, take precedence
 	// over the value's own (createDataValueContext).
-	ouID := firstNonEmpty(strings.TrimSpace(string(raw.OrgUnit)), imp.outerOURaw)
+	ouID := cmp.Or(strings.TrimSpace(string(raw.OrgUnit)), imp.outerOURaw)
 	peID := strings.TrimSpace(string(raw.Period))
 	if imp.outerPeriod != nil {
 		peID = imp.outerPeriod.iso
@@ -201,7 +202,7 @@ func (imp *dvImport) value(i int, raw *dataValueRaw) {
 			return
 		}
 	}
-	aoc := firstNonEmpty(imp.outerAOC, DefaultCategoryOptionComboUID)
+	aoc := cmp.Or(imp.outerAOC, DefaultCategoryOptionComboUID)
 	if id := strings.TrimSpace(string(raw.AttributeOptionCombo)); id != "" && imp.outerAOC == "" {
 		if aoc = imp.optionCombo(id); aoc == "" {
 			imp.conflict(aocNotFound, i, "Attribute option combo not found or not accessible for writing data", id)

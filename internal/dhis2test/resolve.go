@@ -151,15 +151,6 @@ func (s *Server) latestOpenPeriod(de string, now time.Time) (string, time.Time, 
 	return iso, end, found
 }
 
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
 func containsAny(a, b []string) bool {
 	for _, x := range a {
 		for _, y := range b {

@@ -39,3 +39,16 @@ func (c Config) New(w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+// CronLogger lets robfig/cron log through slog: its chatter at debug
+// level, its errors (a job that panicked) at error level. It is safe for
+// concurrent use.
+type CronLogger struct{ Log *slog.Logger }
+
+// Info logs cron's routine messages at debug level.
+func (l CronLogger) Info(msg string, kv ...any) { l.Log.Debug("cron: "+msg, kv...) }
+
+// Error logs cron's errors.
+func (l CronLogger) Error(err error, msg string, kv ...any) {
+	l.Log.Error("cron: "+msg, append(kv, "err", err)...)
+}
