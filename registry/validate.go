@@ -22,6 +22,10 @@ var (
 	uidPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{10}$`)
 )
 
+// IsID reports whether s is a valid facility id: 1 to 64 letters, digits,
+// '_' or '-' (the MQTT topic level of SPEC).
+func IsID(s string) bool { return idPattern.MatchString(s) }
+
 // IsDHIS2UID reports whether s is a DHIS2 UID: 11 characters, a letter,
 // then letters or digits. It is the one check of that form for the
 // registry, the collector's dhis2 section and the importers.

@@ -49,6 +49,7 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"dhis2: {enabled: true}", "dhis2.url: required when dhis2.enabled is true"},
 		{"dhis2: {url: 'dhis2.example.org', token: t}", "dhis2.url: want an address"},
 		{"dhis2: {url: 'https://admin:pw@dhis2.example.org', token: t}", "dhis2.url: must not hold a username or password"},
+		{"dhis2: {url: 'admin:s3cret@dhis2.example.org', token: t}", `dhis2.url: want an address such as https://dhis2.moh.gov.iq, got "…@dhis2.example.org"`},
 		{"dhis2: {url: 'https://dhis2.example.org'}", "dhis2.token: required"},
 		{"dhis2: {url: 'https://dhis2.example.org', username: gp}", "dhis2.password: required with dhis2.username"},
 		{"dhis2: {data_set: monthly}", "dhis2.data_set: want a DHIS2 UID"},

@@ -8,13 +8,14 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // Environment variables for the DHIS2 secrets.
 const (
-	EnvDHIS2Token    = "GREENPULSE_DHIS2_TOKEN"
-	EnvDHIS2Password = "GREENPULSE_DHIS2_PASSWORD"
+	EnvDHIS2Token    = dhis2api.EnvToken
+	EnvDHIS2Password = dhis2api.EnvPassword
 )
 
 // DHIS2 configures the monthly push of indicators into a DHIS2 server, the
@@ -87,7 +88,7 @@ func (d DHIS2) validate(elementKeys []string, bad func(key, format string, args 
 		u, err := url.Parse(d.URL)
 		switch {
 		case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-			bad("dhis2.url", "want an address such as https://dhis2.moh.gov.iq, got %q", d.URL)
+			bad("dhis2.url", "want an address such as https://dhis2.moh.gov.iq, got %q", dhis2api.Redact(d.URL))
 		case u.User != nil:
 			bad("dhis2.url", "must not hold a username or password: use dhis2.token (or %s)", EnvDHIS2Token)
 		}

@@ -10,15 +10,23 @@ import (
 	"path/filepath"
 )
 
-// Write replaces path by a file holding data.
-func Write(path string, data []byte) error {
+// Write replaces path by a file holding data, readable by its owner only.
+func Write(path string, data []byte) error { return WritePerm(path, data, 0o600) }
+
+// WritePerm replaces path by a file holding data with permissions perm,
+// set before the rename, so that no reader ever sees the file with other
+// permissions.
+func WritePerm(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return fmt.Errorf("replace %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // after the rename there is nothing to remove
-	_, err = tmp.Write(data)
+	err = tmp.Chmod(perm)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}

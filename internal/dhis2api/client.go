@@ -17,6 +17,14 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
+)
+
+// The environment variables GreenPulse's commands read DHIS2 secrets
+// from, so that no file need hold them.
+const (
+	EnvToken    = "GREENPULSE_DHIS2_TOKEN"
+	EnvPassword = "GREENPULSE_DHIS2_PASSWORD"
 )
 
 // ErrUnauthorized is wrapped by the error of a request DHIS2 answered 401.
@@ -55,7 +63,7 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("DHIS2 url: want an address such as https://dhis2.example.org, got %q", cfg.URL)
+		return nil, fmt.Errorf("DHIS2 url: want an address such as https://dhis2.example.org, got %q", Redact(cfg.URL))
 	}
 	if u.User != nil {
 		return nil, errors.New("DHIS2 url: must not hold credentials; give a token or username and password")
@@ -212,6 +220,33 @@ func Unexpected(method, path string, resp Response) error {
 	return &StatusError{Method: method, Path: path, Status: resp.Status, Message: MessageOf(resp.Body)}
 }
 
+// Redact returns raw, an address as a user typed it, with anything before
+// an '@' after the scheme replaced, so that an error can quote a bad
+// address without the password someone put in it (which url.Parse may
+// not even have recognised).
+func Redact(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		scheme, rest = "", raw
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return raw
+	}
+	if ok {
+		scheme += "://"
+	}
+	return scheme + "…@" + rest[at+1:]
+}
+
+// Clip cuts s to at most n runes, marking the cut with "…".
+func Clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
 // MessageOf returns the "message" of a DHIS2 WebMessage body, or the start
 // of the body when it is not one.
 func MessageOf(body []byte) string {
@@ -221,10 +256,7 @@ func MessageOf(body []byte) string {
 	if json.Unmarshal(body, &wm) == nil && wm.Message != "" {
 		return wm.Message
 	}
-	s := strings.TrimSpace(string(body))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
+	s := Clip(strings.TrimSpace(string(body)), 200)
 	if s == "" {
 		s = "(empty answer)"
 	}

@@ -109,6 +109,8 @@ func TestNewRefuses(t *testing.T) {
 		{Config{URL: "dhis2.example.org", Token: "t"}, "want an address"},
 		{Config{URL: "https://admin:district@dhis2.example.org", Token: "t"}, "must not hold credentials"},
 		{Config{URL: "https://dhis2.example.org"}, "token or a username"},
+		{Config{URL: "https://admin:district%zz@dhis2.example.org", Token: "t"}, "want an address"},
+		{Config{URL: "admin:district@dhis2.example.org", Token: "t"}, "want an address"},
 	} {
 		if _, err := New(tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "district") {
 			t.Errorf("New(%q) = %v, want %q", tt.cfg.URL, err, tt.want)
@@ -122,6 +124,7 @@ func TestMessageOf(t *testing.T) {
 		"":                               "(empty answer)",
 		"<html>proxy error</html>":       "<html>proxy error</html>",
 		strings.Repeat("x", 300):         strings.Repeat("x", 200) + "…",
+		strings.Repeat("م", 300):         strings.Repeat("م", 200) + "…",
 	} {
 		if got := MessageOf([]byte(body)); got != want {
 			t.Errorf("MessageOf(%.20q) = %q, want %q", body, got, want)
