@@ -249,11 +249,7 @@ func (c Config) Validate() error {
 	positive("ingest.shutdown_timeout", in.ShutdownTimeout)
 
 	c.Rollup.validate(bad)
-	var keys []string
-	for _, e := range catalog.Elements() {
-		keys = append(keys, e.Key)
-	}
-	c.DHIS2.validate(keys, bad)
+	c.DHIS2.validate(bad)
 	if c.MemoryLimitMB != 0 && c.MemoryLimitMB < 16 {
 		bad("memory_limit_mb", "must be 0 (no limit) or at least 16, got %d", c.MemoryLimitMB)
 	}

@@ -2,12 +2,14 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
 	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
@@ -80,7 +82,7 @@ func DefaultDHIS2(dataSet string) DHIS2 {
 // Configured reports whether a DHIS2 server is named at all.
 func (d DHIS2) Configured() bool { return d.URL != "" }
 
-func (d DHIS2) validate(elementKeys []string, bad func(key, format string, args ...any)) {
+func (d DHIS2) validate(bad func(key, format string, args ...any)) {
 	if d.Enabled && d.URL == "" {
 		bad("dhis2.url", "required when dhis2.enabled is true: the DHIS2 server, e.g. https://dhis2.moh.gov.iq")
 	}
@@ -102,31 +104,15 @@ func (d DHIS2) validate(elementKeys []string, bad func(key, format string, args 
 	if !registry.IsDHIS2UID(d.DataSet) {
 		bad("dhis2.data_set", "want a DHIS2 UID (11 characters: a letter, then letters or digits), got %q", d.DataSet)
 	}
-	switch s := d.OrgUnitIDScheme; {
-	case s == "uid" || s == "code":
-	case strings.HasPrefix(s, "attribute:") && registry.IsDHIS2UID(strings.TrimPrefix(s, "attribute:")):
-	default:
-		bad("dhis2.org_unit_id_scheme", "want uid, code or attribute:<attribute UID>, got %q", s)
+	if err := catalog.CheckOrgUnitIDScheme(d.OrgUnitIDScheme); err != nil {
+		bad("dhis2.org_unit_id_scheme", "%v", err)
 	}
-	switch d.DataElementIDScheme {
-	case "uid", "code":
-	default:
-		bad("dhis2.data_element_id_scheme", "want uid or code, got %q", d.DataElementIDScheme)
+	if err := catalog.CheckDataElementIDScheme(d.DataElementIDScheme); err != nil {
+		bad("dhis2.data_element_id_scheme", "%v", err)
 	}
-	known := map[string]bool{}
-	for _, k := range elementKeys {
-		known[k] = true
-	}
-	for k, id := range d.DataElements {
-		if !known[k] {
-			bad("dhis2.data_elements."+k, "is not a pushed quantity; choose one of %s", strings.Join(elementKeys, ", "))
-			continue
-		}
-		if d.DataElementIDScheme == "uid" && !registry.IsDHIS2UID(id) {
-			bad("dhis2.data_elements."+k, "want a DHIS2 UID with data_element_id_scheme uid, got %q", id)
-		}
-		if strings.TrimSpace(id) == "" {
-			bad("dhis2.data_elements."+k, "want a data element UID or code, got an empty value")
+	for _, k := range slices.Sorted(maps.Keys(d.DataElements)) {
+		if err := catalog.CheckDataElement(k, d.DataElements[k], d.DataElementIDScheme); err != nil {
+			bad("dhis2.data_elements."+k, "%v", err)
 		}
 	}
 	for i, spec := range d.Schedule {

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/greenpulse-health/greenpulse/registry"
@@ -35,6 +36,31 @@ func TestStableUIDs(t *testing.T) {
 	} {
 		if got := StableUID(code); got != want {
 			t.Errorf("StableUID(%q) = %q, was %q", code, got, want)
+		}
+	}
+}
+
+func TestChecks(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"uid scheme", CheckOrgUnitIDScheme("uid"), ""},
+		{"attribute scheme", CheckOrgUnitIDScheme("attribute:HeRAMSattr1"), ""},
+		{"attribute without a UID", CheckOrgUnitIDScheme("attribute:herams"), `want uid, code or attribute:<attribute UID>, got "attribute:herams"`},
+		{"name scheme", CheckDataElementIDScheme("name"), `want uid or code, got "name"`},
+		{"mapped by code", CheckDataElement("solar_kwh", "MOH_SOLAR", "code"), ""},
+		{"unknown quantity", CheckDataElement("solar_kw", "AbCdEfGhIjK", "uid"), "is not a pushed quantity; choose one of grid_kwh,"},
+		{"not a UID", CheckDataElement("solar_kwh", "MOH_SOLAR", "uid"), `want a DHIS2 UID with data_element_id_scheme uid, got "MOH_SOLAR"`},
+		{"empty", CheckDataElement("solar_kwh", " ", "code"), "got an empty value"},
+	} {
+		got := ""
+		if tt.err != nil {
+			got = tt.err.Error()
+		}
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }
