@@ -45,7 +45,7 @@ func (a *API) exportDHIS2(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, &badParam{"period", err.Error()})
 		return
 	}
-	if now := time.Now(); p.Start.After(now) {
+	if p.Start.After(time.Now()) {
 		writeError(w, http.StatusBadRequest, &badParam{"period", fmt.Sprintf("%s has not begun", ps)})
 		return
 	}

@@ -46,8 +46,9 @@ func (l *Log) Append(r Record) error {
 	return nil
 }
 
-// maxLogLine bounds one record as read back: a push whose every value of
-// 2,000 facilities was refused is about 10 MB.
+// maxLogLine bounds one record as read back. A record keeps at most
+// maxConflicts conflicts (about 150 KB); the bound only keeps a damaged
+// file from being read whole into one line.
 const maxLogLine = 64 << 20
 
 // Latest returns up to n records, newest first. A missing log has none. A
