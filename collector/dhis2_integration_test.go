@@ -185,7 +185,7 @@ func TestDHIS2PushEndToEnd(t *testing.T) {
 		t.Errorf("DHIS2 holds %d values, the push sent %d", len(stored), first.Values)
 	}
 	api := w.monthValues(t)
-	checkFacilityValues(t, w.reg, stored, api)
+	checkFacilityValues(t, w.reg, srv, stored, api)
 	checkAreaFigures(t, w, srv, stored)
 
 	out = w.runCommand(t, bin, "dhis2", "push", "--period", "202602")
@@ -288,8 +288,9 @@ func near(got, want float64) bool {
 }
 
 // checkFacilityValues wants every summed quantity of every mapped facility
-// as the API has it, and every DHIS2 ratio of a facility equal to ours.
-func checkFacilityValues(t *testing.T, reg *registry.Registry, stored map[[2]string]float64, api apiValues) {
+// as the API has it, and every indicator setup stored in DHIS2, evaluated
+// for the facility, equal to ours.
+func checkFacilityValues(t *testing.T, reg *registry.Registry, srv *dhis2test.Server, stored map[[2]string]float64, api apiValues) {
 	t.Helper()
 	checked := 0
 	for _, f := range reg.Facilities() {
@@ -307,9 +308,10 @@ func checkFacilityValues(t *testing.T, reg *registry.Registry, stored map[[2]str
 			}
 			checked++
 		}
-		for _, r := range catalog.Ratios() {
+		for _, ind := range srv.Objects("indicators") {
+			r := ratioOf(t, ind)
 			want, has := api[[3]string{string(r.Of), "facility", f.ID}]
-			got, ok := dhis2Ratio(r, stored, []string{f.DHIS2OrgUnit})
+			got, _, _, ok := evaluate(t, srv, ind, stored, []string{f.DHIS2OrgUnit})
 			if has != ok || (has && !near(got, want)) {
 				t.Errorf("%s %s: DHIS2 computes %v (%v), the API has %v (%v)", f.ID, r.Code, got, ok, want, has)
 			}
@@ -319,29 +321,6 @@ func checkFacilityValues(t *testing.T, reg *registry.Registry, stored map[[2]str
 	if checked == 0 {
 		t.Fatal("no facility value checked")
 	}
-}
-
-// dhis2Ratio computes a DHIS2 indicator as DHIS2 does for an area: the
-// sum of its numerator's values over the org units, over the sum of its
-// denominator's, times the indicator type's factor.
-func dhis2Ratio(r catalog.Ratio, stored map[[2]string]float64, units []string) (float64, bool) {
-	uid := map[string]string{}
-	for _, e := range catalog.Elements() {
-		uid[e.Key] = e.UID()
-	}
-	var num, den float64
-	for _, ou := range units {
-		num += stored[[2]string{uid[r.Numerator], ou}]
-		den += stored[[2]string{uid[r.Denominator], ou}]
-	}
-	if den == 0 {
-		return 0, false
-	}
-	factor := 1.0
-	if r.Percent {
-		factor = 100
-	}
-	return factor * num / den, true
 }
 
 // checkAreaFigures evaluates, for each governorate and the nation, the
