@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
+	"github.com/greenpulse-health/greenpulse/internal/logconf"
 	"github.com/greenpulse-health/greenpulse/registry/importer"
 )
 
@@ -18,15 +19,15 @@ const defaultLevels = "governorate=2,district=3,facility=4"
 // instance.
 func (c cli) importDHIS2(ctx context.Context, args []string) error {
 	fs := c.newFlagSet("import-dhis2", "import-dhis2 --url URL --root UID [--levels …] [--merge FILE] --out FILE\n\n"+
-		"credentials: a personal access token in $"+envToken+" or in --token-file, or --username with the password in $"+envPassword+"\n")
+		"credentials: a personal access token in $"+dhis2api.EnvToken+" or in --token-file, or --username with the password in $"+dhis2api.EnvPassword+"\n")
 	baseURL := fs.String("url", "", "DHIS2 base address, e.g. https://dhis2.moh.gov.iq (required)")
 	root := fs.String("root", "", "UID of the org unit to import under: the country or a governorate (required)")
 	mergePath := fs.String("merge", "", "existing facility list: ids, types, beds and pv_kwp are kept from it, matched by dhis2_org_unit")
 	out := fs.String("out", "", "facility list to write, atomically (required; may be the --merge file)")
 	levels := fs.String("levels", defaultLevels, "DHIS2 levels of governorates, districts and facilities, by number or by DHIS2 level name")
 	govs := fs.String("governorates", "", "governorate overrides UID=IQ-XX,… for governorate org units whose code and name match no governorate")
-	tokenFile := fs.String("token-file", "", "file holding the personal access token (mode 600); default: the token in $"+envToken)
-	username := fs.String("username", "", "log in with this user instead of a token; the password is read from $"+envPassword)
+	tokenFile := fs.String("token-file", "", "file holding the personal access token (mode 600); default: the token in $"+dhis2api.EnvToken)
+	username := fs.String("username", "", "log in with this user instead of a token; the password is read from $"+dhis2api.EnvPassword)
 	pageSize := fs.Int("page-size", 1000, "org units per request")
 	timeout := fs.Duration("timeout", time.Minute, "time limit of one request")
 	retries := fs.Int("retries", 3, "times a request is retried after a network error or a 5xx answer")
@@ -59,7 +60,7 @@ func (c cli) importDHIS2(ctx context.Context, args []string) error {
 			return fmt.Errorf("--governorates: %s=%s: want an ISO 3166-2:IQ code such as IQ-BG", uid, code)
 		}
 	}
-	log := c.logger()
+	log := logconf.Default().New(c.stderr) // stdout is for the report
 	token, user, pass, err := c.credentials(*tokenFile, *username, log)
 	if err != nil {
 		return err

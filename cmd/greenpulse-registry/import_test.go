@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
 	"github.com/greenpulse-health/greenpulse/internal/dhis2test"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
@@ -126,7 +127,7 @@ func TestImportDHIS2EndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "facilities.csv")
-	c, stdout, stderr := testCLI(map[string]string{envToken: testToken})
+	c, stdout, stderr := testCLI(map[string]string{dhis2api.EnvToken: testToken})
 	err := c.run(context.Background(), []string{"import-dhis2", "--url", srv.URL(), "--root", "IRQroot0001",
 		"--merge", merge, "--out", out, "--page-size", "100", "--levels", "governorate=Governorate,district=3,facility=Health facility"})
 	if err != nil {
@@ -209,7 +210,7 @@ func TestImportDHIS2Timing(t *testing.T) {
 	}
 	kinds := seed(t, srv, govs[:16], 5, 25) // 16×5×25 = 2,000 facilities
 	out := filepath.Join(t.TempDir(), "facilities.csv")
-	c, stdout, stderr := testCLI(map[string]string{envToken: testToken})
+	c, stdout, stderr := testCLI(map[string]string{dhis2api.EnvToken: testToken})
 	start := time.Now()
 	if err := c.run(context.Background(), []string{"import-dhis2", "--url", srv.URL(), "--root", "IRQroot0001", "--out", out}); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
@@ -235,10 +236,11 @@ func TestImportDHIS2Credentials(t *testing.T) {
 		return append([]string{"import-dhis2", "--url", srv.URL(), "--root", "IRQroot0001", "--out", filepath.Join(dir, "f.csv")}, extra...)
 	}
 	open, private := filepath.Join(dir, "open.tok"), filepath.Join(dir, "private.tok")
-	if err := os.WriteFile(open, []byte(testToken+"\n"), 0o644); err != nil {
+	const tokenFile = testToken + "\n"
+	if err := os.WriteFile(open, []byte(tokenFile), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(private, []byte(testToken+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(private, []byte(tokenFile), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -248,14 +250,15 @@ func TestImportDHIS2Credentials(t *testing.T) {
 		wantErr string
 	}{
 		{"no credentials", nil, args(), "no DHIS2 credentials"},
-		{"wrong token", map[string]string{envToken: "d2pat_wrong"}, args(), "refused the credentials"},
+		{"wrong token", map[string]string{dhis2api.EnvToken: "d2pat_wrong"}, args(), "refused the credentials"},
 		{"readable token file", nil, args("--token-file", open), "chmod 600"},
+		{"token given as --token-file", nil, args("--token-file", testToken), "--token-file: no such file"},
 		{"token file", nil, args("--token-file", private), ""},
-		{"username without password", nil, args("--username", "importer"), envPassword},
-		{"username and password", map[string]string{envPassword: "pw-secret", envToken: "ignored"}, args("--username", "importer"), ""},
+		{"username without password", nil, args("--username", "importer"), dhis2api.EnvPassword},
+		{"username and password", map[string]string{dhis2api.EnvPassword: "pw-secret", dhis2api.EnvToken: "d2pat_unused_token"}, args("--username", "importer"), ""},
 		{"both", nil, args("--username", "importer", "--token-file", private), "not both"},
-		{"bad level", map[string]string{envToken: testToken}, args("--levels", "district=Ward"), `no level named "Ward"`},
-		{"bad override", map[string]string{envToken: testToken}, args("--governorates", "Gov00000000=IQ-ZZ"), "IQ-ZZ"},
+		{"bad level", map[string]string{dhis2api.EnvToken: testToken}, args("--levels", "district=Ward"), `no level named "Ward"`},
+		{"bad override", map[string]string{dhis2api.EnvToken: testToken}, args("--governorates", "Gov00000000=IQ-ZZ"), "IQ-ZZ"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,8 +271,13 @@ func TestImportDHIS2Credentials(t *testing.T) {
 			if err != nil {
 				all += err.Error()
 			}
-			if strings.Contains(all, testToken) || strings.Contains(all, "pw-secret") {
-				t.Error("a secret was printed")
+			if strings.Contains(all, strings.TrimSpace(tokenFile)) {
+				t.Error("the token file's token was printed")
+			}
+			for k, v := range tt.env {
+				if strings.Contains(all, v) {
+					t.Errorf("the value of %s was printed", k)
+				}
 			}
 		})
 	}
@@ -278,7 +286,7 @@ func TestImportDHIS2Credentials(t *testing.T) {
 func TestListLevels(t *testing.T) {
 	srv := dhis2test.Start(t, dhis2test.Options{Token: testToken})
 	seed(t, srv, govSeeds[:1], 1, 1)
-	c, stdout, _ := testCLI(map[string]string{envToken: testToken})
+	c, stdout, _ := testCLI(map[string]string{dhis2api.EnvToken: testToken})
 	if err := c.run(context.Background(), []string{"import-dhis2", "--url", srv.URL(), "--list-levels"}); err != nil {
 		t.Fatal(err)
 	}
@@ -314,6 +322,18 @@ func TestImportHeRAMS(t *testing.T) {
 	}
 	if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o644 {
 		t.Errorf("written list: %v, mode %v; want 0644 (the collector's user reads it)", err, st.Mode())
+	}
+	// Written again, the list keeps the mode it had.
+	if err := os.Chmod(out, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	c2, _, stderr2 := testCLI(nil)
+	if err := c2.run(context.Background(), []string{"import-herams", "--in", in, "--out", out,
+		"--columns", "id=code,name=name,name_ar=arabic,type=kind,status=state,functionality=,governorate=gov,district=dist,lat=y,lon=x"}); err != nil {
+		t.Fatalf("import-herams again: %v\n%s", err, stderr2)
+	}
+	if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o640 {
+		t.Errorf("rewritten list: %v, mode %v; want the old 0640", err, st.Mode())
 	}
 	if f, _ := reg.Lookup("H1"); f.Type != "hospital" || f.District != "BG-KRK" || f.NameAr != "مستشفى الكرخ" {
 		t.Errorf("H1 = %+v", f)

@@ -10,14 +10,9 @@ import (
 	"strings"
 
 	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
+	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
 	"github.com/greenpulse-health/greenpulse/registry"
 	"github.com/greenpulse-health/greenpulse/registry/importer"
-)
-
-// The environment variables the DHIS2 import reads its secrets from.
-const (
-	envToken    = "GREENPULSE_DHIS2_TOKEN"
-	envPassword = "GREENPULSE_DHIS2_PASSWORD"
 )
 
 // newFlagSet returns a flag set whose -h prints usage and the flags to
@@ -30,11 +25,6 @@ func (c cli) newFlagSet(name, synopsis string) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
-}
-
-// logger returns the command's log, on stderr.
-func (c cli) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 // loadMerge loads the merge file, or returns nil if path is "".
@@ -66,14 +56,13 @@ func (c cli) finish(src importer.Source, mergePath, out string, opt importer.Opt
 		return err
 	}
 	mode := os.FileMode(0o644) // the list is no secret: the collector's user reads it
+	// Stat, not Lstat: if out is a symlink, the mode readers had is its
+	// target's (a link's own mode is 0777 on Linux). The rename replaces
+	// the link itself by the new file.
 	if st, err := os.Stat(out); err == nil {
 		mode = st.Mode().Perm()
 	}
-	if err := atomicfile.Write(out, data); err != nil {
-		return fmt.Errorf("write facility list: %w", err)
-	}
-	// atomicfile creates the file 0600; give it the old file's mode back.
-	if err := os.Chmod(out, mode); err != nil {
+	if err := atomicfile.WritePerm(out, data, mode); err != nil {
 		return fmt.Errorf("write facility list: %w", err)
 	}
 	return res.WriteReport(c.stdout, out)
@@ -83,6 +72,10 @@ func (c cli) finish(src importer.Source, mergePath, out string, opt importer.Opt
 // may read: a token in a world-readable file is a leaked token.
 func secretFile(path string) (string, error) {
 	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		// The path is not quoted: it may be the token, given by mistake.
+		return "", errors.New("--token-file: no such file")
+	}
 	if err != nil {
 		return "", fmt.Errorf("token file: %w", err)
 	}
@@ -107,21 +100,21 @@ func (c cli) credentials(tokenFile, username string, log *slog.Logger) (token, u
 	case tokenFile != "" && username != "":
 		return "", "", "", errors.New("give either --token-file or --username, not both")
 	case username != "":
-		pass = c.getenv(envPassword)
+		pass = c.getenv(dhis2api.EnvPassword)
 		if pass == "" {
-			return "", "", "", fmt.Errorf("--username %s: set the password in the environment variable %s", username, envPassword)
+			return "", "", "", fmt.Errorf("--username %s: set the password in the environment variable %s", username, dhis2api.EnvPassword)
 		}
-		if c.getenv(envToken) != "" {
-			log.Warn("logging in with --username; the token in " + envToken + " is not used")
+		if c.getenv(dhis2api.EnvToken) != "" {
+			log.Warn("logging in with --username; the token in " + dhis2api.EnvToken + " is not used")
 		}
 		return "", username, pass, nil
 	case tokenFile != "":
 		token, err = secretFile(tokenFile)
 		return token, "", "", err
-	case c.getenv(envToken) != "":
-		return strings.TrimSpace(c.getenv(envToken)), "", "", nil
+	case c.getenv(dhis2api.EnvToken) != "":
+		return strings.TrimSpace(c.getenv(dhis2api.EnvToken)), "", "", nil
 	}
-	return "", "", "", fmt.Errorf("no DHIS2 credentials: set %s to a personal access token, or give --token-file FILE, or --username NAME with the password in %s", envToken, envPassword)
+	return "", "", "", fmt.Errorf("no DHIS2 credentials: set %s to a personal access token, or give --token-file FILE, or --username NAME with the password in %s", dhis2api.EnvToken, dhis2api.EnvPassword)
 }
 
 // parsePairs reads "a=b,c=d" into a map; key normalises each key.

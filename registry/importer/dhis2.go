@@ -35,11 +35,9 @@ type Level struct {
 
 // Pager is the paging summary DHIS2 adds to a metadata list.
 type Pager struct {
-	Page      int    `json:"page"`
-	PageCount int    `json:"pageCount"`
-	Total     int    `json:"total"`
-	PageSize  int    `json:"pageSize"`
-	NextPage  string `json:"nextPage"`
+	Page      int `json:"page"`
+	PageCount int `json:"pageCount"`
+	Total     int `json:"total"`
 }
 
 // OrgUnit is one organisation unit with the fields the import asks for.
@@ -83,9 +81,8 @@ type OrgUnitsPage struct {
 	OrganisationUnits []OrgUnit `json:"organisationUnits"`
 }
 
-// levelsPage is one page of GET /api/organisationUnitLevels.
-type levelsPage struct {
-	Pager  *Pager  `json:"pager"`
+// levelsList is the answer to GET /api/organisationUnitLevels?paging=false.
+type levelsList struct {
 	Levels []Level `json:"organisationUnitLevels"`
 }
 
@@ -96,23 +93,14 @@ const orgUnitFields = "id,code,name,displayName,level,path,parent[id],geometry,c
 const maxPages = 10000
 
 // FetchLevels returns the organisation unit levels of the DHIS2 instance,
-// ordered by level.
+// ordered by level. They are few, so they are read in one unpaged request.
 func FetchLevels(ctx context.Context, g Getter) ([]Level, error) {
 	q := url.Values{"fields": {"id,name,level"}, "paging": {"false"}}
-	var out []Level
-	err := pages(ctx, "organisationUnitLevels", func(page int) (*Pager, int, error) {
-		pq := maps.Clone(q) // a Getter may keep the values it was given
-		pq.Set("page", strconv.Itoa(page))
-		var p levelsPage
-		if err := g.GetJSON(ctx, "/api/organisationUnitLevels", pq, &p); err != nil {
-			return nil, 0, fmt.Errorf("read organisation unit levels: %w", err)
-		}
-		out = append(out, p.Levels...)
-		return p.Pager, len(p.Levels), nil
-	})
-	if err != nil {
-		return nil, err
+	var p levelsList
+	if err := g.GetJSON(ctx, "/api/organisationUnitLevels", q, &p); err != nil {
+		return nil, fmt.Errorf("read organisation unit levels: %w", err)
 	}
+	out := p.Levels
 	if len(out) == 0 {
 		return nil, fmt.Errorf("read organisation unit levels: DHIS2 has none (or this user may not read them)")
 	}
@@ -153,7 +141,7 @@ func FetchOrgUnits(ctx context.Context, g Getter, root string, levels []int, pag
 		seen = map[string]bool{}
 	)
 	err := pages(ctx, "organisationUnits", func(page int) (*Pager, int, error) {
-		pq := maps.Clone(q)
+		pq := maps.Clone(q) // a Getter may keep the values it was given
 		pq.Set("page", strconv.Itoa(page))
 		var p OrgUnitsPage
 		if err := g.GetJSON(ctx, "/api/organisationUnits", pq, &p); err != nil {
@@ -188,7 +176,7 @@ func FetchOrgUnits(ctx context.Context, g Getter, root string, levels []int, pag
 }
 
 // pages calls get for page 1, 2, … until the pager says it was the last,
-// a page comes back empty, or there is no pager (paging=false).
+// a page comes back empty, or there is no pager.
 func pages(ctx context.Context, what string, get func(page int) (*Pager, int, error)) error {
 	for page := 1; page <= maxPages; page++ {
 		if err := ctx.Err(); err != nil {

@@ -70,9 +70,13 @@ func readFixture(t *testing.T, m DHIS2Mapping) Source {
 }
 
 func TestFetchLevelsAndResolve(t *testing.T) {
-	lv, err := FetchLevels(context.Background(), &fixtureGetter{t: t})
+	g := &fixtureGetter{t: t}
+	lv, err := FetchLevels(context.Background(), g)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(g.queries) != 1 || g.queries[0].Get("paging") != "false" {
+		t.Errorf("queries %v, want one with paging=false", g.queries)
 	}
 	if got := DescribeLevels(lv); got != "1 National, 2 Governorate, 3 District, 4 Facility" {
 		t.Errorf("levels %q", got)
@@ -166,8 +170,8 @@ func TestMapOrgUnitsErrors(t *testing.T) {
 	}
 	m = fixtureMapping()
 	m.Governorates = map[string]string{"NotAGov0001": "IQ-BG"}
-	if _, err := MapOrgUnits(units, m, NewGovernorateMatcher()); err == nil {
-		t.Error("override for a unit that is no governorate accepted")
+	if _, err := MapOrgUnits(units, m, NewGovernorateMatcher()); err == nil || !strings.Contains(err.Error(), "governorates: NotAGov0001 is not a governorate-level") {
+		t.Errorf("override for a unit that is no governorate: %v", err)
 	}
 	for _, bad := range []DHIS2Mapping{
 		{Root: "short", Governorate: 2, District: 3, Facility: 4},
@@ -254,6 +258,7 @@ func TestImportFixtureWithMerge(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, rep.String())
 		}
 	}
+	t.Logf("report (the sample in docs/registry-import.md):\n%s", rep.String())
 }
 
 func TestMapOrgUnitsGovernorateRoot(t *testing.T) {

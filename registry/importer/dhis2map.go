@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/greenpulse-health/greenpulse/registry"
 )
@@ -194,7 +195,7 @@ func (src *Source) addFacility(u *OrgUnit, m DHIS2Mapping, govs map[string]*govU
 		return
 	}
 	name := strings.TrimSpace(u.Name)
-	if name == "" || strings.ContainsFunc(name, isControl) {
+	if name == "" || strings.ContainsFunc(name, unicode.IsControl) {
 		problem("no usable name (%q)", u.Name)
 		return
 	}
@@ -222,14 +223,11 @@ func (src *Source) addFacility(u *OrgUnit, m DHIS2Mapping, govs map[string]*govU
 		NameAr:      arabicName(u.Translations, u.DisplayName, u.Name),
 		Governorate: g.code,
 		District: District{Key: du.ID, Name: du.Name, Code: strings.TrimSpace(du.Code),
-			Derived: DerivedDistrictCode(g.code, du.ID)},
+			Derived: derivedDistrictCode(g.code, du.ID)},
 	}
 	c.Lat, c.Lon, c.HasCoords, c.NoCoords = point(u.Geometry)
 	src.Candidates = append(src.Candidates, c)
 }
-
-// isControl reports control characters, which no registry name may hold.
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 // arabicName returns the unit's NAME translation in Arabic: locale "ar"
 // first, then "ar_IQ", then any other Arabic locale, then the displayName
@@ -238,7 +236,7 @@ func arabicName(ts []Translation, displayName, name string) string {
 	best, rank := "", 99
 	for _, t := range ts {
 		v := strings.TrimSpace(t.Value)
-		if !strings.EqualFold(t.Property, "NAME") || v == "" || strings.ContainsFunc(v, isControl) {
+		if !strings.EqualFold(t.Property, "NAME") || v == "" || strings.ContainsFunc(v, unicode.IsControl) {
 			continue
 		}
 		loc := strings.ToLower(strings.ReplaceAll(t.Locale, "-", "_"))
@@ -255,7 +253,7 @@ func arabicName(ts []Translation, displayName, name string) string {
 			best, rank = v, r
 		}
 	}
-	if d := strings.TrimSpace(displayName); best == "" && d != strings.TrimSpace(name) && hasArabic(d) && !strings.ContainsFunc(d, isControl) {
+	if d := strings.TrimSpace(displayName); best == "" && d != strings.TrimSpace(name) && hasArabic(d) && !strings.ContainsFunc(d, unicode.IsControl) {
 		return d
 	}
 	return best

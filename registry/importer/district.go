@@ -76,7 +76,7 @@ func (m *merger) resolveDistricts(cands []Candidate, matchOf []int) []string {
 	taken := map[string]districtKey{}
 	code := map[districtKey]string{}
 	free := func(k districtKey, c string) bool {
-		if c == "" || !idPattern.MatchString(c) {
+		if c == "" || !registry.IsID(c) {
 			return false
 		}
 		if g, ok := reserved[c]; ok && g != k.gov {
@@ -135,11 +135,11 @@ func govLetters(code string) string {
 	return letters
 }
 
-// DerivedDistrictCode returns the code a district gets when nothing better
+// derivedDistrictCode returns the code a district gets when nothing better
 // is known: the governorate's letters and part, a UID or a name, made of
 // letters and digits ("BG-a1B2c3D4e5F", "BG-ALKARKH"), or a short hash for
 // a name with no Latin letters.
-func DerivedDistrictCode(gov, part string) string {
+func derivedDistrictCode(gov, part string) string {
 	var b strings.Builder
 	for _, r := range part {
 		if (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/greenpulse-health/greenpulse/registry"
 )
@@ -200,13 +201,17 @@ func sniffDelimiter(data []byte) rune {
 }
 
 // mapHeader finds each mapped column in the header: exactly, else ignoring
-// case. A default optional column that is missing is left out, with a note.
+// case. A mapped column that appears more than once, or that matches more
+// than one column ignoring case, is an error: either would pick one of them
+// at random. A default optional column that is missing is left out, with a
+// note.
 func mapHeader(hdr []string, cols HeRAMSColumns) (map[string]int, []string, error) {
-	pos := map[string]int{}
+	pos := map[string]int{} // trimmed name -> its first column
+	dup := map[string]bool{}
 	for i, h := range hdr {
 		h = strings.TrimSpace(h)
-		if j, dup := pos[h]; dup {
-			pos[h] = -(j + 1) // marks a repeated name: used only if unambiguous
+		if _, seen := pos[h]; seen {
+			dup[h] = true
 			continue
 		}
 		pos[h] = i
@@ -218,17 +223,23 @@ func mapHeader(hdr []string, cols HeRAMSColumns) (map[string]int, []string, erro
 		if !ok {
 			continue
 		}
+		name := col
 		i, found := pos[col]
 		if !found {
-			for h, j := range pos {
-				if strings.EqualFold(h, col) {
-					i, found = j, true
+			for j, h := range hdr {
+				h = strings.TrimSpace(h)
+				if pos[h] != j || !strings.EqualFold(h, col) {
+					continue // a repeat of an earlier column, or another name
 				}
+				if found {
+					return nil, nil, fmt.Errorf("header: columns %q and %q both match %q (for %s) ignoring case; map one with --columns %s=<column>", name, h, col, f.key, f.key)
+				}
+				name, i, found = h, j, true
 			}
 		}
 		switch {
-		case found && i < 0:
-			return nil, nil, fmt.Errorf("header: column %q (for %s) appears more than once", col, f.key)
+		case found && dup[name]:
+			return nil, nil, fmt.Errorf("header: column %q (for %s) appears more than once", name, f.key)
 		case found:
 			idx[f.key] = i
 		case f.required || cols.explicit[f.key]:
@@ -297,18 +308,18 @@ func (rd *heramsReader) row(line int, rec []string) {
 	switch first, dup := rd.seen[id]; {
 	case id == "":
 		fail("id", "empty")
-	case !idPattern.MatchString(id):
+	case !registry.IsID(id):
 		fail("id", "want 1 to 64 letters, digits, '_' or '-', got %q", id)
 	case dup:
 		fail("id", "%q repeats line %d", id, first)
 	default:
 		rd.seen[id] = line
 	}
-	if name == "" || strings.ContainsFunc(name, isControl) {
+	if name == "" || strings.ContainsFunc(name, unicode.IsControl) {
 		fail("name", "want a name without control characters, got %q", name)
 	}
 	nameAr := get("name_ar")
-	if strings.ContainsFunc(nameAr, isControl) {
+	if strings.ContainsFunc(nameAr, unicode.IsControl) {
 		fail("name_ar", "want no control characters, got %q", nameAr)
 	}
 	gov := rd.governorate(get("governorate"))
@@ -324,7 +335,7 @@ func (rd *heramsReader) row(line int, rec []string) {
 		if key == "" {
 			key = strings.ToLower(d)
 		}
-		c.District = District{Key: key, Name: d, Derived: DerivedDistrictCode(gov, d)}
+		c.District = District{Key: key, Name: d, Derived: derivedDistrictCode(gov, d)}
 	}
 	if v := get("beds"); v != "" {
 		n, err := strconv.Atoi(v)

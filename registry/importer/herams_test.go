@@ -128,6 +128,42 @@ func TestHeRAMSColumns(t *testing.T) {
 	}
 }
 
+func TestMapHeader(t *testing.T) {
+	const rest = ",MoSD2en,GEO1,MoSDGPS_SQ001,MoSDGPS_SQ002"
+	tests := []struct {
+		name, header, columns string
+		wantID                int    // the column of id, if no error
+		wantErr               string // "" for none
+	}{
+		{"exact", "MoSD1" + rest, "", 0, ""},
+		{"ignoring case", "x,mosd1" + rest, "", 1, ""},
+		{"exact wins over a case variant", "MOSD1,MoSD1" + rest, "", 1, ""},
+		{"a repeated column that is not mapped", "x,x,MoSD1" + rest, "", 2, ""},
+		{"twice", "MoSD1,x,MoSD1" + rest, "", 0, `column "MoSD1" (for id) appears more than once`},
+		{"three times", "MoSD1,x,MoSD1,MoSD1" + rest, "", 0, `column "MoSD1" (for id) appears more than once`},
+		{"twice, matched ignoring case", "mosd1,x,mosd1" + rest, "", 0, `column "mosd1" (for id) appears more than once`},
+		{"two case variants", "Code,x,CODE,MoSD1" + rest, "id=code", 0, `columns "Code" and "CODE" both match "code" (for id) ignoring case`},
+		{"three case variants", "Code,CODE,code" + rest, "id=cOdE", 0, `columns "Code" and "CODE" both match "cOdE" (for id) ignoring case`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cols, err := ParseHeRAMSColumns(tt.columns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			idx, _, err := mapHeader(strings.Split(tt.header, ","), cols)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("error %v, want none", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("error %v, want %q", err, tt.wantErr)
+			case tt.wantErr == "" && idx["id"] != tt.wantID:
+				t.Errorf("id is column %d, want %d", idx["id"], tt.wantID)
+			}
+		})
+	}
+}
+
 func TestImportHeRAMSMerge(t *testing.T) {
 	src, err := readHeRAMSFile(t, "herams.csv", "")
 	if err != nil {
@@ -151,7 +187,10 @@ func TestImportHeRAMSMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _ := registry.Parse(bytes.NewReader(data), "out.csv")
+	out, err := registry.Parse(bytes.NewReader(data), "out.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for id, w := range map[string]string{
 		"HS_BG_001": "hospital 300 BG-KRK 80", // kept from the merge file; district matched
 		"HS_BG_009": "phc 0 BG-KRK 5",         // coordinates from the merge file

@@ -22,16 +22,11 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/greenpulse-health/greenpulse/registry"
 )
-
-// idPattern is the registry's rule for facility ids (registry/validate.go),
-// used here to choose between an outside code and a UID before building.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Candidate is one facility as an outside source describes it, before it is
 // matched to the merge file and checked.
@@ -47,9 +42,8 @@ type Candidate struct {
 	Name     string
 	// NameAr is the Arabic name when the source has one, else "".
 	NameAr string
-	// Type is the type the source states; "" lets Merge guess it from
-	// TypeText and Name.
-	Type     registry.Type
+	// TypeText is the source's own word for the facility's type (HeRAMS),
+	// or "". Merge guesses a new facility's type from it and Name.
 	TypeText string
 	Beds     int
 	// Governorate is the ISO 3166-2:IQ code, already resolved.
@@ -279,7 +273,7 @@ func (m *merger) run() (*Result, error) {
 // build completes one facility from c and the merge file's old row.
 func (m *merger) build(c Candidate, old *registry.Facility, id, district string) (registry.Facility, error) {
 	f := registry.Facility{
-		ID: id, Name: c.Name, Type: c.Type, Beds: c.Beds,
+		ID: id, Name: c.Name, Beds: c.Beds,
 		Governorate: c.Governorate, District: district,
 		Lat: c.Lat, Lon: c.Lon, DHIS2OrgUnit: c.OrgUnit,
 	}
@@ -296,7 +290,7 @@ func (m *merger) build(c Candidate, old *registry.Facility, id, district string)
 		if f.DHIS2OrgUnit == "" {
 			f.DHIS2OrgUnit = old.DHIS2OrgUnit
 		}
-	} else if f.Type == "" {
+	} else {
 		f.Type = GuessType(c.TypeText, c.Name)
 	}
 	if !c.HasCoords {
@@ -326,7 +320,7 @@ func (m *merger) count(c Candidate, old *registry.Facility, f registry.Facility)
 	default:
 		m.rep.NameArMissing++
 	}
-	if old == nil && c.Type == "" {
+	if old == nil {
 		m.rep.Guessed[f.Type]++
 	}
 	if c.District.Key == "" && old == nil {
@@ -351,7 +345,7 @@ func (m *merger) assignIDs(cands []Candidate, matchOf []int) []string {
 			continue
 		}
 		for _, id := range []string{c.SourceID, c.OrgUnit} {
-			if id != "" && idPattern.MatchString(id) && !m.usedIDs[id] && (id != c.SourceID || codeUse[id] == 1) {
+			if id != "" && registry.IsID(id) && !m.usedIDs[id] && (id != c.SourceID || codeUse[id] == 1) {
 				ids[i] = id
 				m.usedIDs[id] = true
 				break

@@ -243,12 +243,9 @@ var typeWords = []struct {
 // "مركز صحي"; other if none of them says.
 func GuessType(texts ...string) registry.Type {
 	for _, text := range texts {
-		norm := " " + strings.Join(nameWords(text), " ") + " "
 		for _, tw := range typeWords {
-			for _, w := range tw.words {
-				if strings.Contains(norm, " "+strings.Join(nameWords(w), " ")+" ") {
-					return tw.t
-				}
+			if hasPhrase(text, tw.words) {
+				return tw.t
 			}
 		}
 	}
