@@ -1,8 +1,8 @@
 // Package dhis2 is GreenPulse's side of DHIS2: the data elements and
-// indicators it defines there (elements.go), their creation by setup, the
-// monthly dataValueSets document built from the indicator bucket, the push
-// that sends it in chunks and names every conflict, the push log, metrics
-// and the monthly schedule.
+// indicators it defines there (catalog/catalog.go), their creation by
+// setup, the monthly dataValueSets document built from the indicator
+// bucket, the push that sends it in chunks and names every conflict, the
+// push log, metrics and the monthly schedule.
 //
 //	indicator bucket ─► Build (document.go) ─► Pusher.Push (push.go) ─► POST /api/dataValueSets
 //	                                                    │

@@ -1,9 +1,11 @@
 package dhis2
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -157,20 +159,27 @@ func Setup(ctx context.Context, c *dhis2api.Client, o SetupOptions) (SetupReport
 	}
 
 	names := p.names()
-	for _, mode := range []string{"VALIDATE", "COMMIT"} {
-		if mode == "COMMIT" && o.DryRun {
-			break
-		}
+	send := func(mode string) error {
 		ir, err := importMetadata(ctx, c, mode, p.payload)
 		if err != nil {
-			return rep, fmt.Errorf("dhis2 setup: %w", err)
+			return fmt.Errorf("dhis2 setup: %w", err)
 		}
 		if errs := ir.named(names); len(errs) > 0 || ir.failed() {
 			rep.ValidationErrors = errs
-			return rep, fmt.Errorf("dhis2 setup: %w", &ValidationError{Mode: mode, Status: ir.Status, Message: ir.Message, Errors: errs})
+			return fmt.Errorf("dhis2 setup: %w", &ValidationError{Mode: mode, Status: ir.Status, Message: ir.Message, Errors: errs})
 		}
+		return nil
 	}
-	rep.Committed = !o.DryRun
+	if err := send("VALIDATE"); err != nil {
+		return rep, err
+	}
+	if o.DryRun {
+		return rep, nil
+	}
+	if err := send("COMMIT"); err != nil {
+		return rep, err
+	}
+	rep.Committed = true
 	return rep, nil
 }
 
@@ -257,17 +266,24 @@ func (r SetupReport) Print(w io.Writer) {
 	case len(r.Created)+len(r.Updated) == 0:
 		fmt.Fprintln(w, "DHIS2 already holds the GreenPulse metadata: nothing to change.")
 	}
+	// Each group lists its objects by kind, in the order of setupKinds; a
+	// kind setup does not manage comes last.
+	kinds := setupKinds()
+	rank := func(k Kind) int {
+		if i := slices.Index(kinds, k); i >= 0 {
+			return i
+		}
+		return len(kinds)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, g := range []struct {
 		verb string
 		objs []Object
 	}{{created, r.Created}, {updated, r.Updated}, {"left", r.Left}} {
-		for _, k := range setupKinds() {
-			for _, ob := range g.objs {
-				if ob.Kind == k {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.verb, k.Label(), ob.Name, ob.Code, ob.UID)
-				}
-			}
+		objs := slices.Clone(g.objs)
+		slices.SortStableFunc(objs, func(a, b Object) int { return cmp.Compare(rank(a.Kind), rank(b.Kind)) })
+		for _, ob := range objs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.verb, ob.Kind.Label(), ob.Name, ob.Code, ob.UID)
 		}
 	}
 	for _, m := range r.Mapped {

@@ -206,13 +206,13 @@ func parseImportReport(body []byte) (importReport, error) {
 	for _, raw := range rep.TypeReports {
 		var tr wireTypeReport
 		if json.Unmarshal(raw, &tr) != nil {
-			out.Errors = append(out.Errors, ImportError{Kind: "object", Index: -1, Message: "unreadable type report: " + clip(string(raw))})
+			out.Errors = append(out.Errors, ImportError{Kind: "object", Index: -1, Message: "unreadable type report: " + dhis2api.Clip(string(raw), 200)})
 			continue
 		}
 		for _, raw := range tr.ObjectReports {
 			var or wireObjectReport
 			if json.Unmarshal(raw, &or) != nil {
-				out.Errors = append(out.Errors, ImportError{Kind: kindOfClass(tr.Klass), Index: -1, Message: "unreadable object report: " + clip(string(raw))})
+				out.Errors = append(out.Errors, ImportError{Kind: kindOfClass(tr.Klass), Index: -1, Message: "unreadable object report: " + dhis2api.Clip(string(raw), 200)})
 				continue
 			}
 			klass := or.Klass
@@ -254,12 +254,4 @@ func kindOfClass(klass string) Kind {
 		return "object"
 	}
 	return Kind(simple)
-}
-
-// clip shortens s for an error message.
-func clip(s string) string {
-	if r := []rune(s); len(r) > 200 {
-		return string(r[:200]) + "…"
-	}
-	return s
 }

@@ -70,11 +70,14 @@ func TestSetupParseImportReport(t *testing.T) {
 }
 
 // FuzzImportReport feeds the parser of DHIS2's import answer anything: it
-// must never panic, and every error it reads names an object.
+// must never panic, and naming its errors keeps every one of them, each
+// with a kind, and names an error by the objects sent: by its UID, else by
+// its position in the payload.
 func FuzzImportReport(f *testing.F) {
 	for _, s := range []string{
 		`{"status":"OK","response":{"responseType":"ImportReport","status":"OK","typeReports":[]}}`,
 		`{"status":"ERROR","typeReports":[{"klass":"org.hisp.dhis.dataset.DataSet","objectReports":[{"index":0,"uid":"zycBYpH67gd","errorReports":[{"errorCode":"E5002","message":"m"}]}]}]}`,
+		`{"status":"ERROR","typeReports":[{"klass":"org.hisp.dhis.dataset.DataSet","objectReports":[{"index":0,"errorReports":[{"errorCode":"E5002"}]},{"index":1,"errorReports":[{},{}]}]}]}`,
 		`{"status":"ERROR","typeReports":{"a":{"objectReports":{"b":{"index":-7,"errorReports":[{}]}}}}}`,
 		`{"response":null,"status":"WARNING"}`,
 		`{"typeReports":[1,"x",{"objectReports":[null,{"klass":"."}]}],"status":"ERROR"}`,
@@ -90,13 +93,30 @@ func FuzzImportReport(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, e := range ir.named(names) {
-			obj := e.Object()
-			if obj == "" || !strings.HasPrefix(e.String(), obj) {
-				t.Fatalf("error %q does not start by naming its object %q", e, obj)
+		got := ir.named(names)
+		if len(got) != len(ir.Errors) {
+			t.Fatalf("named %d errors of %d: %v", len(got), len(ir.Errors), got)
+		}
+		for i, e := range got {
+			in := ir.Errors[i]
+			want := in
+			if ob, ok := names.byUID[in.UID]; ok {
+				want.Name = ob.Name
+			} else if in.UID == "" && in.Index >= 0 && in.Index < len(names.byIndex[in.Kind]) {
+				ob := names.byIndex[in.Kind][in.Index]
+				want.Name, want.UID = ob.Name, ob.UID
+			}
+			if e != want {
+				t.Fatalf("error %d: named %+v, want %+v", i, e, want)
 			}
 			if e.Kind == "" {
 				t.Fatalf("error %q has no kind", e)
+			}
+			if e.Index < -1 {
+				t.Fatalf("error %q has index %d; want -1 when not given", e, e.Index)
+			}
+			if obj := e.Object(); !strings.HasPrefix(e.String(), obj) {
+				t.Fatalf("error %q does not start by naming its object %q", e, obj)
 			}
 		}
 		_ = (&ValidationError{Mode: "VALIDATE", Status: ir.Status, Errors: ir.Errors}).Error()

@@ -15,7 +15,8 @@ import (
 	"github.com/greenpulse-health/greenpulse/internal/dhis2api"
 )
 
-// Properties of the objects setup creates that are not in elements.go.
+// Properties of the objects setup creates that are not in the catalog
+// (catalog/catalog.go).
 const (
 	dataSetDescription = "Monthly energy and health-care waste figures of the facilities GreenPulse monitors, pushed by the GreenPulse collector."
 	percentDecimals    = 1
@@ -135,27 +136,16 @@ func retiredElements(mapped map[string]MappedElement) map[string]bool {
 func readExisting(ctx context.Context, c *dhis2api.Client, want map[Kind][]wanted) (map[string]map[string]any, error) {
 	have := map[string]map[string]any{}
 	for _, k := range setupKinds() {
-		if len(want[k]) == 0 {
-			continue
-		}
 		uids := make([]string, 0, len(want[k]))
 		for _, w := range want[k] {
 			uids = append(uids, w.UID)
 		}
-		q := url.Values{
-			"filter":    {"id:in:[" + strings.Join(uids, ",") + "]"},
-			"fields":    {":owner"},
-			"paging":    {"false"},
-			"translate": {"false"},
-		}
-		objs, err := getList(ctx, c, string(k), q)
+		found, err := lookup(ctx, c, string(k), "id", uids, url.Values{"fields": {":owner"}, "translate": {"false"}})
 		if err != nil {
 			return nil, err
 		}
-		for _, ob := range objs {
-			if id, _ := ob["id"].(string); id != "" {
-				have[id] = ob
-			}
+		for id, objs := range found {
+			have[id] = objs[0]
 		}
 	}
 	return have, nil
@@ -387,7 +377,7 @@ func resolveMapped(ctx context.Context, c *dhis2api.Client, o SetupOptions) (map
 			ids = append(ids, id)
 		}
 	}
-	found, err := lookup(ctx, c, "dataElements", field, ids, "id,code,name")
+	found, err := lookup(ctx, c, "dataElements", field, ids, url.Values{"fields": {"id,code,name"}})
 	if err != nil {
 		return nil, err
 	}

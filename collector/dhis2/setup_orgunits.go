@@ -3,6 +3,7 @@ package dhis2
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"strings"
 
@@ -69,7 +70,7 @@ func orgUnitsByField(ctx context.Context, c *dhis2api.Client, field string, valu
 		}
 		values = ok
 	}
-	found, err := lookup(ctx, c, "organisationUnits", field, values, "id,code")
+	found, err := lookup(ctx, c, "organisationUnits", field, values, url.Values{"fields": {"id,code"}})
 	if err != nil {
 		return nil, err
 	}
@@ -124,11 +125,13 @@ func orgUnitsByAttribute(ctx context.Context, c *dhis2api.Client, attr string) (
 	return out, nil
 }
 
-// lookup returns the objects of GET /api/<collection> whose field (id or
+// lookup returns the objects of GET /api/<collection>?q whose field (id or
 // code) equals one of values, by that value, asking in chunks with
-// filter=<field>:in:[…]. A value the in operator cannot carry (it holds a
-// comma or a bracket) is asked for alone with <field>:eq:.
-func lookup(ctx context.Context, c *dhis2api.Client, collection, field string, values []string, fields string) (map[string][]map[string]any, error) {
+// filter=<field>:in:[…] and paging=false; q holds the other parameters,
+// such as fields. A value the in operator cannot carry (it holds a comma
+// or a bracket) is asked for alone with <field>:eq:. With no values it
+// sends nothing.
+func lookup(ctx context.Context, c *dhis2api.Client, collection, field string, values []string, q url.Values) (map[string][]map[string]any, error) {
 	var plain, odd []string
 	for _, v := range values {
 		if strings.ContainsAny(v, ",[]") {
@@ -150,7 +153,11 @@ func lookup(ctx context.Context, c *dhis2api.Client, collection, field string, v
 	}
 	out := map[string][]map[string]any{}
 	for _, f := range filters {
-		objs, err := getList(ctx, c, collection, url.Values{"filter": {f}, "fields": {fields}, "paging": {"false"}})
+		fq := url.Values{}
+		maps.Copy(fq, q)
+		fq.Set("filter", f)
+		fq.Set("paging", "false")
+		objs, err := getList(ctx, c, collection, fq)
 		if err != nil {
 			return nil, err
 		}

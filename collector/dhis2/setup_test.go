@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -185,6 +186,9 @@ func TestSetupFirstRunCreatesEverything(t *testing.T) {
 	if rep.OrgUnitsAssigned != 3 || rep.OrgUnitsAdded != 3 || len(rep.OrgUnitsNotFound) != 0 {
 		t.Errorf("org units: %d assigned, %d added, not found %v", rep.OrgUnitsAssigned, rep.OrgUnitsAdded, rep.OrgUnitsNotFound)
 	}
+	if broken := srv.BrokenIndicatorExpressions(); len(broken) != 0 {
+		t.Errorf("indicators reference missing data elements: %v", broken)
+	}
 }
 
 func TestSetupSecondRunLeavesEverything(t *testing.T) {
@@ -216,6 +220,9 @@ func TestSetupRestoresOursAndKeepsTheirs(t *testing.T) {
 	ds := object(t, srv, catalog.DefaultDataSet())
 	ds["organisationUnits"] = append(ds["organisationUnits"].([]any), map[string]any{"id": "FacOther004"})
 	ds["timelyDays"] = 10
+	sharing := map[string]any{"owner": "M5zQapPyTZI", "public": "r-r-----", "external": false,
+		"users": map[string]any{}, "userGroups": map[string]any{"wl5cDMuUhmF": map[string]any{"id": "wl5cDMuUhmF", "access": "rwrw----"}}}
+	ds["sharing"] = sharing
 	ministryImport(t, c, map[string]any{"dataElements": []any{de}, "dataSets": []any{ds}})
 
 	rep := setup(t, c, dhis2.SetupOptions{OrgUnits: ourUnits})
@@ -237,14 +244,28 @@ func TestSetupRestoresOursAndKeepsTheirs(t *testing.T) {
 		t.Errorf("kept %d, added %d; want 1 kept, 0 added", rep.OrgUnitsKept, rep.OrgUnitsAdded)
 	}
 
-	// A new facility updates the data set, keeping the ministry's unit
-	// and its timelyDays.
+	// A unit the data set already holds changes nothing.
 	rep = setup(t, c, dhis2.SetupOptions{OrgUnits: append(slices.Clone(ourUnits), "FacOther004", "FacBaghdad1")})
 	if len(rep.Updated)+len(rep.Created) != 0 || rep.OrgUnitsAssigned != 4 || rep.OrgUnitsKept != 0 {
 		t.Errorf("FacOther004 is already assigned: updated %v, assigned %d, kept %d", rep.Updated, rep.OrgUnitsAssigned, rep.OrgUnitsKept)
 	}
-	if ds = object(t, srv, catalog.DefaultDataSet()); ds["timelyDays"] != 10.0 {
+
+	// A new facility updates the data set, keeping the ministry's unit,
+	// its timelyDays and its sharing.
+	srv.AddOrgUnits(dhis2test.OrgUnit{ID: "FacDuhok005", Code: "DU-005", Name: "Duhok PHC 5", Parent: "ImspTQPwCqd"})
+	rep = setup(t, c, dhis2.SetupOptions{OrgUnits: append(slices.Clone(ourUnits), "FacDuhok005")})
+	if len(rep.Updated) != 1 || rep.Updated[0].Kind != dhis2.KindDataSet || rep.OrgUnitsAdded != 1 || rep.OrgUnitsKept != 1 {
+		t.Errorf("new facility: updated %v, added %d, kept %d; want the data set updated, 1 added, 1 kept", rep.Updated, rep.OrgUnitsAdded, rep.OrgUnitsKept)
+	}
+	ds = object(t, srv, catalog.DefaultDataSet())
+	if got, want := ids(ds["organisationUnits"], ""), sorted(append(slices.Clone(ourUnits), "FacOther004", "FacDuhok005")...); !slices.Equal(got, want) {
+		t.Errorf("org units %v, want %v", got, want)
+	}
+	if ds["timelyDays"] != 10.0 {
 		t.Errorf("timelyDays %v, want the ministry's 10", ds["timelyDays"])
+	}
+	if !reflect.DeepEqual(ds["sharing"], sharing) {
+		t.Errorf("sharing %v, want the ministry's %v", ds["sharing"], sharing)
 	}
 }
 
@@ -296,6 +317,9 @@ func TestSetupMappedElements(t *testing.T) {
 			if got, want := ids(ds["dataSetElements"], "dataElement"), sorted(append(elementUIDs("solar_kwh"), "MinSolarKWh")...); !slices.Equal(got, want) {
 				t.Errorf("data set elements %v, want %v", got, want)
 			}
+			if broken := srv.BrokenIndicatorExpressions(); len(broken) != 0 {
+				t.Errorf("indicators reference missing data elements: %v", broken)
+			}
 			if again := setup(t, c, o); len(again.Created)+len(again.Updated) != 0 {
 				t.Errorf("second run changed %v %v", again.Created, again.Updated)
 			}
@@ -320,6 +344,9 @@ func TestSetupMappedElements(t *testing.T) {
 		if _, ok := srv.Object(catalog.StableUID("GP_SOLAR_KWH")); !ok {
 			t.Errorf("our solar element was deleted; it may hold data and must stay")
 		}
+		if broken := srv.BrokenIndicatorExpressions(); len(broken) != 0 {
+			t.Errorf("indicators reference missing data elements: %v", broken)
+		}
 	})
 	t.Run("unknown", func(t *testing.T) {
 		_, c := start(t)
@@ -332,32 +359,27 @@ func TestSetupMappedElements(t *testing.T) {
 
 func TestSetupOrgUnitSchemes(t *testing.T) {
 	for _, tc := range []struct {
-		scheme string
-		ids    []string
+		scheme   string
+		ids      []string
+		notFound []string // in the order given, once each
 	}{
-		{"uid", []string{"FacBaghdad1", "FacBasra002", "FacNinev003", "NoSuchUnit1", "not-a-uid", "FacBaghdad1", ""}},
-		{"code", []string{"BG-001", "BA-002", "NI-003", "NO-SUCH", "odd,code"}},
-		{"attribute:" + heramsUID, []string{"H-1", "H-2", "H-3", "H-404"}},
+		{"uid", []string{"FacBaghdad1", "FacBasra002", "FacNinev003", "NoSuchUnit1", "not-a-uid", "FacBaghdad1", ""}, []string{"NoSuchUnit1", "not-a-uid"}},
+		{"code", []string{"BG-001", "BA-002", "NI-003", "NO-SUCH", "odd,code"}, []string{"NO-SUCH", "odd,code"}},
+		{"attribute:" + heramsUID, []string{"H-1", "H-2", "H-3", "H-404"}, []string{"H-404"}},
 	} {
 		t.Run(tc.scheme, func(t *testing.T) {
 			srv, c := start(t)
 			rep := setup(t, c, dhis2.SetupOptions{OrgUnits: tc.ids, OrgUnitIDScheme: tc.scheme})
-			var missing []string
-			for _, id := range tc.ids[3:] {
-				if id != "" && id != tc.ids[0] {
-					missing = append(missing, id)
-				}
-			}
-			if !slices.Equal(rep.OrgUnitsNotFound, missing) || rep.OrgUnitsAssigned != 3 {
-				t.Errorf("not found %q, assigned %d; want %q, 3", rep.OrgUnitsNotFound, rep.OrgUnitsAssigned, missing)
+			if !slices.Equal(rep.OrgUnitsNotFound, tc.notFound) || rep.OrgUnitsAssigned != 3 {
+				t.Errorf("not found %q, assigned %d; want %q, 3", rep.OrgUnitsNotFound, rep.OrgUnitsAssigned, tc.notFound)
 			}
 			if got := ids(object(t, srv, catalog.DefaultDataSet())["organisationUnits"], ""); !slices.Equal(got, sorted(ourUnits...)) {
 				t.Errorf("data set org units %v, want %v", got, ourUnits)
 			}
 			var buf bytes.Buffer
 			rep.Print(&buf)
-			if !strings.Contains(buf.String(), missing[0]) {
-				t.Errorf("print does not name %s:\n%s", missing[0], buf.String())
+			if !strings.Contains(buf.String(), tc.notFound[0]) {
+				t.Errorf("print does not name %s:\n%s", tc.notFound[0], buf.String())
 			}
 		})
 	}
@@ -412,15 +434,22 @@ func TestSetupErrors(t *testing.T) {
 		}
 	})
 	t.Run("options", func(t *testing.T) {
-		_, c := start(t)
-		for _, o := range []dhis2.SetupOptions{
-			{DataSet: "short"},
-			{OrgUnitIDScheme: "name"},
-			{DataElements: map[string]string{"no_such_key": "abcdefghijk"}},
-			{DataElements: map[string]string{"solar_kwh": "not a uid"}},
+		srv, c := start(t)
+		for _, tc := range []struct {
+			o   dhis2.SetupOptions
+			bad string // what the error must name
+		}{
+			{dhis2.SetupOptions{DataSet: "short"}, `"short"`},
+			{dhis2.SetupOptions{OrgUnitIDScheme: "name"}, `"name"`},
+			{dhis2.SetupOptions{DataElements: map[string]string{"no_such_key": "abcdefghijk"}}, `"no_such_key"`},
+			{dhis2.SetupOptions{DataElements: map[string]string{"solar_kwh": "not a uid"}}, `"not a uid"`},
 		} {
-			if _, err := dhis2.Setup(context.Background(), c, o); err == nil {
-				t.Errorf("%+v: no error", o)
+			_, err := dhis2.Setup(context.Background(), c, tc.o)
+			if err == nil || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("%+v: error %v, want one naming %s", tc.o, err, tc.bad)
+			}
+			if reqs := srv.Requests(); len(reqs) != 0 {
+				t.Errorf("%+v: %d request(s) reached DHIS2, want none before the options are valid: %+v", tc.o, len(reqs), reqs)
 			}
 		}
 	})

@@ -63,7 +63,6 @@ type conflict struct {
 	ErrorCode string            `json:"errorCode,omitempty"`
 	Property  string            `json:"property,omitempty"`
 	Indexes   []int             `json:"indexes,omitempty"`
-	key       string
 }
 
 // conflicts is the ordered, grouped set of an import summary.
@@ -114,7 +113,7 @@ func (cs *conflicts) add(k conflictKind, index int, args ...string) {
 	if first == "" && len(keyParts) > 0 {
 		first = keyParts[0]
 	}
-	c := &conflict{Object: first, Objects: objects, Value: msg, ErrorCode: k.code, Property: k.property, key: key}
+	c := &conflict{Object: first, Objects: objects, Value: msg, ErrorCode: k.code, Property: k.property}
 	if index >= 0 {
 		c.Indexes = []int{index}
 	}
@@ -132,7 +131,7 @@ func (cs *conflicts) addLegacy(object, value string) {
 	if _, ok := cs.byKey[key]; ok {
 		return
 	}
-	c := &conflict{Object: object, Value: value, key: key}
+	c := &conflict{Object: object, Value: value}
 	cs.byKey[key] = c
 	cs.list = append(cs.list, c)
 }
@@ -164,6 +163,17 @@ var (
 	boolTrue      = map[string]bool{"true": true, "True": true, "TRUE": true, "1": true, "t": true}
 	boolFalse     = map[string]bool{"false": true, "False": true, "FALSE": true, "0": true, "f": true}
 	valueMaxChars = 50000
+	// intTypes are the integer value types: the pattern a value must
+	// match, within Java's int range, and the error key when it does not.
+	intTypes = map[string]struct {
+		re  *regexp.Regexp
+		key string
+	}{
+		"INTEGER":                  {intRe, "value_not_integer"},
+		"INTEGER_POSITIVE":         {posIntRe, "value_not_positive_integer"},
+		"INTEGER_NEGATIVE":         {negIntRe, "value_not_negative_integer"},
+		"INTEGER_ZERO_OR_POSITIVE": {zeroPosIntRe, "value_not_zero_or_positive_integer"},
+	}
 )
 
 // isNumeric is MathUtils.isNumeric: the pattern, a finite double, fewer
@@ -208,22 +218,6 @@ func valueError(value, valueType string) string {
 		if n, _ := strconv.Atoi(value); !intRe.MatchString(value) || !isInt32(value) || n < 0 || n > 100 {
 			return "value_not_percentage"
 		}
-	case "INTEGER":
-		if !intRe.MatchString(value) || !isInt32(value) {
-			return "value_not_integer"
-		}
-	case "INTEGER_POSITIVE":
-		if !posIntRe.MatchString(value) || !isInt32(value) {
-			return "value_not_positive_integer"
-		}
-	case "INTEGER_NEGATIVE":
-		if !negIntRe.MatchString(value) || !isInt32(value) {
-			return "value_not_negative_integer"
-		}
-	case "INTEGER_ZERO_OR_POSITIVE":
-		if !zeroPosIntRe.MatchString(value) || !isInt32(value) {
-			return "value_not_zero_or_positive_integer"
-		}
 	case "BOOLEAN":
 		if l := strings.ToLower(value); l != "true" && l != "false" {
 			return "value_not_bool"
@@ -239,6 +233,10 @@ func valueError(value, valueType string) string {
 	case "DATETIME":
 		if !validDateTime(value) {
 			return "value_not_valid_datetime"
+		}
+	default:
+		if t, ok := intTypes[valueType]; ok && (!t.re.MatchString(value) || !isInt32(value)) {
+			return t.key
 		}
 	}
 	return ""

@@ -3,9 +3,9 @@ package dhis2test
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -61,17 +61,12 @@ type dvImport struct {
 // are imported, updated, deleted or ignored.
 func (s *Server) postDataValueSets(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	imp := &dvImport{s: s, legacy: s.plainResponse(r), now: s.now()}
-	imp.strategy = strings.ToUpper(q.Get("importStrategy"))
-	if imp.strategy == "" {
-		imp.strategy = "CREATE_AND_UPDATE"
-	}
-	switch imp.strategy {
-	case "CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE":
-	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("Value %s is not a valid importStrategy.", q.Get("importStrategy")))
+	strategy, err := parseStrategy(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	imp := &dvImport{s: s, legacy: s.plainResponse(r), now: s.now(), strategy: strategy}
 	imp.dryRun = q.Get("dryRun") == "true"
 	imp.strictOrgUnits = s.opt.StrictOrganisationUnits || q.Get("strictOrganisationUnits") == "true"
 	imp.strictDEs = s.opt.StrictDataElements || q.Get("strictDataElements") == "true"
@@ -258,7 +253,7 @@ func (imp *dvImport) constraintsFail(i int, deID, deUID, ouID string, ou *orgUni
 		if imp.dataSet != "" {
 			targets = []string{imp.dataSet}
 		}
-		if !containsAny(targets, sets) {
+		if !slices.ContainsFunc(targets, func(ds string) bool { return slices.Contains(sets, ds) }) {
 			joined := strings.Join(targets, ",")
 			imp.conflict(deStrict, i, "Data element: "+deID+" is not part of dataset: "+joined, deID, joined)
 			return true

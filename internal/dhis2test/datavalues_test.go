@@ -175,6 +175,59 @@ func TestDataValueConflicts(t *testing.T) {
 	}
 }
 
+// TestDataValueStrictDataElements plays DHIS2's "Require data elements to
+// be part of the data set": a value whose data element is not in the
+// payload's data set is E7633, set by Options or by the request; it is off
+// by default.
+func TestDataValueStrictDataElements(t *testing.T) {
+	strict := []any{map[string]any{"object": deDiesel, "objects": map[string]any{"dataElement": deDiesel, "dataSet": dsGP},
+		"value": "Data element: `" + deDiesel + "` is not part of dataset: `" + dsGP + "`", "errorCode": "E7633", "property": "dataElement", "indexes": []any{0.0}}}
+	for _, tc := range []struct {
+		name   string
+		opt    Options
+		query  string
+		want   []any // the conflicts
+		count  map[string]any
+		stored bool // whether the diesel value is stored
+	}{
+		{"by option", Options{StrictDataElements: true}, "", strict, counts(1, 0, 1, 0), false},
+		{"by parameter", Options{}, "?strictDataElements=true", strict, counts(1, 0, 1, 0), false},
+		{"lax by default", Options{}, "", []any{}, counts(2, 0, 0, 0), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startTest(t, tc.opt)
+			importGP(t, s)
+			// deDiesel is in no data set; deKWh is in dsGP.
+			body := map[string]any{"dataSet": dsGP, "dataValues": []any{dv(deDiesel, "202601", "KarkhHosp01", "4"), dv(deKWh, "202601", "KarkhHosp01", "1")}}
+			status, resp := call(t, s, http.MethodPost, "/api/dataValueSets"+tc.query, body)
+			sum := summaryOf(t, resp)
+			strict := len(tc.want) > 0
+			wantStatus := http.StatusOK
+			if strict {
+				wantStatus = http.StatusConflict
+			}
+			if status != wantStatus {
+				t.Errorf("status %d, want %d", status, wantStatus)
+			}
+			if !reflect.DeepEqual(sum["conflicts"], tc.want) {
+				t.Errorf("conflicts\n got %v\nwant %v", sum["conflicts"], tc.want)
+			}
+			if !reflect.DeepEqual(sum["importCount"], tc.count) {
+				t.Errorf("importCount %v, want %v", sum["importCount"], tc.count)
+			}
+			if opts := sum["importOptions"].(map[string]any); opts["strictDataElements"] != strict {
+				t.Errorf("importOptions strictDataElements %v", opts["strictDataElements"])
+			}
+			if _, ok := s.Value(deDiesel, "202601", "KarkhHosp01"); ok != tc.stored {
+				t.Errorf("diesel value stored %v, want %v", ok, tc.stored)
+			}
+			if v, ok := s.Value(deKWh, "202601", "KarkhHosp01"); !ok || v != "1" {
+				t.Errorf("kWh value %q %v, want 1 stored: it is in the data set", v, ok)
+			}
+		})
+	}
+}
+
 func TestDataValueFuturePeriodMessage(t *testing.T) {
 	s := startTest(t, Options{})
 	importGP(t, s)

@@ -2,7 +2,9 @@ package dhis2test
 
 import (
 	"encoding/json"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 )
 
@@ -79,17 +81,12 @@ func (s *Server) Objects(kind string) []map[string]any {
 	defer s.mu.Unlock()
 	var out []map[string]any
 	if kind == "organisationUnits" {
-		ids := make([]string, 0, len(s.units))
-		for id := range s.units {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
+		for _, id := range slices.Sorted(maps.Keys(s.units)) {
 			out = append(out, deepCopy(s.units[id].render("")))
 		}
 		return out
 	}
-	for _, id := range sortedKeys(s.objects[kind]) {
+	for _, id := range slices.Sorted(maps.Keys(s.objects[kind])) {
 		out = append(out, deepCopy(s.objects[kind][id]))
 	}
 	return out
@@ -107,7 +104,7 @@ func (s *Server) BrokenIndicatorExpressions() map[string][]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := map[string][]string{}
-	for _, id := range sortedKeys(s.objects["indicators"]) {
+	for _, id := range slices.Sorted(maps.Keys(s.objects["indicators"])) {
 		ind := s.objects["indicators"][id]
 		for _, prop := range []string{"numerator", "denominator"} {
 			expr, _ := ind[prop].(string)

@@ -3,7 +3,10 @@ package dhis2test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -78,6 +81,20 @@ type importParams struct {
 	strategy string // CREATE_AND_UPDATE, CREATE, UPDATE or DELETE
 }
 
+// parseStrategy returns the importStrategy parameter of the metadata and
+// the data value import: CREATE_AND_UPDATE, CREATE, UPDATE or DELETE,
+// CREATE_AND_UPDATE when absent. An unknown one is an error whose text is
+// the message DHIS2 answers it with (HTTP 400).
+func parseStrategy(q url.Values) (string, error) {
+	switch st := strings.ToUpper(q.Get("importStrategy")); st {
+	case "":
+		return "CREATE_AND_UPDATE", nil
+	case "CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE":
+		return st, nil
+	}
+	return "", fmt.Errorf("Value %s is not a valid importStrategy.", q.Get("importStrategy"))
+}
+
 // stats is the Stats object of import reports.
 type stats struct {
 	Created int `json:"created"`
@@ -138,19 +155,12 @@ type importReport struct {
 // every object counts as ignored.
 func (s *Server) postMetadata(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := importParams{
-		validate: strings.EqualFold(q.Get("importMode"), "VALIDATE"),
-		strategy: strings.ToUpper(q.Get("importStrategy")),
-	}
-	if p.strategy == "" {
-		p.strategy = "CREATE_AND_UPDATE"
-	}
-	switch p.strategy {
-	case "CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE":
-	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("Value %s is not a valid importStrategy.", q.Get("importStrategy")))
+	strategy, err := parseStrategy(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	p := importParams{validate: strings.EqualFold(q.Get("importMode"), "VALIDATE"), strategy: strategy}
 	var raw map[string]json.RawMessage
 	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody)).Decode(&raw); err != nil {
 		writeError(w, http.StatusBadRequest, "Failed to read the metadata payload: "+err.Error())
@@ -190,7 +200,7 @@ func (s *Server) postMetadata(w http.ResponseWriter, r *http.Request) {
 	// more more errors …", later versions "One or more errors …"
 	// (asserted in dhis2-core's TranslationsControllerTest).
 	msg := "One or more errors occurred, please see full details in import report."
-	if s.major == 38 {
+	if s.minor == 38 {
 		msg = "One more more errors occurred, please see full details in import report."
 	}
 	m := newMessage(http.StatusConflict, "WARNING", msg)
@@ -201,7 +211,7 @@ func (s *Server) postMetadata(w http.ResponseWriter, r *http.Request) {
 // plainResponse reports whether the answer goes without the WebMessage
 // wrapper: servers below 2.38, or a request to /api/<v>/… with v < 38.
 func (s *Server) plainResponse(r *http.Request) bool {
-	if s.major < 38 {
+	if s.minor < 38 {
 		return true
 	}
 	m := apiPath.FindStringSubmatch(r.URL.Path)
@@ -341,7 +351,7 @@ func fillDefaults(k *kind, o map[string]any) map[string]any {
 func (s *Server) reindex() {
 	s.dataSetsOf = map[string][]string{}
 	s.dataSetUnits = map[string]map[string]bool{}
-	for _, id := range sortedKeys(s.objects["dataSets"]) {
+	for _, id := range slices.Sorted(maps.Keys(s.objects["dataSets"])) {
 		ds := s.objects["dataSets"][id]
 		for _, e := range asSlice(ds["dataSetElements"]) {
 			m, _ := e.(map[string]any)

@@ -2,6 +2,8 @@ package dhis2test
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -43,9 +45,8 @@ var unique = []string{"code", "name", "shortName"}
 
 // validation checks the objects of one payload in import order.
 type validation struct {
-	s       *Server
-	payload map[string][]map[string]any
-	p       importParams
+	s *Server
+	p importParams
 	// seen maps kind → property → value → UID, seeded with the stored
 	// objects as the preheat uniqueness map is.
 	seen map[string]map[string]map[string]string
@@ -54,13 +55,13 @@ type validation struct {
 }
 
 func newValidation(s *Server, payload map[string][]map[string]any, p importParams) *validation {
-	v := &validation{s: s, payload: payload, p: p, seen: map[string]map[string]map[string]string{}, inPayload: map[string]map[string]bool{}}
+	v := &validation{s: s, p: p, seen: map[string]map[string]map[string]string{}, inPayload: map[string]map[string]bool{}}
 	for _, k := range metadataKinds {
 		byProp := map[string]map[string]string{}
 		for _, prop := range unique {
 			byProp[prop] = map[string]string{}
 		}
-		for _, id := range sortedKeys(s.objects[k.plural]) {
+		for _, id := range slices.Sorted(maps.Keys(s.objects[k.plural])) {
 			for _, prop := range unique {
 				if val, ok := s.objects[k.plural][id][prop].(string); ok && val != "" {
 					byProp[prop][val] = id
@@ -88,7 +89,9 @@ func named(k *kind, o map[string]any) string {
 	return fmt.Sprintf("[%s] (%s)", id, k.singular)
 }
 
-func (v *validation) report(k *kind, code, prop, msg string, args ...string) errorReport {
+// newErrorReport is an ErrorReport about an object of kind k: its message,
+// errorCode, errorProperty and the arguments of the message.
+func newErrorReport(k *kind, code, prop, msg string, args ...string) errorReport {
 	return errorReport{Message: msg, MainKlass: k.klass, ErrorCode: code, ErrorProperty: prop, ErrorProperties: append([]string{}, args...)}
 }
 
@@ -99,28 +102,28 @@ func (v *validation) check(k *kind, o map[string]any) []errorReport {
 	_, exists := v.s.objects[k.plural][id]
 	switch {
 	case v.p.strategy == "CREATE" && exists:
-		errs = append(errs, v.report(k, "E5000", "", fmt.Sprintf(
+		errs = append(errs, newErrorReport(k, "E5000", "", fmt.Sprintf(
 			"Found matching object for reference, but import mode is CREATE. Identifier was UID, and object was %s.", named(k, o)), "UID", named(k, o)))
 		return errs
 	case (v.p.strategy == "UPDATE" || v.p.strategy == "DELETE") && !exists:
-		errs = append(errs, v.report(k, "E5001", "", fmt.Sprintf(
+		errs = append(errs, newErrorReport(k, "E5001", "", fmt.Sprintf(
 			"No matching object for reference. Identifier was UID, and object was %s.", named(k, o)), "UID", named(k, o)))
 		return errs
 	case v.p.strategy == "DELETE":
 		return nil
 	}
 	if !exists && !isUID(id) {
-		errs = append(errs, v.report(k, "E4014", "", fmt.Sprintf("Invalid UID `%s` for property `%s`", id, k.singular), id, k.singular))
+		errs = append(errs, newErrorReport(k, "E4014", "", fmt.Sprintf("Invalid UID `%s` for property `%s`", id, k.singular), id, k.singular))
 	}
 	for _, prop := range required[k.plural] {
 		if isBlank(o[prop]) {
-			errs = append(errs, v.report(k, "E4000", prop, fmt.Sprintf("Missing required property `%s`.", prop), prop))
+			errs = append(errs, newErrorReport(k, "E4000", prop, fmt.Sprintf("Missing required property `%s`.", prop), prop))
 		}
 	}
 	for _, prop := range []string{"name", "shortName", "code", "formName"} {
 		if s, ok := o[prop].(string); ok && utf8.RuneCountInString(s) > maxLength[prop] {
 			n := utf8.RuneCountInString(s)
-			errs = append(errs, v.report(k, "E4001", prop, fmt.Sprintf(
+			errs = append(errs, newErrorReport(k, "E4001", prop, fmt.Sprintf(
 				"Maximum length of property `%s`is %d, but given length was %d.", prop, maxLength[prop], n),
 				prop, fmt.Sprint(maxLength[prop]), fmt.Sprint(n)))
 		}
@@ -131,7 +134,7 @@ func (v *validation) check(k *kind, o map[string]any) []errorReport {
 			continue
 		}
 		if owner, taken := v.seen[k.plural][prop][val]; taken && owner != id {
-			e := v.report(k, "E5003", prop, fmt.Sprintf(
+			e := newErrorReport(k, "E5003", prop, fmt.Sprintf(
 				"Property `%s` with value `%s` on object %s already exists on object %s.", prop, val, named(k, o), owner),
 				prop, val, named(k, o), owner)
 			e.MainID = owner
@@ -163,7 +166,7 @@ func (v *validation) references(k *kind, o map[string]any) []errorReport {
 			class = "CategoryCombo"
 		}
 		refName := fmt.Sprintf("[%s] (%s)", id, class)
-		errs = append(errs, v.report(k, "E5002", assoc, fmt.Sprintf(
+		errs = append(errs, newErrorReport(k, "E5002", assoc, fmt.Sprintf(
 			"Invalid reference %s on object %s for association `%s`.", refName, named(k, o), assoc), refName, named(k, o), assoc))
 	}
 	switch k.plural {

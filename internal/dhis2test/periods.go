@@ -6,16 +6,15 @@ import (
 	"time"
 )
 
-// period is an ISO period the data value import accepts, with the dates
-// it covers. The formats are those of docs "Date and period format"
+// period is an ISO period the data value import accepts, with the date
+// it starts. The formats are those of docs "Date and period format"
 // (overview.md): Daily yyyyMMdd, Weekly yyyyWn (and WedWn, ThuWn, SatWn,
 // SunWn), BiWeekly yyyyBiWn, Monthly yyyyMM, BiMonthly yyyyMMB, Quarterly
 // yyyyQn, SixMonthly yyyySn (and AprilSn, NovSn), Yearly yyyy, financial
 // years yyyyApril, yyyyJuly, yyyyOct, yyyyNov.
 type period struct {
-	iso        string
-	kind       string // the PeriodType name, e.g. "Monthly"
-	start, end time.Time
+	iso   string
+	start time.Time
 }
 
 var periodPatterns = []struct {
@@ -43,25 +42,22 @@ func parsePeriod(iso string) (period, bool) {
 		}
 		year, _ := strconv.Atoi(m[1])
 		date := func(y, mo, d int) time.Time { return time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC) }
-		pe := period{iso: iso, kind: p.kind}
+		pe := period{iso: iso}
 		switch p.kind {
 		case "Yearly":
 			pe.start = date(year, 1, 1)
-			pe.end = pe.start.AddDate(1, 0, -1)
 		case "Monthly", "BiMonthly":
 			mo, _ := strconv.Atoi(m[2])
-			months := 1
 			if p.kind == "BiMonthly" {
 				if mo < 1 || mo > 6 {
 					return period{}, false
 				}
-				mo, months = 2*mo-1, 2
+				mo = 2*mo - 1
 			}
 			if mo < 1 || mo > 12 {
 				return period{}, false
 			}
 			pe.start = date(year, mo, 1)
-			pe.end = pe.start.AddDate(0, months, -1)
 		case "Daily":
 			mo, _ := strconv.Atoi(m[2])
 			d, _ := strconv.Atoi(m[3])
@@ -69,23 +65,19 @@ func parsePeriod(iso string) (period, bool) {
 			if pe.start.Month() != time.Month(mo) || pe.start.Day() != d {
 				return period{}, false
 			}
-			pe.end = pe.start
 		case "Weekly", "BiWeekly":
 			w, _ := strconv.Atoi(m[len(m)-1])
-			weeks := 1
 			if p.kind == "BiWeekly" {
-				w, weeks = 2*w-1, 2
+				w = 2*w - 1
 			}
 			start := isoWeekStart(year, w)
 			if w < 1 || isoWeekYear(start) != year {
 				return period{}, false
 			}
 			pe.start = start
-			pe.end = start.AddDate(0, 0, 7*weeks-1)
 		case "Quarterly":
 			q, _ := strconv.Atoi(m[2])
 			pe.start = date(year, 3*q-2, 1)
-			pe.end = pe.start.AddDate(0, 3, -1)
 		case "SixMonthly":
 			s, _ := strconv.Atoi(m[3])
 			first := map[string]int{"": 1, "April": 4, "Nov": 11}[m[2]]
@@ -93,11 +85,9 @@ func parsePeriod(iso string) (period, bool) {
 			if m[2] == "Nov" {
 				pe.start = pe.start.AddDate(-1, 0, 0)
 			}
-			pe.end = pe.start.AddDate(0, 6, -1)
 		case "Financial":
 			first := map[string]int{"April": 4, "July": 7, "Oct": 10, "Nov": 11}[m[2]]
 			pe.start = date(year, first, 1)
-			pe.end = pe.start.AddDate(1, 0, -1)
 		}
 		return pe, true
 	}

@@ -1,6 +1,7 @@
 package dhis2test
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -214,7 +215,7 @@ func compare(v any, op, want string) bool {
 			if err != nil {
 				return false
 			}
-			c = cmpFloat(n, w)
+			c = cmp.Compare(n, w)
 		} else {
 			c = strings.Compare(s, want)
 		}
@@ -229,16 +230,6 @@ func compare(v any, op, want string) bool {
 		return c <= 0
 	}
 	return false
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // splitList reads the value of an in filter: "[a,b,c]".
@@ -317,7 +308,7 @@ func sortObjects(objs []map[string]any, orders []order) {
 			na, aok := number(a)
 			nb, bok := number(b)
 			if aok && bok {
-				c = cmpFloat(na, nb)
+				c = cmp.Compare(na, nb)
 			} else {
 				sa, sb := scalarString(a), scalarString(b)
 				if o.fold {

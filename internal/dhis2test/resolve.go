@@ -1,7 +1,8 @@
 package dhis2test
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -76,7 +77,7 @@ func (imp *dvImport) lookup(kind, scheme, id string) string {
 		return ""
 	}
 	return imp.index(kind, scheme, func(f func(string, map[string]any)) {
-		for _, uid := range sortedKeys(stored) {
+		for _, uid := range slices.Sorted(maps.Keys(stored)) {
 			f(uid, stored[uid])
 		}
 	})[id]
@@ -149,24 +150,4 @@ func (s *Server) latestOpenPeriod(de string, now time.Time) (string, time.Time, 
 		}
 	}
 	return iso, end, found
-}
-
-func containsAny(a, b []string) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -54,7 +54,7 @@ type Options struct {
 // Server is a running DHIS2 test double. It is safe for concurrent use.
 type Server struct {
 	opt   Options
-	major int // minor version number of 2.x, e.g. 40 for 2.40.4
+	minor int // minor version number of 2.x, e.g. 40 for 2.40.4
 	http  *httptest.Server
 
 	mu       sync.Mutex
@@ -88,7 +88,7 @@ func Start(t testing.TB, opt Options) *Server {
 	}
 	s := &Server{
 		opt:        opt,
-		major:      minorVersion(opt.Version),
+		minor:      minorVersion(opt.Version),
 		units:      map[string]*orgUnit{},
 		objects:    map[string]map[string]map[string]any{},
 		kindOf:     map[string]string{},

@@ -9,17 +9,16 @@ import (
 // webMessage is DHIS2's envelope for every answer that is not a plain
 // object list: dhis-api org.hisp.dhis.dxf2.webmessage.WebMessage, whose
 // @JsonPropertyOrder is httpStatus, httpStatusCode, status, code, message,
-// devMessage, response; Jackson leaves out the null ones. httpStatus is
+// devMessage, response; Jackson leaves out the null ones. The double's
+// answers have no code, devMessage or errorCode, so webMessage has none
+// of them. httpStatus is
 // Spring's HttpStatus reason phrase ("OK", "Conflict", "Not Found", …) and
 // status is feedback.Status: OK, WARNING or ERROR.
 type webMessage struct {
 	HTTPStatus     string `json:"httpStatus"`
 	HTTPStatusCode int    `json:"httpStatusCode"`
 	Status         string `json:"status"`
-	Code           *int   `json:"code,omitempty"`
 	Message        string `json:"message,omitempty"`
-	DevMessage     string `json:"devMessage,omitempty"`
-	ErrorCode      string `json:"errorCode,omitempty"`
 	Response       any    `json:"response,omitempty"`
 }
 
