@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -184,8 +185,8 @@ func Setup(ctx context.Context, c *dhis2api.Client, o SetupOptions) (SetupReport
 }
 
 // normalised returns o with its defaults filled in, or what is wrong with
-// it. The config section validates the same rules before any I/O; these
-// checks keep Setup safe for any caller.
+// it: catalog's rules, which the config section checks too, so that Setup
+// is safe for any caller.
 func (o SetupOptions) normalised() (SetupOptions, error) {
 	if o.DataSet == "" {
 		o.DataSet = catalog.DefaultDataSet()
@@ -193,33 +194,21 @@ func (o SetupOptions) normalised() (SetupOptions, error) {
 	if !registry.IsDHIS2UID(o.DataSet) {
 		return o, fmt.Errorf("data set %q: want a DHIS2 UID (a letter, then ten letters or digits)", o.DataSet)
 	}
-	switch o.DataElementIDScheme {
-	case "":
+	if o.DataElementIDScheme == "" {
 		o.DataElementIDScheme = "uid"
-	case "uid", "code":
-	default:
-		return o, fmt.Errorf("data element ID scheme %q: want uid or code", o.DataElementIDScheme)
 	}
-	switch s := o.OrgUnitIDScheme; {
-	case s == "":
+	if err := catalog.CheckDataElementIDScheme(o.DataElementIDScheme); err != nil {
+		return o, fmt.Errorf("data element ID scheme: %w", err)
+	}
+	if o.OrgUnitIDScheme == "" {
 		o.OrgUnitIDScheme = "uid"
-	case s == "uid" || s == "code":
-	case strings.HasPrefix(s, "attribute:") && registry.IsDHIS2UID(strings.TrimPrefix(s, "attribute:")):
-	default:
-		return o, fmt.Errorf("org unit ID scheme %q: want uid, code or attribute:<attribute UID>", s)
 	}
-	known := map[string]bool{}
-	for _, e := range catalog.Elements() {
-		known[e.Key] = true
+	if err := catalog.CheckOrgUnitIDScheme(o.OrgUnitIDScheme); err != nil {
+		return o, fmt.Errorf("org unit ID scheme: %w", err)
 	}
-	for k, id := range o.DataElements {
-		switch {
-		case !known[k]:
-			return o, fmt.Errorf("data element %q: not a pushed quantity", k)
-		case strings.TrimSpace(id) == "":
-			return o, fmt.Errorf("data element %q: empty identifier", k)
-		case o.DataElementIDScheme == "uid" && !registry.IsDHIS2UID(id):
-			return o, fmt.Errorf("data element %q: %q is not a DHIS2 UID", k, id)
+	for _, k := range slices.Sorted(maps.Keys(o.DataElements)) {
+		if err := catalog.CheckDataElement(k, o.DataElements[k], o.DataElementIDScheme); err != nil {
+			return o, fmt.Errorf("data element %q: %w", k, err)
 		}
 	}
 	return o, nil
