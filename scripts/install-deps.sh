@@ -5,6 +5,10 @@
 #     apt-get, without starting Debian's mosquitto service;
 #   - chromium and fonts-dejavu-core (its Arabic glyphs) for the dashboard's
 #     browser tests, render benchmark and screenshots;
+#   - python3-pymodbus (3.0 on Debian 12) with python3-serial-asyncio, which
+#     its server needs but Debian only recommends, and socat, for the Modbus
+#     tests against a peer we did not write (internal/pymodbustest runs them
+#     with /usr/bin/python3, not the python3 first on PATH);
 #   - influxd 1.8.10, built with `go install` into
 #     ${GREENPULSE_CACHE:-$HOME/.cache/greenpulse}/bin (a few minutes the
 #     first time).
@@ -22,6 +26,10 @@ command -v mosquitto_pub >/dev/null 2>&1 || packages+=(mosquitto-clients)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
+pydist=/usr/lib/python3/dist-packages
+[ -x /usr/bin/python3 ] && [ -e "$pydist/pymodbus/__init__.py" ] || packages+=(python3-pymodbus)
+[ -x /usr/bin/python3 ] && [ -e "$pydist/serial_asyncio/__init__.py" ] || packages+=(python3-serial-asyncio)
+command -v socat >/dev/null 2>&1 || [ -x /usr/bin/socat ] || packages+=(socat)
 
 if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
