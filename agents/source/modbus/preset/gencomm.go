@@ -2,6 +2,7 @@ package preset
 
 import (
 	"context"
+	"slices"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/regmap"
 	"github.com/greenpulse-health/greenpulse/reading"
@@ -52,12 +53,20 @@ var gencommRegs = []regmap.Register{
 	{Field: fieldKWh, Table: regmap.Holding, Address: gencommKWh, Type: regmap.Uint32, Order: regmap.ABCD, Scale: 0.1},
 }
 
+// GencommRegisters returns a copy of the registers the gencomm preset
+// reads, so that a simulator can serve the same list; safe for concurrent
+// use.
+func GencommRegisters() []regmap.Register { return slices.Clone(gencommRegs) }
+
 // reservedFrom is where GenComm's reserved 32-bit codes are taken to start.
 const reservedFrom = 0xFFFFFFF8
 
 // Poll reads fuel level (FuelLevelField, %), power (power_w), engine run
-// time (EngineHoursField, h) and the generator's kWh counter (kwh_total).
-// Fuel in litres burned is the caller's: feed the level to a FuelCounter.
+// time (EngineHoursField, h) and the generator's kWh counter (kwh_total),
+// and gives available = 1 while the generator delivers power: a set that
+// runs unloaded shows as off, which costs nothing in the indicators
+// (only a grid meter's availability is an indicator). Fuel in litres
+// burned is the caller's: feed the level to a FuelCounter.
 func (gencomm) Poll(ctx context.Context, r regmap.Reader, unit uint8, _ Options) (map[string]float64, []string, error) {
 	vals, skipped, err := regmap.Read(ctx, r, unit, gencommRegs)
 	out := map[string]float64{}
@@ -72,6 +81,12 @@ func (gencomm) Poll(ctx context.Context, r regmap.Reader, unit uint8, _ Options)
 			out[reg.Field] = v
 		default:
 			skipped = append(skipped, reg.Field)
+		}
+	}
+	if w, ok := out[fieldPower]; ok {
+		out[fieldAvailable] = 0
+		if w > 0 {
+			out[fieldAvailable] = 1
 		}
 	}
 	return out, skipped, err
