@@ -135,6 +135,12 @@ func (b *Builder) HasTag(key string) bool {
 	return ok
 }
 
+// HasField reports whether the stream has a field named key.
+func (b *Builder) HasField(key string) bool {
+	_, ok := b.schema.field(key)
+	return ok
+}
+
 // SetTag records tag key. Keys that are not tags of the stream are an error;
 // the first error is kept and returned by Build.
 func (b *Builder) SetTag(key, value string) {

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"time"
 	"unicode/utf8"
 
+	"github.com/greenpulse-health/greenpulse/agents/source/manual"
 	"github.com/greenpulse-health/greenpulse/internal/logconf"
 	"github.com/greenpulse-health/greenpulse/internal/mqttconn"
 	"github.com/greenpulse-health/greenpulse/internal/yamlfile"
@@ -78,6 +80,7 @@ type Publish struct {
 type Sources struct {
 	Simulate Simulate `yaml:"simulate"`
 	Manual   Manual   `yaml:"manual"`
+	Modbus   Modbus   `yaml:"modbus"`
 }
 
 // Simulate configures the simulated meters of this facility.
@@ -86,11 +89,20 @@ type Simulate struct {
 	Interval time.Duration `yaml:"interval"`
 	Seed     int64         `yaml:"seed"`
 	Registry string        `yaml:"registry"`
+	// Streams limits the simulator to some of its streams (energy, solar,
+	// waste), so that a facility whose meters are read over Modbus can
+	// still have simulated waste in a demo. Empty: all of them.
+	Streams []string `yaml:"streams"`
 }
 
-// Manual configures waste events entered by people (log-waste, web page).
+// Manual configures waste events and meter readings entered by people
+// (log-waste, log-meter, web page).
 type Manual struct {
 	Enabled bool `yaml:"enabled"`
+	// Meters bounds typed meter readings and says how engine hours and
+	// tank levels become counters (agents/README.md, "Meter readings
+	// typed by staff").
+	Meters manual.MeterLimits `yaml:"meters"`
 }
 
 // Default returns the configuration used for every key the file leaves out.
@@ -151,6 +163,7 @@ func Parse(data []byte) (Config, error) {
 	if v := os.Getenv(EnvHTTPPassword); v != "" {
 		cfg.HTTP.Password = v
 	}
+	cfg.Sources.Modbus.Normalize()
 	if cfg.MQTT.ClientID == "" && cfg.Facility != "" {
 		cfg.MQTT.ClientID = "greenpulse-agent-" + cfg.Facility
 	}
@@ -203,14 +216,23 @@ func (c Config) Validate() error {
 	positive("publish.status_interval", p.StatusInterval)
 	positive("publish.retry_max", p.RetryMax)
 	s := c.Sources
-	if !s.Simulate.Enabled && !s.Manual.Enabled {
-		bad("sources", "enable at least one source (simulate, manual)")
+	if !s.Simulate.Enabled && !s.Manual.Enabled && len(s.Modbus.Buses) == 0 {
+		bad("sources", "enable at least one source (simulate, manual, modbus)")
 	}
 	if s.Simulate.Enabled {
 		positive("sources.simulate.interval", s.Simulate.Interval)
 		if s.Simulate.Registry == "" {
 			bad("sources.simulate.registry", "required: the registry CSV that describes this facility")
 		}
+		for i, st := range s.Simulate.Streams {
+			if !slices.Contains([]string{"energy", "solar", "waste"}, st) {
+				bad(fmt.Sprintf("sources.simulate.streams[%d]", i), "must be energy, solar or waste, got %q", st)
+			}
+		}
+	}
+	s.Modbus.validate(bad)
+	if err := s.Manual.Meters.Validate("sources.manual.meters"); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

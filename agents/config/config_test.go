@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -69,7 +70,7 @@ func TestShippedConfigLoads(t *testing.T) {
 	def.MQTT.ClientID = cfg.MQTT.ClientID
 	def.Sources.Simulate.Enabled = cfg.Sources.Simulate.Enabled
 	def.Outbox.Dir, def.Sources.Simulate.Registry = cfg.Outbox.Dir, cfg.Sources.Simulate.Registry
-	if cfg != def {
+	if !reflect.DeepEqual(cfg, def) {
 		t.Errorf("configs/agent.yaml departs from the defaults it documents:\n file %+v\n code %+v", cfg, def)
 	}
 }

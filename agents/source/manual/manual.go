@@ -1,6 +1,8 @@
-// Package manual turns a waste hand-over entered by a person (on the command
-// line with log-waste, or on the agent's web page) into a waste reading,
-// with messages a facility manager can act on.
+// Package manual turns what a person enters (on the command line with
+// log-waste or log-meter, or on the agent's web page) into readings, with
+// messages a facility manager can act on: a waste hand-over into a waste
+// reading (this file), a meter reading typed from a display into the
+// counter reading a device would send (meter.go).
 package manual
 
 import (
