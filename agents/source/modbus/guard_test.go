@@ -1,0 +1,86 @@
+package modbus
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCounterGuard(t *testing.T) {
+	tests := []struct {
+		name     string
+		values   []float64
+		replaced []bool // per value; nil: never
+		want     []verdict
+	}{
+		{"rising passes", []float64{10, 11, 11, 12}, nil, []verdict{pass, pass, pass, pass}},
+		{"one bad zero is held, the next good value passes", []float64{100, 0, 101}, nil,
+			[]verdict{pass, backwards, pass}},
+		{"a new meter counting from low is accepted after confirmPolls", []float64{5000, 2, 3, 4, 5}, nil,
+			[]verdict{pass, backwards, backwards, restarted, pass}},
+		{"low values that go down are noise, not a new series", []float64{5000, 30, 2, 3, 4}, nil,
+			[]verdict{pass, backwards, backwards, backwards, restarted}},
+		{"the device says it was replaced", []float64{5000, 2, 3}, []bool{false, true, false},
+			[]verdict{pass, restarted, pass}},
+		{"replaced but higher is an ordinary reading", []float64{5, 9}, []bool{false, true},
+			[]verdict{pass, pass}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var g counterGuard
+			for i, v := range tt.values {
+				replaced := tt.replaced != nil && tt.replaced[i]
+				if got := g.check(v, replaced); got != tt.want[i] {
+					t.Fatalf("value %d (%g): verdict %d, want %d", i, v, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	tests := []struct {
+		interval time.Duration
+		fails    int
+		want     time.Duration
+	}{
+		{10 * time.Second, 1, 10 * time.Second},
+		{10 * time.Second, 2, 20 * time.Second},
+		{10 * time.Second, 4, 80 * time.Second},
+		{10 * time.Second, 10, maxBackoff},
+		{10 * time.Second, 1000, maxBackoff},
+		{10 * time.Minute, 3, 10 * time.Minute}, // never below the interval
+	}
+	for _, tt := range tests {
+		if got := backoff(tt.interval, tt.fails); got != tt.want {
+			t.Errorf("backoff(%s, %d) = %s, want %s", tt.interval, tt.fails, got, tt.want)
+		}
+	}
+}
+
+func TestParseUnits(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int // how many units
+		first   uint8
+		wantErr bool
+	}{
+		{"1-247", 247, 1, false},
+		{"3", 1, 3, false},
+		{"1,2,10-12,2", 5, 1, false},
+		{"0-1", 2, 0, false},
+		{"248", 0, 0, true},
+		{"5-2", 0, 0, true},
+		{"a-b", 0, 0, true},
+		{"", 0, 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseUnits(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseUnits(%q) error %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if err == nil && (len(got) != tt.want || got[0] != tt.first) {
+			t.Errorf("ParseUnits(%q) = %v, want %d units from %d", tt.in, got, tt.want, tt.first)
+		}
+	}
+}
