@@ -17,12 +17,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents/config"
+	"github.com/greenpulse-health/greenpulse/agents/meterlog"
 	"github.com/greenpulse-health/greenpulse/agents/outbox"
 	"github.com/greenpulse-health/greenpulse/agents/publish"
+	"github.com/greenpulse-health/greenpulse/agents/source/modbus"
 	"github.com/greenpulse-health/greenpulse/agents/source/simulate"
 	"github.com/greenpulse-health/greenpulse/agents/wastelog"
 	"github.com/greenpulse-health/greenpulse/reading"
@@ -46,6 +49,7 @@ type Agent struct {
 	sources []Source
 	sim     *simulate.Sim
 	waste   *wastelog.Log
+	meters  *meterlog.Log
 
 	mu        sync.Mutex
 	appendErr error
@@ -54,6 +58,9 @@ type Agent struct {
 	// wasteMu keeps waste entries in the list in the order of their
 	// outbox sequence numbers.
 	wasteMu sync.Mutex
+	// meterMu makes checking a meter entry against the last readings,
+	// storing it and updating them one step (meter.go).
+	meterMu sync.Mutex
 }
 
 // New opens the outbox and builds the publisher and the configured sources;
@@ -88,7 +95,12 @@ func newAgent(cfg config.Config, version string, m *Metrics, log *slog.Logger, r
 		ob.Close()
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, log: log, metrics: m, outbox: ob, waste: wl}
+	ml, err := meterlog.Open(cfg.Outbox.Dir, log)
+	if err != nil {
+		ob.Close()
+		return nil, err
+	}
+	a := &Agent{cfg: cfg, log: log, metrics: m, outbox: ob, waste: wl, meters: ml}
 	a.pub, err = publish.New(cfg.MQTT, publish.Options{Facility: cfg.Facility, Version: version, Publish: cfg.Publish},
 		ob, m.Publish, log)
 	if err != nil {
@@ -97,7 +109,20 @@ func newAgent(cfg config.Config, version string, m *Metrics, log *slog.Logger, r
 	}
 	if row != nil {
 		a.sim = simulate.New(*row, cfg.Sources.Simulate.Seed)
-		a.sources = append(a.sources, simulate.NewSource(a.sim, cfg.Sources.Simulate.Interval, log))
+		var sim Source = simulate.NewSource(a.sim, cfg.Sources.Simulate.Interval, log)
+		if len(cfg.Sources.Simulate.Streams) > 0 {
+			sim = onlyStreams(sim, cfg.Sources.Simulate.Streams)
+		}
+		a.sources = append(a.sources, sim)
+	}
+	if len(cfg.Sources.Modbus.Buses) > 0 {
+		src, err := modbus.New(cfg.Facility, cfg.Sources.Modbus,
+			filepath.Join(cfg.Outbox.Dir, modbus.StateFile), m.Modbus, log)
+		if err != nil {
+			ob.Close()
+			return nil, err
+		}
+		a.sources = append(a.sources, src)
 	}
 	m.outboxes.add(ob)
 	return a, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/agents/outbox"
 	"github.com/greenpulse-health/greenpulse/agents/publish"
+	"github.com/greenpulse-health/greenpulse/agents/source/modbus"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -16,6 +17,7 @@ import (
 // outbox gauges sum over every registered outbox. Safe for concurrent use.
 type Metrics struct {
 	Publish      *publish.Metrics
+	Modbus       *modbus.Metrics
 	readings     *prometheus.CounterVec
 	appendErrors prometheus.Counter
 	outboxes     *outboxGauges
@@ -25,6 +27,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Publish: publish.NewMetrics(reg),
+		Modbus:  modbus.NewMetrics(reg),
 		readings: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "greenpulse_agent_readings_total",
 			Help: "Readings taken by each source and stored in the outbox.",

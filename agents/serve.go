@@ -56,7 +56,8 @@ func Serve(ctx context.Context, cfg config.Config, version string, log *slog.Log
 }
 
 // webOptions configures the agent's web server from cfg: the waste entry
-// page and API when the manual source is on, behind http.password.
+// and meter readings page and API when the manual source is on, behind
+// http.password.
 func webOptions(cfg config.Config, a *Agent, g prometheus.Gatherer, log *slog.Logger) web.Options {
 	opt := web.Options{
 		Facility:           cfg.Facility,
@@ -67,6 +68,7 @@ func webOptions(cfg config.Config, a *Agent, g prometheus.Gatherer, log *slog.Lo
 	}
 	if cfg.Sources.Manual.Enabled {
 		opt.Waste = a
+		opt.Meters = a
 	}
 	return opt
 }

@@ -58,6 +58,16 @@ type script struct {
 	Fields     map[string]string `json:"fields"`
 	Categories map[string]string `json:"categories"`
 	Treatments map[string]string `json:"treatments"`
+	Meter      meterScript       `json:"meter"`
+}
+
+// meterScript is what the page hands meter.js: its messages, and how to
+// word counters and units in the lists.
+type meterScript struct {
+	Text     map[string]string `json:"text"`
+	Fields   map[string]string `json:"fields"`
+	Counters map[string]string `json:"counters"`
+	Units    map[string]string `json:"units"`
 }
 
 // pageData is what the page template shows.
@@ -69,8 +79,10 @@ type pageData struct {
 	Open        bool // no password: say that anyone on the network can enter waste
 	Protected   bool // a password is set: offer to log out
 	WasteOff    bool
+	MeterOff    bool
 	Categories  []option
 	Treatments  []option
+	Counters    []option
 	Script      script
 }
 
@@ -92,20 +104,32 @@ func newPage(opt Options, au *auth) *page {
 	}
 	for _, l := range []lang{english, arabic} {
 		w := wordsFor(l, manual.MaxNote, wastelog.Keep)
+		counters := make([]string, len(manual.Counters))
+		for i, c := range manual.Counters {
+			counters[i] = string(c)
+		}
 		p.data[l] = pageData{
 			T:          w,
 			Facility:   opt.Facility,
 			Open:       au.open,
 			Protected:  !au.open,
 			WasteOff:   opt.Waste == nil,
+			MeterOff:   opt.Meters == nil,
 			Categories: options(reading.WasteCategories, w.Categories),
 			Treatments: options(reading.WasteTreatments, w.Treatments),
+			Counters:   options(counters, w.Meter.Counters),
 			Script: script{
 				Locale:     w.Locale,
 				Text:       w.Script,
 				Fields:     w.Fields,
 				Categories: names(reading.WasteCategories, w.Categories),
 				Treatments: names(reading.WasteTreatments, w.Treatments),
+				Meter: meterScript{
+					Text:     w.Meter.Script,
+					Fields:   w.Meter.Fields,
+					Counters: names(counters, w.Meter.Counters),
+					Units:    w.Meter.Units,
+				},
 			},
 		}
 	}

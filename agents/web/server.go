@@ -1,6 +1,6 @@
 // Package web serves the agent's HTTP endpoints on the facility LAN: the
-// waste entry page (GET /), its API (POST /api/v1/waste, GET
-// /api/v1/waste/recent), the login that guards them (POST /login,
+// waste entry and meter readings page (GET /), its API (POST /api/v1/waste,
+// GET /api/v1/waste/recent, POST and GET /api/v1/meter), the login that guards them (POST /login,
 // POST /logout), the choice of its language (POST /lang), /metrics and
 // /healthz.
 package web
@@ -48,6 +48,8 @@ type Options struct {
 	Facility string
 	// Waste takes the waste entries; nil turns waste entry off.
 	Waste Waste
+	// Meters takes the meter readings staff type; nil turns them off.
+	Meters Meters
 	// Password guards the page and the waste API; empty leaves them open
 	// and the page says so.
 	Password string
@@ -100,6 +102,8 @@ func Handler(a Agent, opt Options) http.Handler {
 	mux.HandleFunc("POST /lang", page.setLang)
 	mux.Handle("POST /api/v1/waste", au.require(postWaste(opt)))
 	mux.Handle("GET /api/v1/waste/recent", au.require(recentWaste(opt.Waste)))
+	mux.Handle("POST /api/v1/meter", au.require(postMeter(opt)))
+	mux.Handle("GET /api/v1/meter", au.require(getMeters(opt.Meters)))
 	return mux
 }
 

@@ -4,6 +4,7 @@
 //	greenpulse-agent run --config configs/agent.yaml
 //	greenpulse-agent check-config --config configs/agent.yaml
 //	greenpulse-agent log-waste --config configs/agent.yaml --category sharps --kg 12.5 --treatment autoclave
+//	greenpulse-agent log-meter --config configs/agent.yaml --counter grid_kwh --value 12400
 //	greenpulse-agent version
 package main
 
@@ -28,7 +29,14 @@ commands:
   check-config --config PATH  validate the configuration, start nothing
   log-waste --config PATH --category C --treatment T --kg N [--stored-hours H] [--at TIME] [--id ID] [--note TEXT]
                               record a waste hand-over (run with -h for details)
+  log-meter --config PATH --counter C --value N [--unit L|%] [--at TIME] [--meter NAME] [--replaced] [--confirm] [--note TEXT]
+                              record a meter reading typed from a display (run with -h for details)
   fleet [flags]               run many simulated facilities (demo and load; -h for flags)
+  simulate-device --facility ID [--listen 127.0.0.1:1502] [--registry PATH] [--seed N]
+                              serve a facility's simulated Modbus devices (-h for details)
+  scan --bus URL [--units 1-247] [--preset P]
+                              list the Modbus units that answer, their SunSpec models and
+                              what a preset reads now (for installers; -h for flags)
   version                     print the version
 `
 
@@ -54,8 +62,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "log-waste":
 		return logWaste(args, stdout, stderr)
+	case "log-meter":
+		return logMeter(args, stdout, stderr)
 	case "fleet":
 		return runFleet(args, stderr)
+	case "simulate-device":
+		return simulateDevice(args, stderr)
+	case "scan":
+		return scan(args, stdout, stderr)
 	case "run", "check-config":
 	default:
 		fmt.Fprint(stderr, usage)
