@@ -2,6 +2,7 @@ package modbus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -11,6 +12,10 @@ import (
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/sunspec"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
+
+// errWrongDevice is a device that answers but has nothing for its stream:
+// a configuration mistake, not a fault to retry.
+var errWrongDevice = errors.New("device has nothing for this stream")
 
 // poller reads one device's values for its stream, by field name
 // (available as 1 or 0), and the fields it skipped as "not implemented".
@@ -100,8 +105,8 @@ func (p *sunspecPoller) poll(ctx context.Context, r regmap.Reader, unit uint8) (
 	}
 	values, skipped := v.Stream(p.stream)
 	if len(values) == 0 && len(skipped) == 0 {
-		return nil, nil, fmt.Errorf("sunspec device %s has no %s model (models %v)",
-			p.dev.Common.Serial, p.stream, p.dev.ModelIDs())
+		return nil, nil, fmt.Errorf("sunspec device %s has no %s model (its models: %v; inverters and storage feed solar, meters energy): %w",
+			p.dev.Common.Serial, p.stream, p.dev.ModelIDs(), errWrongDevice)
 	}
 	return maps.Clone(values), skipped, nil
 }

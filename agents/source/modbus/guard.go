@@ -11,8 +11,10 @@ const confirmPolls = 3
 type counterGuard struct {
 	last    float64 // the last value let through
 	started bool
-	// held is the lower series seen since the counter last went backwards.
-	held []float64
+	// The lower series seen since the counter last went backwards: its
+	// first and latest values and how many polls gave it.
+	heldFirst, heldLast float64
+	held                int
 }
 
 // verdict is what the guard made of a value.
@@ -25,10 +27,13 @@ const (
 )
 
 // check returns whether v may be published. A value below the last one is
-// held back; confirmPolls such values in a row that do not go down
-// themselves are taken as a reset (a new meter, or one cleared) and the
-// last of them passes. replaced tells that the device itself said so (its
-// serial number changed): the value passes at once.
+// held back. It is taken as a reset (a new meter, or one cleared) only
+// once confirmPolls lower values in a row never went down and the series
+// rose: a meter that reboots to 0, or a gateway that answers zeros for a
+// dead unit, stays stuck and is never published, since the real value's
+// return would then count as that day's whole use. replaced tells that the
+// device itself said so (its serial number changed): the value passes at
+// once.
 func (g *counterGuard) check(v float64, replaced bool) verdict {
 	switch {
 	case !g.started:
@@ -42,11 +47,12 @@ func (g *counterGuard) check(v float64, replaced bool) verdict {
 		g.accept(v)
 		return pass
 	}
-	if n := len(g.held); n > 0 && v < g.held[n-1] {
-		g.held = g.held[:0] // the lower series itself went down: still noise
+	if g.held == 0 || v < g.heldLast {
+		g.heldFirst, g.held = v, 0 // the lower series itself went down: start it again
 	}
-	g.held = append(g.held, v)
-	if len(g.held) < confirmPolls {
+	g.heldLast = v
+	g.held++
+	if g.held < confirmPolls || g.heldLast <= g.heldFirst {
 		return backwards
 	}
 	g.accept(v)
@@ -55,5 +61,5 @@ func (g *counterGuard) check(v float64, replaced bool) verdict {
 
 func (g *counterGuard) accept(v float64) {
 	g.last = v
-	g.held = g.held[:0]
+	g.held = 0
 }

@@ -19,6 +19,10 @@ func TestCounterGuard(t *testing.T) {
 			[]verdict{pass, backwards, backwards, restarted, pass}},
 		{"low values that go down are noise, not a new series", []float64{5000, 30, 2, 3, 4}, nil,
 			[]verdict{pass, backwards, backwards, backwards, restarted}},
+		{"a meter stuck at 0 is never a reset, and its return passes", []float64{5000, 0, 0, 0, 0, 0, 5000}, nil,
+			[]verdict{pass, backwards, backwards, backwards, backwards, backwards, pass}},
+		{"a stuck low value waits until it counts", []float64{5000, 3, 3, 3, 3, 3.5}, nil,
+			[]verdict{pass, backwards, backwards, backwards, backwards, restarted}},
 		{"the device says it was replaced", []float64{5000, 2, 3}, []bool{false, true, false},
 			[]verdict{pass, restarted, pass}},
 		{"replaced but higher is an ordinary reading", []float64{5, 9}, []bool{false, true},
@@ -53,34 +57,6 @@ func TestBackoff(t *testing.T) {
 	for _, tt := range tests {
 		if got := backoff(tt.interval, tt.fails); got != tt.want {
 			t.Errorf("backoff(%s, %d) = %s, want %s", tt.interval, tt.fails, got, tt.want)
-		}
-	}
-}
-
-func TestParseUnits(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    int // how many units
-		first   uint8
-		wantErr bool
-	}{
-		{"1-247", 247, 1, false},
-		{"3", 1, 3, false},
-		{"1,2,10-12,2", 5, 1, false},
-		{"0-1", 2, 0, false},
-		{"248", 0, 0, true},
-		{"5-2", 0, 0, true},
-		{"a-b", 0, 0, true},
-		{"", 0, 0, true},
-	}
-	for _, tt := range tests {
-		got, err := ParseUnits(tt.in)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("ParseUnits(%q) error %v, want error %v", tt.in, err, tt.wantErr)
-			continue
-		}
-		if err == nil && (len(got) != tt.want || got[0] != tt.first) {
-			t.Errorf("ParseUnits(%q) = %v, want %d units from %d", tt.in, got, tt.want, tt.first)
 		}
 	}
 }

@@ -93,30 +93,32 @@ func Scan(ctx context.Context, r regmap.Reader, opt ScanOptions) ([]UnitReport, 
 func answers(ctx context.Context, r regmap.Reader, u uint8) bool {
 	for _, t := range []regmap.Table{regmap.Holding, regmap.Input} {
 		_, err := r.ReadRegisters(ctx, u, t, 0, 1)
-		if err == nil || bus.Kind(err) == "exception" {
+		if err == nil || bus.Kind(err) == bus.KindException {
 			return true
 		}
-		if bus.Kind(err) == "timeout" {
+		if bus.Kind(err) == bus.KindTimeout {
 			return false // nobody there: do not wait twice
 		}
 	}
 	return false
 }
 
-// ParseUnits reads a unit list such as "1-247" or "1,2,10-12".
+// ParseUnits reads a unit list such as "1-247" or "1,2,10-12". Unit ids
+// run from 0 to 255: RS-485 devices use 1-247, Modbus TCP devices and
+// gateways also 0 and 255.
 func ParseUnits(s string) ([]uint8, error) {
 	var units []uint8
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.TrimSpace(part)
 		lo, hi, isRange := strings.Cut(part, "-")
 		from, err := strconv.Atoi(strings.TrimSpace(lo))
-		if err != nil || from < 0 || from > 247 {
-			return nil, fmt.Errorf("units %q: %q is not a unit id 0-247", s, lo)
+		if err != nil || from < 0 || from > 255 {
+			return nil, fmt.Errorf("units %q: %q is not a unit id 0-255", s, lo)
 		}
 		to := from
 		if isRange {
-			if to, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil || to < from || to > 247 {
-				return nil, fmt.Errorf("units %q: %q is not a unit id from %d to 247", s, hi, from)
+			if to, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil || to < from || to > 255 {
+				return nil, fmt.Errorf("units %q: %q is not a unit id from %d to 255", s, hi, from)
 			}
 		}
 		for u := from; u <= to; u++ {

@@ -95,6 +95,9 @@ func (s *Source) Run(ctx context.Context, emit func([]reading.Reading) error) er
 	}
 	<-ctx.Done()
 	wg.Wait()
+	if err := state.flush(); err != nil {
+		s.log.Warn("modbus state not saved", "err", err)
+	}
 	return context.Cause(ctx)
 }
 
@@ -126,7 +129,7 @@ func (s *Source) runBus(ctx context.Context, url string, r regmap.Reader, devs [
 		// The state is written after the readings it vouches for are
 		// stored, so that a crash between the two repeats a check rather
 		// than skipping one.
-		if err := state.put(round); err != nil {
+		if err := state.put(round, now); err != nil {
 			s.log.Warn("modbus state not saved", "err", err)
 		}
 		next := devs[0].next
@@ -182,6 +185,12 @@ func (s *Source) poll(ctx context.Context, r regmap.Reader, d *device) []reading
 		}
 		kind := bus.Kind(err)
 		s.metrics.errors.WithLabelValues(name, kind).Inc()
+		if errors.Is(err, errWrongDevice) {
+			// Asking again changes nothing: the config must.
+			log.Error("modbus device cannot feed its stream; not polled again until the agent restarts", "err", err)
+			d.next = start.Add(100 * 365 * 24 * time.Hour)
+			return nil
+		}
 		d.fails++
 		wait := backoff(d.cfg.Interval, d.fails)
 		d.next = start.Add(wait)
@@ -210,6 +219,7 @@ func (s *Source) poll(ctx context.Context, r regmap.Reader, d *device) []reading
 		d.identity = id
 	}
 	s.noteSkipped(log, d, skipped)
+	s.dropOutOfRange(log, d, values, start)
 	s.guardCounters(log, d, values, replaced)
 	rd, ok := s.build(log, d, values, start)
 	if !ok {
@@ -283,45 +293,66 @@ func (s *Source) guardCounters(log *slog.Logger, d *device, values map[string]fl
 	}
 }
 
-// build makes the device's reading at ts from values. A value out of the
-// contract's range is dropped, counted and logged, and the rest kept; a
-// reading without its counter is not made.
-func (s *Source) build(log *slog.Logger, d *device, values map[string]float64, ts time.Time) (reading.Reading, bool) {
+// dropOutOfRange removes from values, counts and logs each value outside
+// the contract's range (a wrong byte order gives 2e12 kWh), so that the
+// rest of the reading is kept and the guard never learns a bad counter.
+func (s *Source) dropOutOfRange(log *slog.Logger, d *device, values map[string]float64, ts time.Time) {
 	for {
-		b := d.builder
-		b.Reset()
-		switch d.stream {
-		case reading.Energy:
-			b.SetTag("meter", d.cfg.Meter)
-			b.SetTag("source", d.cfg.Source)
-		case reading.Solar:
-			b.SetTag("inverter", d.cfg.Inverter)
-		}
-		for f, v := range values {
-			if f == "available" {
-				b.SetBool(f, v != 0)
-			} else if b.HasField(f) {
-				b.SetFloat(f, v)
-			}
-		}
-		rd, err := b.Build(s.facility, ts, ts, reading.Limits{MaxFuture: time.Hour})
-		if err == nil {
-			return rd, true
-		}
+		_, err := s.assemble(d, values, ts)
 		var re *reading.Error
-		if !errors.As(err, &re) || re.Reason == reading.ReasonMissingField {
-			log.Debug("modbus device gave no counter this poll; no reading", "err", err)
-			return reading.Reading{}, false
+		if err == nil || !errors.As(err, &re) || re.Reason == reading.ReasonMissingField {
+			return
 		}
 		if _, ok := values[re.Field]; !ok {
-			log.Error("modbus reading refused", "err", err)
-			return reading.Reading{}, false
+			return // not a value of the device's: build reports it
 		}
 		s.metrics.errors.WithLabelValues(d.cfg.Name, "range").Inc()
 		log.Warn("modbus value outside the contract's range; not published", "field", re.Field,
 			"value", roundForLog(values[re.Field]), "err", err)
 		delete(values, re.Field)
 	}
+}
+
+// build makes the device's reading at ts from values; a poll that gave no
+// counter (not implemented, or held back) makes none.
+func (s *Source) build(log *slog.Logger, d *device, values map[string]float64, ts time.Time) (reading.Reading, bool) {
+	rd, err := s.assemble(d, values, ts)
+	if err == nil {
+		delete(d.quiet, "nocounter")
+		return rd, true
+	}
+	var re *reading.Error
+	switch {
+	case errors.As(err, &re) && re.Reason == reading.ReasonMissingField && re.Field == "kwh_total":
+		if !d.quiet["nocounter"] && !d.quiet["back:kwh_total"] {
+			d.quiet["nocounter"] = true
+			log.Warn("modbus device gave no kwh_total: no reading until it does (every energy and solar reading needs its counter)")
+		}
+	default:
+		log.Error("modbus reading refused", "err", err)
+	}
+	return reading.Reading{}, false
+}
+
+// assemble builds the device's reading at ts from values.
+func (s *Source) assemble(d *device, values map[string]float64, ts time.Time) (reading.Reading, error) {
+	b := d.builder
+	b.Reset()
+	switch d.stream {
+	case reading.Energy:
+		b.SetTag("meter", d.cfg.Meter)
+		b.SetTag("source", d.cfg.Source)
+	case reading.Solar:
+		b.SetTag("inverter", d.cfg.Inverter)
+	}
+	for f, v := range values {
+		if f == "available" {
+			b.SetBool(f, v != 0)
+		} else if b.HasField(f) {
+			b.SetFloat(f, v)
+		}
+	}
+	return b.Build(s.facility, ts, ts, reading.Limits{MaxFuture: time.Hour})
 }
 
 func roundForLog(v float64) float64 { return math.Round(v*1000) / 1000 }

@@ -13,9 +13,11 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/agents/config"
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/bus"
+	"github.com/greenpulse-health/greenpulse/agents/source/modbus/devicesim"
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/regmap"
 	"github.com/greenpulse-health/greenpulse/internal/pymodbustest"
 	"github.com/greenpulse-health/greenpulse/reading"
+	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // The tests poll fast: the config's one-second floor is for sites.
@@ -371,4 +373,65 @@ func TestSDM630OverRTU(t *testing.T) {
 	if f, ok := annex.Field("available"); !ok || f.Bool {
 		t.Errorf("annex available %+v, want false (0 V: an outage)", f)
 	}
+}
+
+func TestRegisterMapWithHoles(t *testing.T) {
+	// pymodbus, like many meters, refuses a read that covers a register it
+	// does not have: the source reads such a map register by register.
+	kwh := regmap.Register{Field: "kwh_total", Table: regmap.Input, Address: 0, Type: regmap.Float32, Order: regmap.ABCD}
+	power := regmap.Register{Field: "power_w", Table: regmap.Input, Address: 6, Type: regmap.Float32, Order: regmap.ABCD}
+	img := pymodbustest.Image{}
+	put(img, 1, kwh, 42.5)
+	put(img, 1, power, 900)
+	srv := pymodbustest.StartTCP(t, img)
+	r := run(t, "", tcpBus(srv, mapDevice("holes", 1, kwh, power)))
+	waitFor(t, 5*time.Second, "a reading of a map with a hole", func() bool { return len(r.out.of("holes")) > 0 })
+	got := r.out.of("holes")[0]
+	if v, _ := num(got, "kwh_total"); v != 42.5 {
+		t.Errorf("kwh_total %v, want 42.5", v)
+	}
+	if v, _ := num(got, "power_w"); v != 900 {
+		t.Errorf("power_w %v, want 900", v)
+	}
+	if n := testutil.ToFloat64(r.metrics.errors.WithLabelValues("holes", "exception")); n != 0 {
+		t.Errorf("%v exceptions counted for a map the device can serve", n)
+	}
+}
+
+func TestSunSpecDeviceWithoutTheStreamsModel(t *testing.T) {
+	// A SunSpec inverter configured as an energy meter: a mistake in the
+	// config, so it is asked once, not retried for ever.
+	srv := startDeviceSim(t)
+	d := config.ModbusDevice{Name: "pv-as-meter", Unit: 1, Preset: "sunspec", Stream: "energy", Source: "grid",
+		Meter: "main", Interval: testInterval}
+	r := run(t, "", config.ModbusBus{Config: bus.Config{URL: srv.URL(), Timeout: time.Second}, Devices: []config.ModbusDevice{d}})
+	waitFor(t, 5*time.Second, "the first poll", func() bool {
+		return testutil.ToFloat64(r.metrics.polls.WithLabelValues("pv-as-meter")) >= 1
+	})
+	time.Sleep(6 * testInterval)
+	if n := testutil.ToFloat64(r.metrics.polls.WithLabelValues("pv-as-meter")); n != 1 {
+		t.Errorf("polled %v times, want once", n)
+	}
+	if n := len(r.out.of("main")); n != 0 {
+		t.Errorf("%d readings from a device with no meter model", n)
+	}
+}
+
+// startDeviceSim serves BG-H-001's simulated devices until the test ends.
+func startDeviceSim(t *testing.T) *devicesim.Server {
+	t.Helper()
+	reg, err := registry.Load(filepath.Join("..", "..", "..", "configs", "facilities.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := reg.Lookup("BG-H-001")
+	if !ok {
+		t.Fatal("BG-H-001 is not in the registry")
+	}
+	srv := devicesim.New(f, devicesim.Options{Seed: 1})
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
 }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/preset"
 	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
@@ -27,12 +28,21 @@ type deviceState struct {
 	Fuel *preset.FuelState `json:"fuel,omitempty"`
 }
 
+// stateEvery bounds how often the state file is written: counters change
+// at every poll, and an SD card should not be rewritten every 10 s for a
+// state that only guards. A crash loses at most this much of it, which
+// costs nothing: the guard then compares with a slightly older, lower
+// counter, and the fuel count takes up the level drop since then.
+const stateEvery = time.Minute
+
 // stateStore keeps the devices' state in a file; the buses' goroutines
 // share it.
 type stateStore struct {
-	path string
-	mu   sync.Mutex
-	all  map[string]deviceState
+	path    string
+	mu      sync.Mutex
+	all     map[string]deviceState
+	pending bool      // changes not yet written
+	written time.Time // when the file was last written
 }
 
 // openState reads path; a missing file is an empty state, an unreadable
@@ -63,18 +73,39 @@ func (s *stateStore) get(device string) deviceState {
 }
 
 // put records the state of a round's devices, by name, and writes the
-// file once if any changed.
-func (s *stateStore) put(round map[string]deviceState) error {
+// file if anything changed and it was not written in the last stateEvery;
+// a device's new identity (a meter replaced) is written at once.
+func (s *stateStore) put(round map[string]deviceState, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	changed := false
+	urgent := false
 	for name, ds := range round {
 		if old, ok := s.all[name]; !ok || !equalState(old, ds) {
+			urgent = urgent || old.Identity != ds.Identity
 			s.all[name] = ds
-			changed = true
+			s.pending = true
 		}
 	}
-	if !changed || s.path == "" {
+	if !s.pending || (!urgent && now.Sub(s.written) < stateEvery) {
+		return nil
+	}
+	s.written = now
+	return s.writeLocked()
+}
+
+// flush writes what put has not written yet.
+func (s *stateStore) flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.pending {
+		return nil
+	}
+	return s.writeLocked()
+}
+
+func (s *stateStore) writeLocked() error {
+	s.pending = false
+	if s.path == "" {
 		return nil
 	}
 	data, err := json.Marshal(s.all)

@@ -64,6 +64,11 @@ func (e *ExceptionError) Error() string {
 
 func (e *ExceptionError) Unwrap() error { return e.err }
 
+// RefusedAddress reports whether the device said it has no such register
+// (exception 2), so that regmap can read a map with holes register by
+// register.
+func (e *ExceptionError) RefusedAddress() bool { return e.Code == 0x02 }
+
 // libraryExceptions maps the library's exception errors back to codes.
 var libraryExceptions = map[error]uint8{
 	modbus.ErrIllegalFunction:         0x01,

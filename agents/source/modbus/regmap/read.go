@@ -2,6 +2,7 @@ package regmap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -73,22 +74,57 @@ func Read(ctx context.Context, r Reader, unit uint8, regs []Register) (values ma
 		if err := ctx.Err(); err != nil {
 			return values, skipped, err
 		}
-		words, err := r.ReadRegisters(ctx, unit, s.table, s.addr, s.qty)
-		if err == nil && len(words) != int(s.qty) {
-			err = fmt.Errorf("got %d registers, asked for %d", len(words), s.qty)
+		words, err := readSpan(ctx, r, unit, s)
+		if err != nil && len(s.regs) > 1 && refusedAddress(err) {
+			// A device with holes in its map refuses a read across them
+			// ("illegal data address"): ask for each register alone.
+			for _, reg := range s.regs {
+				one := span{table: s.table, addr: reg.Address, qty: uint16(reg.Words()), regs: []Register{reg}}
+				w, err := readSpan(ctx, r, unit, one)
+				if err != nil {
+					return values, skipped, err
+				}
+				decodeInto(values, &skipped, one, w)
+			}
+			continue
 		}
 		if err != nil {
-			return values, skipped, fmt.Errorf("read unit %d %s registers %d-%d: %w",
-				unit, s.table, s.addr, int(s.addr)+int(s.qty)-1, err)
+			return values, skipped, err
 		}
-		for _, reg := range s.regs {
-			off := int(reg.Address - s.addr)
-			if v, ok := reg.Decode(words[off : off+reg.Words()]); ok {
-				values[reg.Field] = v
-			} else {
-				skipped = append(skipped, reg.Field)
-			}
-		}
+		decodeInto(values, &skipped, s, words)
 	}
 	return values, skipped, nil
+}
+
+// readSpan asks for one span; the error names the unit, table and range.
+func readSpan(ctx context.Context, r Reader, unit uint8, s span) ([]uint16, error) {
+	words, err := r.ReadRegisters(ctx, unit, s.table, s.addr, s.qty)
+	if err == nil && len(words) != int(s.qty) {
+		err = fmt.Errorf("got %d registers, asked for %d", len(words), s.qty)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read unit %d %s registers %d-%d: %w",
+			unit, s.table, s.addr, int(s.addr)+int(s.qty)-1, err)
+	}
+	return words, nil
+}
+
+// refusedAddress reports whether err is a device's "illegal data address"
+// exception; the bus's exception errors say so.
+func refusedAddress(err error) bool {
+	var e interface{ RefusedAddress() bool }
+	return errors.As(err, &e) && e.RefusedAddress()
+}
+
+// decodeInto decodes the words read for s into values, listing
+// not-implemented fields in skipped.
+func decodeInto(values map[string]float64, skipped *[]string, s span, words []uint16) {
+	for _, reg := range s.regs {
+		off := int(reg.Address - s.addr)
+		if v, ok := reg.Decode(words[off : off+reg.Words()]); ok {
+			values[reg.Field] = v
+		} else {
+			*skipped = append(*skipped, reg.Field)
+		}
+	}
 }
