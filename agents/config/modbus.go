@@ -111,6 +111,7 @@ func orString(v, def string) string {
 // validate reports every problem of the modbus section, each naming its key.
 func (m Modbus) validate(bad func(key, format string, args ...any)) {
 	names := map[string]string{}
+	series := map[string]string{} // a reading series → the device that feeds it
 	for i, b := range m.Buses {
 		key := fmt.Sprintf("sources.modbus.buses[%d]", i)
 		if b.URL == "" {
@@ -130,14 +131,43 @@ func (m Modbus) validate(bad func(key, format string, args ...any)) {
 			} else {
 				names[d.Name] = dkey
 			}
-			validateDevice(bad, dkey, d)
+			validateDevice(bad, dkey, d, strings.HasPrefix(b.URL, "rtu://"))
+			if id := seriesOf(d); id != "" {
+				if prev, dup := series[id]; dup {
+					bad(dkey, "feeds the same series as %s (%s): two devices on one counter series make every difference look like a reset; give one another %s", prev, id, seriesTag(d))
+				} else {
+					series[id] = dkey
+				}
+			}
 		}
 	}
 }
 
-func validateDevice(bad func(key, format string, args ...any), key string, d ModbusDevice) {
-	if d.Unit < 0 || d.Unit > 247 {
-		bad(key+".unit", "must be 0 to 247, got %d", d.Unit)
+// seriesOf names the reading series a device feeds, "" when its stream
+// is not valid (reported elsewhere).
+func seriesOf(d ModbusDevice) string {
+	switch reading.Stream(d.Stream) {
+	case reading.Energy:
+		return "energy meter=" + d.Meter + " source=" + d.Source
+	case reading.Solar:
+		return "solar inverter=" + d.Inverter
+	}
+	return ""
+}
+
+func seriesTag(d ModbusDevice) string {
+	if reading.Stream(d.Stream) == reading.Solar {
+		return "inverter"
+	}
+	return "meter"
+}
+
+func validateDevice(bad func(key, format string, args ...any), key string, d ModbusDevice, rtu bool) {
+	switch {
+	case rtu && (d.Unit < 1 || d.Unit > 247):
+		bad(key+".unit", "must be 1 to 247 on an RS-485 bus (0 is broadcast, which no device answers), got %d", d.Unit)
+	case d.Unit < 0 || d.Unit > 255:
+		bad(key+".unit", "must be 0 to 255, got %d", d.Unit)
 	}
 	if d.Interval < time.Second {
 		bad(key+".interval", "must be at least 1s, got %s", d.Interval)

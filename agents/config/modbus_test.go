@@ -28,6 +28,7 @@ func TestModbusValidationNamesTheKey(t *testing.T) {
 		{"preset and registers", tcp, "{name: m, unit: 1, preset: sdm630, stream: energy, source: grid, registers: [{field: kwh_total, register: input, address: 72, type: float32}]}", "devices[0].registers"},
 		{"neither", tcp, "{name: m, unit: 1, stream: energy, source: grid}", "devices[0]: give a preset"},
 		{"unit too high", tcp, "{name: m, unit: 300, preset: sdm630, stream: energy, source: grid}", "devices[0].unit"},
+		{"broadcast unit on rs-485", "url: 'rtu:///dev/ttyUSB0'", "{name: m, unit: 0, preset: sdm630, stream: energy, source: grid}", "devices[0].unit: must be 1 to 247"},
 		{"no source", tcp, "{name: m, unit: 1, preset: sdm630, stream: energy}", "devices[0].source"},
 		{"meter on solar", tcp, "{name: m, unit: 1, preset: sdm120, stream: solar}", "devices[0].stream"},
 		{"gencomm needs a tank", tcp, "{name: g, unit: 1, preset: gencomm, stream: energy, source: generator}", "devices[0].tank_litres"},
@@ -57,6 +58,20 @@ func TestModbusDuplicateDeviceNames(t *testing.T) {
 	_, err := Parse([]byte(y))
 	if err == nil || !strings.Contains(err.Error(), "buses[1].devices[0].name") || !strings.Contains(err.Error(), "buses[0].devices[0]") {
 		t.Fatalf("error %v does not name both devices", err)
+	}
+}
+
+func TestModbusTwoDevicesOnOneSeries(t *testing.T) {
+	y := "facility: F\nsources:\n  modbus:\n    buses:\n" +
+		"      - {url: tcp://127.0.0.1:502, devices: [{name: a, unit: 1, preset: sdm630, stream: energy, source: grid}]}\n" +
+		"      - {url: tcp://127.0.0.1:503, devices: [{name: b, unit: 255, preset: sdm120, stream: energy, source: grid},\n" +
+		"          {name: c, unit: 2, preset: sdm120, stream: energy, source: grid, meter: annex}]}\n"
+	_, err := Parse([]byte(y))
+	if err == nil || !strings.Contains(err.Error(), "buses[1].devices[0]: feeds the same series as sources.modbus.buses[0].devices[0]") {
+		t.Fatalf("error %v does not name the two devices on the main grid meter's series", err)
+	}
+	if strings.Contains(err.Error(), "devices[1]") || strings.Contains(err.Error(), ".unit") {
+		t.Errorf("error %v blames a device with its own meter tag, or unit 255 on TCP", err)
 	}
 }
 

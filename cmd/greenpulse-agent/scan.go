@@ -23,7 +23,7 @@ func scan(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	url := fs.String("bus", "", "the bus: tcp://host:502 or rtu:///dev/ttyUSB0 (required)")
-	unitList := fs.String("units", "1-247", "unit ids to ask: 1-247, or a list such as 1,2,10-12")
+	unitList := fs.String("units", "1-247", "unit ids to ask: a range such as 1-247 (TCP devices may also be 0 or 255), or a list such as 1,2,10-12")
 	timeout := fs.Duration("timeout", 300*time.Millisecond, "how long to wait for each unit")
 	pause := fs.Duration("pause", 20*time.Millisecond, "pause between requests to different units")
 	baud := fs.Int("baud", 9600, "rtu: baud rate")
@@ -31,7 +31,6 @@ func scan(args []string, stdout, stderr io.Writer) error {
 	parity := fs.String("parity", "none", "rtu: parity, none, even or odd")
 	stopBits := fs.Int("stop-bits", 1, "rtu: stop bits")
 	presetName := fs.String("preset", "", "also read this preset from each unit that answers: "+strings.Join(preset.Names(), ", "))
-	tank := fs.Float64("tank-litres", 0, "gencomm: the tank size, to show litres")
 	minVoltage := fs.Float64("min-voltage", 100, "meters: the phase voltage from which the source counts as live")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -63,7 +62,7 @@ func scan(args []string, stdout, stderr io.Writer) error {
 	found, err := modbus.Scan(ctx, b, modbus.ScanOptions{
 		Units:  units,
 		Preset: *presetName,
-		Opt:    preset.Options{TankLitres: *tank, MinVoltage: *minVoltage},
+		Opt:    preset.Options{MinVoltage: *minVoltage},
 		Found:  func(rep modbus.UnitReport) { modbus.WriteReport(stdout, rep) },
 	})
 	fmt.Fprintf(stdout, "%d of %d units answered in %s\n", len(found), len(units), time.Since(started).Round(time.Millisecond))

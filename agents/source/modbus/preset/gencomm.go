@@ -31,8 +31,10 @@ import (
 // corpora): the 0.1 kWh resolution, and the reserved "sentinel" codes
 // GenComm keeps at the top of each range. Poll skips the type's
 // all-ones value (regmap) and, as a guard for those reserved codes, fuel
-// levels above 130 % (the top of the range in a public DSE map) and 32-bit
-// counters at 0xFFFFFFF8 or above. A level between 100 and 130 % (a sender
+// levels above 130 % (the top of the range in a public DSE map), 32-bit
+// counters at 0xFFFFFFF8 or above and signed 32-bit values at 0x7FFFFFF8
+// or above (GenComm marks an unimplemented signed value with the largest
+// positive number, which regmap's SunSpec sentinel 0x80000000 misses). A level between 100 and 130 % (a sender
 // calibrated a little high) is reported as 100.
 type gencomm struct{}
 
@@ -58,8 +60,12 @@ var gencommRegs = []regmap.Register{
 // use.
 func GencommRegisters() []regmap.Register { return slices.Clone(gencommRegs) }
 
-// reservedFrom is where GenComm's reserved 32-bit codes are taken to start.
-const reservedFrom = 0xFFFFFFF8
+// reservedFrom is where GenComm's reserved unsigned 32-bit codes are taken
+// to start, signedReservedFrom its signed ones.
+const (
+	reservedFrom       = 0xFFFFFFF8
+	signedReservedFrom = 0x7FFFFFF8
+)
 
 // Poll reads fuel level (FuelLevelField, %), power (power_w), engine run
 // time (EngineHoursField, h) and the generator's kWh counter (kwh_total),
@@ -98,6 +104,11 @@ func gencommPlausible(reg regmap.Register, v float64) bool {
 		return v <= 130
 	case EngineHoursField, fieldKWh:
 		return v < reservedFrom*reg.Scale
+	case fieldPower:
+		// GenComm marks a signed 32-bit value it does not have with the
+		// largest positive number, 0x7FFFFFFF, and reserves the codes
+		// just below it; regmap knows only SunSpec's 0x80000000.
+		return v < signedReservedFrom
 	}
 	return true
 }

@@ -5,10 +5,13 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/greenpulse-health/greenpulse/agents/source/modbus/regmap"
+	"github.com/greenpulse-health/greenpulse/internal/modbustest"
 )
 
 // gencommImage is a DSE controller with pages 4, 6 and 7 populated.
-func gencommImage(fuel uint16, watts int32, runSeconds, kwhTenths uint32) *image {
+func gencommImage(fuel uint16, watts int32, runSeconds, kwhTenths uint32) modbustest.Image {
 	h := zeros(4*256, 64)
 	for k, v := range zeros(6*256, 32) {
 		h[k] = v
@@ -21,13 +24,13 @@ func gencommImage(fuel uint16, watts int32, runSeconds, kwhTenths uint32) *image
 	with(h, 1798, u32(runSeconds)...)
 	with(h, 1800, u32(kwhTenths)...)
 	with(h, 1808, u32(77)...) // number of starts: not read
-	return &image{holding: h, input: map[uint16]uint16{}}
+	return modbustest.Image{Holding: h}
 }
 
 func TestGencomm(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		img     *image
+		img     modbustest.Image
 		want    map[string]float64
 		skipped []string
 	}{
@@ -45,11 +48,13 @@ func TestGencomm(t *testing.T) {
 			map[string]float64{FuelLevelField: 100, "power_w": 0, "available": 0, EngineHoursField: 1, "kwh_total": 1}, nil},
 		{"counters unimplemented", gencommImage(60, 0, 0xFFFFFFFF, 0xFFFFFFFE),
 			map[string]float64{FuelLevelField: 60, "power_w": 0, "available": 0}, []string{EngineHoursField, "kwh_total"}},
+		{"power unimplemented, GenComm's way", gencommImage(60, math.MaxInt32, 3600, 10),
+			map[string]float64{FuelLevelField: 60, EngineHoursField: 1, "kwh_total": 1}, []string{"power_w"}},
 		{"power unimplemented", gencommImage(60, math.MinInt32, 3600, 10),
 			map[string]float64{FuelLevelField: 60, EngineHoursField: 1, "kwh_total": 1}, []string{"power_w"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, _ := serve(t, map[uint8]*image{10: tc.img})
+			r := modbustest.Start(t, map[uint8]modbustest.Image{10: tc.img}).Reader(t)
 			p, _ := Lookup("gencomm")
 			got, skipped, err := p.Poll(context.Background(), r, 10, Options{TankLitres: 500})
 			if err != nil {
@@ -70,7 +75,8 @@ func TestGencomm(t *testing.T) {
 // does.
 func TestGencommFuelCounterWithRefills(t *testing.T) {
 	const tank = 200.0
-	r, h := serve(t, map[uint8]*image{1: gencommImage(80, 5000, 3600, 10)})
+	srv := modbustest.Start(t, map[uint8]modbustest.Image{1: gencommImage(80, 5000, 3600, 10)})
+	r := srv.Reader(t)
 	p, _ := Lookup("gencomm")
 	var c FuelCounter
 	steps := []struct {
@@ -91,7 +97,7 @@ func TestGencommFuelCounterWithRefills(t *testing.T) {
 		{99, 32},
 	}
 	for i, s := range steps {
-		h.set(1, true, 1027, s.level)
+		srv.Set(1, regmap.Holding, 1027, s.level)
 		vals, _, err := p.Poll(context.Background(), r, 1, Options{TankLitres: tank})
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
