@@ -3,8 +3,11 @@
 # (Mosquitto, InfluxDB 1.8), runs the collector, and runs a simulated agent
 # for every facility of the example registry (configs/facilities.csv), which
 # first generates 30 days of history into its outbox and publishes it, then
-# goes on live. Prints what InfluxDB holds and where to look. Everything
-# keeps running; `scripts/demo.sh stop` stops it all.
+# goes on live. One facility, BG-H-001, runs a real agent instead that reads
+# its inverter and meters over Modbus TCP from `greenpulse-agent
+# simulate-device`, the path a real installation takes. Prints what
+# InfluxDB holds and where to look. Everything keeps running;
+# `scripts/demo.sh stop` stops it all.
 #
 #   scripts/demo.sh                 all 241 facilities, 30 days of history
 #   DEMO_FACILITIES=20 DEMO_HISTORY=7d scripts/demo.sh   a smaller demo
@@ -17,6 +20,9 @@ state="$root/.devstack"
 http=127.0.0.1:8080
 fleet_http=127.0.0.1:8082
 agent_http=127.0.0.1:8081
+backfill_http=127.0.0.1:8083
+modbus_listen=127.0.0.1:1502
+real=BG-H-001 # the facility whose agent reads its devices over Modbus
 agent_password=${DEMO_AGENT_PASSWORD:-waste-demo}
 facilities=${DEMO_FACILITIES:-0}
 history=${DEMO_HISTORY:-30d}
@@ -34,6 +40,8 @@ stop_proc() {
 
 if [ "${1:-}" = "stop" ]; then
   stop_proc agent
+  stop_proc device
+  stop_proc backfill
   stop_proc fleet
   stop_proc collector
   scripts/devstack.sh stop
@@ -47,6 +55,8 @@ go build -o bin/greenpulse-agent ./cmd/greenpulse-agent
 bin/greenpulse-collector check-config --config configs/collector.yaml
 
 stop_proc agent
+stop_proc device
+stop_proc backfill
 stop_proc fleet
 stop_proc collector
 bin/greenpulse-collector serve --config configs/collector.yaml >"$state/collector.log" 2>&1 &
@@ -58,10 +68,20 @@ done
 curl -fsS "http://$http/readyz" >/dev/null || { echo "collector not ready; log:"; tail -20 "$state/collector.log"; exit 1; }
 echo "collector ready on http://$http (log: $state/collector.log)"
 
-# One real agent beside the simulated fleet: the waste entry page a
-# facility manager of Baghdad Teaching Hospital would open on the LAN.
+# One real agent beside the simulated fleet, for Baghdad Teaching Hospital:
+# it reads a SunSpec inverter (unit 1), the grid's SDM630 meter (unit 2) and
+# the generator's Deep Sea controller (unit 3) over Modbus TCP from the device simulator, which
+# serves the simulator model's values of the moment; the simulator itself
+# gives it only the waste hand-overs. It also serves the waste entry page a
+# facility manager would open on the LAN.
+bin/greenpulse-agent simulate-device --listen "$modbus_listen" --facility "$real" \
+  --registry configs/facilities.csv --seed 1 >"$state/device.log" 2>&1 &
+echo $! >"$state/device.pid"
+for _ in $(seq 1 50); do grep -q "simulating devices" "$state/device.log" && break; sleep 0.1; done
+grep -q "simulating devices" "$state/device.log" || { echo "device simulator not ready; log:"; tail -20 "$state/device.log"; exit 1; }
+echo "Modbus device simulator of $real on tcp://$modbus_listen (log: $state/device.log)"
 cat >"$state/agent.yaml" <<YAML
-facility: BG-H-001
+facility: $real
 http:
   listen: $agent_http
 mqtt:
@@ -70,16 +90,40 @@ outbox:
   dir: $state/agent-outbox
 sources:
   simulate:
-    enabled: false
+    enabled: true
+    streams: [waste] # the meters come over Modbus
+    interval: 1m
+    seed: 1
+    registry: $root/configs/facilities.csv
   manual:
     enabled: true
+  modbus:
+    buses:
+      - url: tcp://$modbus_listen
+        timeout: 2s
+        pause: 20ms
+        devices:
+          - {name: inverter, unit: 1, preset: sunspec, stream: solar, inverter: main, interval: 10s}
+          - {name: grid, unit: 2, preset: sdm630, stream: energy, meter: main, source: grid, interval: 10s}
+          - {name: generator, unit: 3, preset: gencomm, stream: energy, meter: gen1, source: generator, tank_litres: 1000, interval: 10s}
 YAML
+bin/greenpulse-agent check-config --config "$state/agent.yaml" >/dev/null
 GREENPULSE_AGENT_PASSWORD="$agent_password" bin/greenpulse-agent run --config "$state/agent.yaml" >"$state/agent.log" 2>&1 &
 echo $! >"$state/agent.pid"
 
-bin/greenpulse-agent fleet --registry configs/facilities.csv --facilities "$facilities" \
+# The fleet simulates every other facility; $real's history (the days
+# before its "installation") comes from a fleet run of that facility alone
+# with the same seed, so the counters read over Modbus continue it. Its
+# only live tick is at 00:00 UTC (--interval 24h), a point of the history
+# again; it is stopped once its history is published.
+awk -F, -v id="$real" '$1 != id' configs/facilities.csv >"$state/fleet-facilities.csv"
+awk -F, -v id="$real" 'NR == 1 || $1 == id' configs/facilities.csv >"$state/backfill-facilities.csv"
+bin/greenpulse-agent fleet --registry "$state/fleet-facilities.csv" --facilities "$facilities" \
   --history "$history" --dir "$state/fleet" --listen "$fleet_http" >"$state/fleet.log" 2>&1 &
 echo $! >"$state/fleet.pid"
+bin/greenpulse-agent fleet --registry "$state/backfill-facilities.csv" --history "$history" --interval 24h \
+  --dir "$state/backfill" --listen "$backfill_http" >"$state/backfill.log" 2>&1 &
+echo $! >"$state/backfill.pid"
 
 metric() { curl -fsS "http://$1/metrics" 2>/dev/null | awk -v m="$2" '$1 == m { printf "%d", $2 }'; }
 echo "simulated agents generating ${history} of history and publishing it (log: $state/fleet.log)"
@@ -88,9 +132,17 @@ echo "simulated agents generating ${history} of history and publishing it (log: 
 for i in $(seq 1 1200); do
   sleep 1
   kill -0 "$(cat "$state/fleet.pid")" 2>/dev/null || { echo "fleet stopped; log:"; tail -20 "$state/fleet.log"; exit 1; }
+  kill -0 "$(cat "$state/agent.pid")" 2>/dev/null || { echo "agent of $real stopped; log:"; tail -20 "$state/agent.log"; exit 1; }
+  if [ -f "$state/backfill.pid" ] && ! kill -0 "$(cat "$state/backfill.pid")" 2>/dev/null; then
+    echo "history of $real stopped; log:"; tail -20 "$state/backfill.log"; exit 1
+  fi
+  if [ -f "$state/backfill.pid" ] && grep -q "history generated" "$state/backfill.log" &&
+    [ "$(metric "$backfill_http" greenpulse_agent_outbox_readings)" = "0" ]; then
+    stop_proc backfill >/dev/null
+  fi
   pending=$(metric "$fleet_http" greenpulse_agent_outbox_readings)
   stored=$(metric "$http" greenpulse_collector_points_written_total)
-  if grep -q "history generated" "$state/fleet.log" && [ "${pending:-1}" = "0" ]; then
+  if grep -q "history generated" "$state/fleet.log" && [ "${pending:-1}" = "0" ] && [ ! -f "$state/backfill.pid" ]; then
     printf '\rhistory published: %s points stored                          \n' "${stored:-?}"
     break
   fi
@@ -116,6 +168,13 @@ echo
 echo "== ${site/,/ (}), last 7 days: PV yield and energy by source, kWh per day"
 q "SELECT spread(kwh_total) FROM solar WHERE facility='$id' AND time > now() - 7d GROUP BY time(1d, -3h) fill(none)" | rows | sed 's/^  \(.\{10\}\) \{27\}/  \1 solar                      /'
 q "SELECT spread(kwh_total) FROM energy WHERE facility='$id' AND time > now() - 7d GROUP BY time(1d, -3h), source fill(none)" | rows
+echo
+echo "== $real read over Modbus by its agent, last 5 minutes (greenpulse-agent simulate-device)"
+q "SELECT last(kwh_total), last(power_w) FROM solar WHERE facility='$real' AND time > now() - 5m" | tail -n +2 |
+  awk -F, '{ printf "  solar inverter main          %12.1f kWh %10.0f W\n", $4, $5 }'
+q "SELECT last(kwh_total), last(power_w), last(available) FROM energy WHERE facility='$real' AND time > now() - 5m GROUP BY source" | tail -n +2 |
+  awk -F, '{ printf "  energy %-22s %12.1f kWh %10.0f W  available %s\n", $2, $4, $5, $6 }'
+curl -fsS "http://$agent_http/metrics" 2>/dev/null | awk '$1 ~ /^greenpulse_agent_modbus_polls_total/ { printf "  %s %d\n", $1, $2 }' || true
 echo
 echo "== waste over the history, all facilities, kg by category"
 q "SELECT sum(mass_kg) FROM waste GROUP BY category" | rows
@@ -153,14 +212,17 @@ GREENPULSE_AGENT_PASSWORD="$agent_password" bin/greenpulse-agent log-waste --con
   --category sharps --treatment autoclave --kg 12.5 --stored-hours 20 --note "demo: ward 3" || true
 cat <<MSG
 
-Everything keeps running: ${facilities/#0/all} simulated facilities publish live every minute.
+Everything keeps running: ${facilities/#0/all} simulated facilities publish live every minute, and
+$real's agent reads its inverter and meters over Modbus every 10 s.
   collector metrics   http://$http/metrics    health: http://$http/readyz
   agents' metrics     http://$fleet_http/metrics
   indicators API      http://$http/api/v1/indicators?level=governorate&period=month   (catalog: /api/v1/catalog)
   DHIS2 export        http://$http/api/v1/export/dhis2?period=$period   (&format=csv; pushing it: docs/dhis2.md)
   InfluxDB            http://127.0.0.1:8086 (database greenpulse), e.g.
     curl -G http://127.0.0.1:8086/query --data-urlencode db=greenpulse --data-urlencode "q=SELECT * FROM solar WHERE facility='BG-H-001' ORDER BY time DESC LIMIT 5"
-  logs                $state/collector.log, $state/fleet.log
+  Modbus devices      $real's inverter (unit 1), grid meter (2), generator controller (3) on tcp://$modbus_listen
+                      (greenpulse-agent scan --bus tcp://$modbus_listen shows them)
+  logs                $state/collector.log, $state/fleet.log, $state/device.log
 Record a waste hand-over as a facility manager would: the agent of BG-H-001
   (log: $state/agent.log) serves its waste entry page at http://$agent_http/
   (password: $agent_password), or from a terminal:

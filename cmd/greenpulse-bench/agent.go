@@ -56,7 +56,7 @@ func benchAgent(ctx context.Context, o agentOptions, out io.Writer) error {
 
 	// Steady state: the simulator at the given interval, publishing live.
 	steadyDir := filepath.Join(dir, "steady")
-	p, err := startAgent(ctx, o.agent, steadyDir, broker.URL(), f.ID, regAbs, o.interval, true)
+	p, err := startAgent(ctx, o.agent, steadyDir, broker.URL(), f.ID, simulateSources(true, o.interval, regAbs))
 	if err != nil {
 		return err
 	}
@@ -80,6 +80,10 @@ func benchAgent(ctx context.Context, o agentOptions, out io.Writer) error {
 		float64(procStatusBytes(p.pid(), "VmHWM:"))/1e6, 100*cpu/elapsed.Seconds(), cpu)
 	p.stop()
 
+	if err := benchModbus(ctx, o, dir, broker.URL(), f.ID, regAbs, out); err != nil {
+		return err
+	}
+
 	// Drain: a week offline at one reading a minute per series.
 	drainDir := filepath.Join(dir, "drain")
 	sim := simulate.New(f, 1)
@@ -90,7 +94,7 @@ func benchAgent(ctx context.Context, o agentOptions, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "outbox after %s offline: %d readings\n", o.offline, len(readings))
 	start := time.Now()
-	p, err = startAgent(ctx, o.agent, drainDir, broker.URL(), f.ID, regAbs, o.interval, false)
+	p, err = startAgent(ctx, o.agent, drainDir, broker.URL(), f.ID, simulateSources(false, o.interval, regAbs))
 	if err != nil {
 		return err
 	}
@@ -138,7 +142,15 @@ type agentProc struct {
 	listen string
 }
 
-func startAgent(ctx context.Context, bin, dir, brokerURL, facility, registry string, interval time.Duration, simulate bool) (*agentProc, error) {
+// simulateSources is the sources section of an agent with the simulator
+// on or off.
+func simulateSources(on bool, interval time.Duration, registry string) string {
+	return fmt.Sprintf("  simulate: {enabled: %t, interval: %s, registry: %q}\n", on, interval, registry)
+}
+
+// startAgent runs the agent binary with sources (YAML lines under
+// sources:) until stop.
+func startAgent(ctx context.Context, bin, dir, brokerURL, facility, sources string) (*agentProc, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -153,8 +165,7 @@ http: {listen: %q}
 mqtt: {broker: %q}
 outbox: {dir: outbox}
 sources:
-  simulate: {enabled: %t, interval: %s, registry: %q}
-`, facility, listen, brokerURL, simulate, interval, registry)
+%s`, facility, listen, brokerURL, sources)
 	path := filepath.Join(dir, "agent.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/agents/source/modbus/bus"
+	"github.com/greenpulse-health/greenpulse/agents/source/modbus/sunspec"
+	"github.com/greenpulse-health/greenpulse/internal/testenv"
+)
+
+// benchModbus measures the agent reading four Modbus devices every
+// o.interval from `greenpulse-agent simulate-device` on loopback (a SunSpec
+// inverter, the grid's SDM630, the generator's controller and a register
+// map): resident memory and CPU at steady state, then how long SunSpec
+// discovery of the inverter takes.
+func benchModbus(ctx context.Context, o agentOptions, dir, brokerURL, facility, registry string, out io.Writer) error {
+	port, err := testenv.FreePort()
+	if err != nil {
+		return err
+	}
+	listen := fmt.Sprintf("127.0.0.1:%d", port)
+	dev := exec.CommandContext(ctx, o.agent, "simulate-device", "--listen", listen, "--facility", facility, "--registry", registry)
+	stderr, err := dev.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := dev.Start(); err != nil {
+		return fmt.Errorf("start simulate-device: %w", err)
+	}
+	defer func() {
+		_ = dev.Process.Signal(syscall.SIGTERM)
+		_ = dev.Wait()
+	}()
+	if err := waitForLine(stderr, "simulating devices", 10*time.Second); err != nil {
+		return fmt.Errorf("simulate-device: %w", err)
+	}
+	sources := fmt.Sprintf(`  simulate: {enabled: false}
+  modbus:
+    buses:
+      - url: tcp://%[1]s
+        devices:
+          - {name: inverter, unit: 1, preset: sunspec, stream: solar, interval: %[2]s}
+          - {name: grid, unit: 2, preset: sdm630, stream: energy, source: grid, interval: %[2]s}
+          - {name: generator, unit: 3, preset: gencomm, stream: energy, source: generator, meter: gen1, tank_litres: 1000, interval: %[2]s}
+          - name: grid-registers
+            unit: 2
+            stream: energy
+            source: other
+            meter: check
+            interval: %[2]s
+            registers:
+              - {field: kwh_total, register: input, address: 72, type: float32}
+              - {field: power_w, register: input, address: 52, type: float32}
+`, listen, o.interval)
+	p, err := startAgent(ctx, o.agent, filepath.Join(dir, "modbus"), brokerURL, facility, sources)
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	if !sleepCtx(ctx, 5*time.Second) {
+		return ctx.Err()
+	}
+	cpu0, t0 := cpuSeconds(p.pid()), time.Now()
+	var rssSum, rssN int64
+	for time.Since(t0) < o.steady {
+		if !sleepCtx(ctx, time.Second) {
+			return ctx.Err()
+		}
+		rssSum += procStatusBytes(p.pid(), "VmRSS:")
+		rssN++
+	}
+	cpu, elapsed := cpuSeconds(p.pid())-cpu0, time.Since(t0)
+	fmt.Fprintf(out, "modbus steady state (4 devices every %s over Modbus TCP, %s): resident memory mean %.1f MB, peak %.1f MB; CPU %.2f%% of one core (%.2f CPU-s)\n",
+		o.interval, elapsed.Round(time.Second), float64(rssSum)/float64(max(rssN, 1))/1e6,
+		float64(procStatusBytes(p.pid(), "VmHWM:"))/1e6, 100*cpu/elapsed.Seconds(), cpu)
+
+	polls, errs, err := modbusTotals(p.listen)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  in all %.0f polls, %.0f errors (every kind)\n", polls, errs)
+	if polls == 0 || errs > 0 {
+		return fmt.Errorf("the Modbus devices were not all read: %.0f polls, %.0f errors", polls, errs)
+	}
+
+	b, err := bus.Open(bus.Config{URL: "tcp://" + listen, Timeout: time.Second}, nil)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	var worst, total time.Duration
+	const rounds = 20
+	for range rounds {
+		start := time.Now()
+		d, err := sunspec.Discover(ctx, b, 1)
+		took := time.Since(start)
+		if err != nil {
+			return fmt.Errorf("sunspec discovery: %w", err)
+		}
+		if len(d.Models) == 0 {
+			return fmt.Errorf("sunspec discovery found no models")
+		}
+		worst, total = max(worst, took), total+took
+	}
+	fmt.Fprintf(out, "sunspec discovery of one device on loopback (%d rounds): mean %s, worst %s\n",
+		rounds, (total / rounds).Round(time.Microsecond), worst.Round(time.Microsecond))
+	return nil
+}
+
+// modbusTotals sums the agent's Modbus polls and errors over devices
+// (and kinds) from its /metrics.
+func modbusTotals(listen string) (polls, errs float64, err error) {
+	resp, err := http.Get("http://" + listen + "/metrics")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		v, perr := strconv.ParseFloat(value, 64)
+		switch {
+		case perr != nil:
+		case strings.HasPrefix(name, "greenpulse_agent_modbus_polls_total{"):
+			polls += v
+		case strings.HasPrefix(name, "greenpulse_agent_modbus_errors_total{"):
+			errs += v
+		}
+	}
+	return polls, errs, sc.Err()
+}
+
+// waitForLine reads r until a line contains want, then drains the rest in
+// the background.
+func waitForLine(r io.Reader, want string, within time.Duration) error {
+	found := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(r)
+		ok := false
+		for sc.Scan() {
+			if !ok && strings.Contains(sc.Text(), want) {
+				ok = true
+				found <- true
+			}
+		}
+		if !ok {
+			found <- false
+		}
+	}()
+	select {
+	case ok := <-found:
+		if !ok {
+			return fmt.Errorf("exited before logging %q", want)
+		}
+		return nil
+	case <-time.After(within):
+		return fmt.Errorf("no %q within %s", want, within)
+	}
+}
