@@ -43,8 +43,12 @@ type ModbusDevice struct {
 	TankLitres float64 `yaml:"tank_litres"`
 	// MinVoltage is the phase voltage from which a meter's source counts
 	// as live (mains present); default 100 V.
-	MinVoltage float64          `yaml:"min_voltage"`
-	Registers  []ModbusRegister `yaml:"registers"`
+	MinVoltage float64 `yaml:"min_voltage"`
+	// MaxKW bounds how fast the device's counter may rise: a rise of more
+	// than MaxKW × the hours since the last reading is a garbled read,
+	// held back; default 10000 kW, far above any health facility.
+	MaxKW     float64          `yaml:"max_kw"`
+	Registers []ModbusRegister `yaml:"registers"`
 }
 
 // ModbusRegister is one entry of a register map, in Telegraf's terms.
@@ -67,6 +71,7 @@ const (
 	DefaultModbusPause    = 20 * time.Millisecond
 	DefaultModbusInterval = 10 * time.Second
 	DefaultMinVoltage     = 100
+	DefaultMaxKW          = 10000
 )
 
 // Normalize fills the keys a bus or device leaves out.
@@ -86,6 +91,9 @@ func (m *Modbus) Normalize() {
 			}
 			if d.MinVoltage == 0 {
 				d.MinVoltage = DefaultMinVoltage
+			}
+			if d.MaxKW == 0 {
+				d.MaxKW = DefaultMaxKW
 			}
 			switch d.Stream {
 			case string(reading.Energy):
@@ -201,6 +209,9 @@ func validateDevice(bad func(key, format string, args ...any), key string, d Mod
 	}
 	if stream == reading.Solar && !reading.ValidName(d.Inverter) {
 		bad(key+".inverter", "1-64 letters, digits, '_' or '-' (got %q)", d.Inverter)
+	}
+	if d.MaxKW < 0 || d.MaxKW > 1e6 {
+		bad(key+".max_kw", "must be 0 (the default, %d kW) to 1000000, got %g", DefaultMaxKW, d.MaxKW)
 	}
 	if d.TankLitres < 0 || d.TankLitres > 100000 {
 		bad(key+".tank_litres", "must be 0 to 100000, got %g", d.TankLitres)

@@ -1,18 +1,22 @@
 package modbus
 
-// confirmPolls is how many polls in a row must agree on a lower counter
-// before it counts as a meter replaced or reset rather than a bad read:
-// a single 0 or a garbled value is common on a noisy RS-485 line, a meter
-// swapped by an electrician keeps counting from its new value.
+import "time"
+
+// confirmPolls is how many polls in a row must agree on a new series of a
+// counter before it is believed rather than taken for bad reads: a single
+// 0 or a garbled value is common on a noisy RS-485 line, a meter swapped
+// by an electrician keeps counting from its new value.
 const confirmPolls = 3
 
 // counterGuard keeps one counter of one device (kwh_total, fuel_l_total)
-// from going backwards in the readings. It is not safe for concurrent use.
+// from going backwards or leaping in the readings. It is not safe for
+// concurrent use.
 type counterGuard struct {
-	last    float64 // the last value let through
+	last    float64   // the last value let through
+	lastAt  time.Time // when; zero after a restart (not kept)
 	started bool
-	// The lower series seen since the counter last went backwards: its
-	// first and latest values and how many polls gave it.
+	// The series seen since the counter last left its course: its first
+	// and latest values and how many polls gave it.
 	heldFirst, heldLast float64
 	held                int
 }
@@ -23,43 +27,61 @@ type verdict int
 const (
 	pass      verdict = iota // publish it
 	backwards                // hold it back: lower than the last value
-	restarted                // publish it: a new series confirmed, a reset
+	leap                     // hold it back: a rise no facility could use in the time
+	restarted                // publish it: a lower series confirmed, a reset
+	leapt                    // publish it: a higher series confirmed
 )
 
-// check returns whether v may be published. A value below the last one is
-// held back. It is taken as a reset (a new meter, or one cleared) only
-// once confirmPolls lower values in a row never went down and the series
-// rose: a meter that reboots to 0, or a gateway that answers zeros for a
-// dead unit, stays stuck and is never published, since the real value's
-// return would then count as that day's whole use. replaced tells that the
-// device itself said so (its serial number changed): the value passes at
-// once.
-func (g *counterGuard) check(v float64, replaced bool) verdict {
+// check returns whether v, read at at, may be published. A value below the
+// last one, or above it by more than maxPerHour × the hours since it
+// (when maxPerHour > 0 and the last value's time is known), is held back.
+// A held series is believed only once confirmPolls values in a row never
+// went down and rose: a meter that reboots to 0, or a gateway that
+// answers zeros for a dead unit, stays stuck and is never published,
+// since the real value's return would then count as that day's whole
+// use; one garbled huge value is dropped the same way. replaced tells that
+// the device itself said it was replaced (its serial number changed): the
+// value passes at once.
+func (g *counterGuard) check(v float64, at time.Time, replaced bool, maxPerHour float64) verdict {
 	switch {
 	case !g.started:
 		g.started = true
-		g.accept(v)
+		g.accept(v, at)
 		return pass
 	case replaced && v < g.last:
-		g.accept(v)
+		g.accept(v, at)
 		return restarted
-	case v >= g.last || replaced:
-		g.accept(v)
+	case replaced || (v >= g.last && !g.leaps(v, at, maxPerHour)):
+		g.accept(v, at)
 		return pass
 	}
 	if g.held == 0 || v < g.heldLast {
-		g.heldFirst, g.held = v, 0 // the lower series itself went down: start it again
+		g.heldFirst, g.held = v, 0 // the held series itself went down: start it again
 	}
 	g.heldLast = v
 	g.held++
+	lower := v < g.last
 	if g.held < confirmPolls || g.heldLast <= g.heldFirst {
-		return backwards
+		if lower {
+			return backwards
+		}
+		return leap
 	}
-	g.accept(v)
-	return restarted
+	g.accept(v, at)
+	if lower {
+		return restarted
+	}
+	return leapt
 }
 
-func (g *counterGuard) accept(v float64) {
-	g.last = v
+func (g *counterGuard) leaps(v float64, at time.Time, maxPerHour float64) bool {
+	if maxPerHour <= 0 || g.lastAt.IsZero() || !at.After(g.lastAt) {
+		return false
+	}
+	return v-g.last > maxPerHour*at.Sub(g.lastAt).Hours()
+}
+
+func (g *counterGuard) accept(v float64, at time.Time) {
+	g.last, g.lastAt = v, at
 	g.held = 0
 }

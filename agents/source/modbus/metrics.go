@@ -10,7 +10,7 @@ import (
 // greenpulse_agent_modbus_errors_total: the bus's failures (bus.Kind) and
 // the values the source refused.
 func ErrorKinds() []string {
-	return append(bus.Kinds(), "sentinel", "backwards", "range")
+	return append(bus.Kinds(), "sentinel", "backwards", "leap", "range")
 }
 
 // Metrics are the Modbus source's per-device metrics. The device label is
@@ -30,7 +30,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"device"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "greenpulse_agent_modbus_errors_total",
-			Help: "Failed polls of each Modbus device by kind (timeout, exception, connection, crc, protocol, other), and values refused (sentinel, backwards, range).",
+			Help: "Failed polls of each Modbus device by kind (timeout, exception, connection, crc, protocol, other), and values refused (sentinel, backwards, leap, range).",
 		}, []string{"device", "kind"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "greenpulse_agent_modbus_last_success_timestamp_seconds",

@@ -220,7 +220,7 @@ func (s *Source) poll(ctx context.Context, r regmap.Reader, d *device) []reading
 	}
 	s.noteSkipped(log, d, skipped)
 	s.dropOutOfRange(log, d, values, start)
-	s.guardCounters(log, d, values, replaced)
+	s.guardCounters(log, d, values, start, replaced)
 	rd, ok := s.build(log, d, values, start)
 	if !ok {
 		return nil
@@ -258,8 +258,13 @@ func (s *Source) noteSkipped(log *slog.Logger, d *device, skipped []string) {
 	}
 }
 
-// guardCounters removes from values the counters that went backwards.
-func (s *Source) guardCounters(log *slog.Logger, d *device, values map[string]float64, replaced bool) {
+// litresPerKWh bounds a generator's fuel burn for the leap check: diesel
+// sets burn 0.25-0.4 L/kWh, so 0.5 never holds back a true reading.
+const litresPerKWh = 0.5
+
+// guardCounters removes from values the counters that went backwards or
+// leapt (see counterGuard) at ts.
+func (s *Source) guardCounters(log *slog.Logger, d *device, values map[string]float64, ts time.Time, replaced bool) {
 	for _, f := range counterFields {
 		v, ok := values[f]
 		if !ok {
@@ -271,7 +276,11 @@ func (s *Source) guardCounters(log *slog.Logger, d *device, values map[string]fl
 			d.guards[f] = g
 		}
 		last := g.last
-		switch g.check(v, replaced) {
+		maxPerHour := d.cfg.MaxKW
+		if f == "fuel_l_total" {
+			maxPerHour *= litresPerKWh
+		}
+		switch g.check(v, ts, replaced, maxPerHour) {
 		case pass:
 			if d.quiet["back:"+f] {
 				delete(d.quiet, "back:"+f)
@@ -285,9 +294,21 @@ func (s *Source) guardCounters(log *slog.Logger, d *device, values map[string]fl
 				log.Warn("modbus counter went backwards; not published unless it keeps counting from there",
 					"field", f, "value", v, "last", last, "polls_to_accept", confirmPolls)
 			}
+		case leap:
+			delete(values, f)
+			s.metrics.errors.WithLabelValues(d.cfg.Name, "leap").Inc()
+			if !d.quiet["back:"+f] {
+				d.quiet["back:"+f] = true
+				log.Warn("modbus counter rose more than max_kw allows since its last reading; not published unless it keeps counting from there",
+					"field", f, "value", v, "last", last, "max_kw", d.cfg.MaxKW, "polls_to_accept", confirmPolls)
+			}
 		case restarted:
 			delete(d.quiet, "back:"+f)
 			log.Warn("modbus counter restarted (meter replaced or reset); published as a reset",
+				"field", f, "value", v, "last", last)
+		case leapt:
+			delete(d.quiet, "back:"+f)
+			log.Warn("modbus counter went on from a higher value (meter replaced?); published, and its rise counts as use",
 				"field", f, "value", v, "last", last)
 		}
 	}

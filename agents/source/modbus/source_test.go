@@ -435,3 +435,29 @@ func startDeviceSim(t *testing.T) *devicesim.Server {
 	t.Cleanup(func() { srv.Close() })
 	return srv
 }
+
+func TestGarbledLeapIsHeldBack(t *testing.T) {
+	kwh := regmap.Register{Field: "kwh_total", Table: regmap.Input, Address: 0, Type: regmap.Float32, Order: regmap.ABCD}
+	img := pymodbustest.Image{}
+	put(img, 1, kwh, 5000)
+	srv := pymodbustest.StartTCP(t, img)
+	dev := mapDevice("grid", 1, kwh)
+	dev.MaxKW = 500 // 500 kW for 150 ms: a rise of about 0.02 kWh
+	r := run(t, "", tcpBus(srv, dev))
+	waitFor(t, 5*time.Second, "a first reading", func() bool { return len(r.out.of("grid")) > 0 })
+	set(srv, 1, kwh, 3e9) // a flipped exponent bit
+	waitFor(t, 5*time.Second, "the leap counted", func() bool {
+		return testutil.ToFloat64(r.metrics.errors.WithLabelValues("grid", "leap")) >= 1
+	})
+	set(srv, 1, kwh, 5000.01)
+	waitFor(t, 5*time.Second, "the counter going on", func() bool {
+		rs := r.out.of("grid")
+		v, _ := num(rs[len(rs)-1], "kwh_total")
+		return v == float64(float32(5000.01))
+	})
+	for _, rd := range r.out.of("grid") {
+		if v, _ := num(rd, "kwh_total"); v > 5001 {
+			t.Fatalf("published kwh_total %v, a leap no facility could use", v)
+		}
+	}
+}
