@@ -181,12 +181,19 @@ func newSnapshot(t time.Time, rs []reading.Reading) snapshot {
 
 // putString writes s into n registers, two bytes each, high byte first,
 // padded with NULs (the SunSpec string type).
-func putString(w []uint16, s string, n int) {
+func putString(w []uint16, s string, n int) { copy(w, StringWords(s, n)) }
+
+// StringWords returns s as a SunSpec string of n registers, two bytes
+// each, padded with NULs; for tests that override the common model's
+// strings.
+func StringWords(s string, n int) []uint16 {
 	b := make([]byte, 2*n)
 	copy(b, s)
-	for i := range n {
+	w := make([]uint16, n)
+	for i := range w {
 		w[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
 	}
+	return w
 }
 
 func putUint32(w []uint16, v uint32) { w[0], w[1] = uint16(v>>16), uint16(v) }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/greenpulse-health/greenpulse/internal/modbustest"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -44,7 +45,7 @@ func TestOptionsValidate(t *testing.T) {
 	}
 }
 
-func sdm630Image(v1, v2, v3, power, kwh float64) *image {
+func sdm630Image(v1, v2, v3, power, kwh float64) modbustest.Image {
 	in := zeros(0, 0x50)
 	with(in, 0x0000, f32(v1)...)
 	with(in, 0x0002, f32(v2)...)
@@ -52,15 +53,15 @@ func sdm630Image(v1, v2, v3, power, kwh float64) *image {
 	with(in, 0x0034, f32(power)...)
 	with(in, 0x0048, f32(kwh)...)
 	with(in, 0x0156, f32(kwh+999)...) // "total" (import + export): must not be read
-	return &image{input: in, holding: map[uint16]uint16{}}
+	return modbustest.Image{Input: in}
 }
 
-func sdm120Image(v, power, kwh float64) *image {
+func sdm120Image(v, power, kwh float64) modbustest.Image {
 	in := zeros(0, 0x50)
 	with(in, 0x0000, f32(v)...)
 	with(in, 0x000C, f32(power)...)
 	with(in, 0x0048, f32(kwh)...)
-	return &image{input: in, holding: map[uint16]uint16{}}
+	return modbustest.Image{Input: in}
 }
 
 func TestEastron(t *testing.T) {
@@ -68,7 +69,7 @@ func TestEastron(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		preset  string
-		img     *image
+		img     modbustest.Image
 		opt     Options
 		want    map[string]float64
 		skipped []string
@@ -97,7 +98,7 @@ func TestEastron(t *testing.T) {
 			map[string]float64{"kwh_total": 4321.5, "power_w": 0, "available": 0}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, _ := serve(t, map[uint8]*image{5: tc.img})
+			r := modbustest.Start(t, map[uint8]modbustest.Image{5: tc.img}).Reader(t)
 			p, _ := Lookup(tc.preset)
 			got, skipped, err := p.Poll(context.Background(), r, 5, tc.opt)
 			if err != nil {
@@ -112,7 +113,7 @@ func TestEastron(t *testing.T) {
 }
 
 func TestPollDeadUnit(t *testing.T) {
-	r, _ := serve(t, map[uint8]*image{1: sdm630Image(230, 230, 230, 1, 1)})
+	r := modbustest.Start(t, map[uint8]modbustest.Image{1: sdm630Image(230, 230, 230, 1, 1)}).Reader(t)
 	for _, name := range Names() {
 		p, _ := Lookup(name)
 		got, _, err := p.Poll(context.Background(), r, 9, Options{})

@@ -58,6 +58,21 @@ func (t ptype) words() int {
 	return 1
 }
 
+// regType returns the regmap type that decodes t, "not implemented" value
+// included (0x8000, 0xFFFF, NaN); "" for acc32, whose "not implemented" is
+// 0, not uint32's 0xFFFFFFFF.
+func (t ptype) regType() regmap.Type {
+	switch t {
+	case tInt16:
+		return regmap.Int16
+	case tUint16:
+		return regmap.Uint16
+	case tFloat32:
+		return regmap.Float32
+	}
+	return ""
+}
+
 // point is one value of a model: where it is (offset into the model's
 // data), how it is stored, its scale factor point (sf < 0: none) and a
 // multiplier to the stream's unit (Wh → kWh). optSF: a model too short to
@@ -220,16 +235,9 @@ func (p point) value(w []uint16) (float64, bool) {
 	}
 	var x float64
 	switch p.typ {
-	case tInt16:
-		r := regmap.Register{Type: regmap.Int16}
+	case tInt16, tUint16, tFloat32:
 		var ok bool
-		if x, ok = r.Decode(w[p.off:]); !ok {
-			return 0, false
-		}
-	case tUint16:
-		r := regmap.Register{Type: regmap.Uint16}
-		var ok bool
-		if x, ok = r.Decode(w[p.off:]); !ok {
+		if x, ok = (regmap.Register{Type: p.typ.regType()}).Decode(w[p.off:]); !ok {
 			return 0, false
 		}
 	case tAcc32:
@@ -239,12 +247,6 @@ func (p point) value(w []uint16) (float64, bool) {
 			return 0, false
 		}
 		x = float64(u)
-	case tFloat32:
-		r := regmap.Register{Type: regmap.Float32}
-		var ok bool
-		if x, ok = r.Decode(w[p.off:]); !ok {
-			return 0, false
-		}
 	default:
 		return 0, false
 	}

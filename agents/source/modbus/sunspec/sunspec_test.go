@@ -52,7 +52,7 @@ func TestDiscoverBases(t *testing.T) {
 				t.Errorf("model 103 = %+v, want data at %d, length 50", m, tc.base+72)
 			}
 			// probe + 3 headers (1, 103, end) + common data.
-			if got, want := h.count(), tc.probe+4; got != want {
+			if got, want := h.Requests(), tc.probe+4; got != want {
 				t.Errorf("%d requests, want %d", got, want)
 			}
 		})
@@ -114,7 +114,7 @@ func TestDiscoverFailures(t *testing.T) {
 			if tc.models != nil && !slices.Equal(d.ModelIDs(), tc.models) {
 				t.Errorf("models = %v, want %v", d.ModelIDs(), tc.models)
 			}
-			if n := h.count(); n > maxModels+5 {
+			if n := h.Requests(); n > maxModels+5 {
 				t.Errorf("%d requests: the walk is not bounded", n)
 			}
 		})
@@ -145,8 +145,8 @@ func TestDiscoverDeadUnitStopsAtOnce(t *testing.T) {
 	if _, err := Discover(context.Background(), r, 42); err == nil {
 		t.Fatal("Discover of a missing unit succeeded")
 	}
-	if h.count() != 1 {
-		t.Errorf("%d requests for a missing unit, want 1", h.count())
+	if h.Requests() != 1 {
+		t.Errorf("%d requests for a missing unit, want 1", h.Requests())
 	}
 }
 
@@ -195,12 +195,12 @@ func TestRead(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Discover: %v", err)
 			}
-			before := h.count()
+			before := h.Requests()
 			v, err := d.Read(context.Background(), r, 2)
 			if err != nil {
 				t.Fatalf("Read: %v", err)
 			}
-			if n, kinds := h.count()-before, len(kindsOf(d)); n != kinds {
+			if n, kinds := h.Requests()-before, len(kindsOf(d)); n != kinds {
 				t.Errorf("Read made %d requests for %d models, want one each", n, kinds)
 			}
 			same(t, "solar", v.Solar, tc.solar)
@@ -286,7 +286,7 @@ func TestDiscoveryTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("discovered %d models in %d requests in %v (target ≤ 2s)", len(d.Models), h.count(), took)
+	t.Logf("discovered %d models in %d requests in %v (target ≤ 2s)", len(d.Models), h.Requests(), took)
 	if took > 2*time.Second {
 		t.Errorf("discovery took %v, target is 2s", took)
 	}

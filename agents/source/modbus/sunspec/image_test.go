@@ -3,137 +3,30 @@ package sunspec
 import (
 	"context"
 	"fmt"
-	"io"
-	"log"
 	"math"
-	"net"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/simonvetter/modbus"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/regmap"
+	"github.com/greenpulse-health/greenpulse/internal/modbustest"
 )
 
 // image is a register image: holding registers by address. An address not
 // in the map answers "illegal data address", as a real device does.
 type image map[uint16]uint16
 
-// handler serves one image per unit id through simonvetter/modbus's
-// server; an unknown unit gets "gateway target failed to respond".
-type handler struct {
-	mu       sync.Mutex
-	units    map[uint8]image
-	requests int
-}
-
-func (h *handler) HandleCoils(*modbus.CoilsRequest) ([]bool, error) {
-	return nil, modbus.ErrIllegalFunction
-}
-
-func (h *handler) HandleDiscreteInputs(*modbus.DiscreteInputsRequest) ([]bool, error) {
-	return nil, modbus.ErrIllegalFunction
-}
-
-func (h *handler) HandleInputRegisters(*modbus.InputRegistersRequest) ([]uint16, error) {
-	return nil, modbus.ErrIllegalDataAddress
-}
-
-func (h *handler) HandleHoldingRegisters(req *modbus.HoldingRegistersRequest) ([]uint16, error) {
-	if req.IsWrite {
-		return nil, modbus.ErrIllegalFunction
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.requests++
-	img, ok := h.units[req.UnitId]
-	if !ok {
-		return nil, modbus.ErrGWTargetFailedToRespond
-	}
-	return img.read(req.Addr, req.Quantity)
-}
-
-func (img image) read(addr, qty uint16) ([]uint16, error) {
-	out := make([]uint16, qty)
-	for i := range out {
-		a := int(addr) + i
-		v, ok := img[uint16(a)]
-		if !ok || a > 0xFFFF {
-			return nil, modbus.ErrIllegalDataAddress
-		}
-		out[i] = v
-	}
-	return out, nil
-}
-
-func (h *handler) count() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.requests
-}
-
-// tcpReader is a minimal regmap.Reader over a simonvetter/modbus TCP
-// client, standing in for the bus package in these tests.
-type tcpReader struct {
-	mu sync.Mutex
-	c  *modbus.ModbusClient
-}
-
-func (t *tcpReader) ReadRegisters(_ context.Context, unit uint8, table regmap.Table, addr, qty uint16) ([]uint16, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.c.SetUnitId(unit); err != nil {
-		return nil, err
-	}
-	rt := modbus.HOLDING_REGISTER
-	if table == regmap.Input {
-		rt = modbus.INPUT_REGISTER
-	}
-	return t.c.ReadRegisters(addr, qty, rt)
-}
-
-// serve starts a Modbus TCP server on a free loopback port serving units,
-// and returns a connected reader and the handler (for request counts).
-func serve(t testing.TB, units map[uint8]image) (*tcpReader, *handler) {
+// serve serves units with internal/modbustest, as holding registers (a
+// SunSpec map is in holding registers only), and returns a connected
+// reader and the server (for request counts).
+func serve(t testing.TB, units map[uint8]image) (*modbustest.Reader, *modbustest.Server) {
 	t.Helper()
-	h := &handler{units: units}
-	quiet := log.New(io.Discard, "", 0)
-	var srv *modbus.ModbusServer
-	var url string
-	var err error
-	for range 5 {
-		url = "tcp://" + freeAddr(t)
-		srv, err = modbus.NewServer(&modbus.ServerConfiguration{URL: url, Timeout: 30 * time.Second, Logger: quiet}, h)
-		if err == nil {
-			if err = srv.Start(); err == nil {
-				break
-			}
-		}
+	imgs := make(map[uint8]modbustest.Image, len(units))
+	for id, img := range units {
+		imgs[id] = modbustest.Image{Holding: modbustest.Registers(img)}
 	}
-	if err != nil {
-		t.Fatalf("start modbus server: %v", err)
-	}
-	t.Cleanup(func() { _ = srv.Stop() })
-	c, err := modbus.NewClient(&modbus.ClientConfiguration{URL: url, Timeout: 2 * time.Second, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Open(); err != nil {
-		t.Fatalf("connect %s: %v", url, err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return &tcpReader{c: c}, h
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	srv := modbustest.Start(t, imgs)
+	return srv.Reader(t), srv
 }
 
 // memReader is an in-memory regmap.Reader over one image, for the fuzz
@@ -155,7 +48,7 @@ func (m *memReader) ReadRegisters(_ context.Context, _ uint8, table regmap.Table
 	if qty == 0 || qty > 125 {
 		return nil, fmt.Errorf("bad quantity %d", qty)
 	}
-	return m.img.read(addr, qty)
+	return modbustest.Registers(m.img).Read(addr, qty)
 }
 
 // A chain describes a SunSpec register map to build an image from.
