@@ -44,6 +44,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/greenpulse-health/greenpulse/internal/testenv"
 )
 
 //go:embed server.py
@@ -127,7 +129,7 @@ func StartRTU(t testing.TB, img Image) *Server {
 	t.Helper()
 	socat, err := exec.LookPath("socat")
 	if err != nil {
-		unavailable(t, "pymodbustest: socat is not installed (apt-get install socat)")
+		testenv.Unavailable(t, "pymodbustest: socat is not installed (apt-get install socat)")
 	}
 	s := newServer(t, img, true)
 	s.mu.Lock()
@@ -162,7 +164,7 @@ func newServer(t testing.TB, img Image, rtu bool) *Server {
 		python = p
 	}
 	if _, err := os.Stat(python); err != nil {
-		unavailable(t, "pymodbustest: %s: %v (apt-get install python3-pymodbus python3-serial-asyncio)", python, err)
+		testenv.Unavailable(t, "pymodbustest: %s: %v (apt-get install python3-pymodbus python3-serial-asyncio)", python, err)
 	}
 	s := &Server{t: t, dir: t.TempDir(), python: python, rtu: rtu, image: copyImage(img)}
 	if err := os.WriteFile(s.scriptPath(), script, 0o644); err != nil {
@@ -299,7 +301,7 @@ func (s *Server) startLocked() {
 		}
 		switch p.exitCode() {
 		case 3, 4: // a module is missing, or pymodbus is not 3.0
-			unavailable(s.t, "pymodbustest: %s cannot serve with pymodbus 3.0:\n%s", s.python, p.logTail())
+			testenv.Unavailable(s.t, "pymodbustest: %s cannot serve with pymodbus 3.0:\n%s", s.python, p.logTail())
 		case 5: // the port is taken
 			if !fixed && attempt < 5 {
 				continue
@@ -427,17 +429,6 @@ func copyImage(img Image) Image {
 		out[id] = c
 	}
 	return out
-}
-
-// unavailable skips the test because the machine lacks what the harness
-// runs, or fails it when CI is set: CI must not pass by skipping.
-func unavailable(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
-		t.Fatalf("%s\nCI is set, so this fails instead of skipping: run scripts/install-deps.sh", msg)
-	}
-	t.Skipf("%s\nskipped: run scripts/install-deps.sh as root to install it (with CI set this fails)", msg)
 }
 
 func exists(path string) bool {

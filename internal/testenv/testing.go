@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 )
 
@@ -63,4 +65,16 @@ func StartInfluxDB(t testing.TB) *InfluxDB {
 		t.Fatal(err)
 	}
 	return i
+}
+
+// Unavailable ends a test that needs a program the machine lacks: a skip
+// on a developer's machine, a failure when CI is set (.ci/run sets it),
+// so that CI cannot pass by skipping.
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
+		t.Fatalf("%s\nCI is set, so this fails instead of skipping: run scripts/install-deps.sh", msg)
+	}
+	t.Skipf("%s\nskipped: run scripts/install-deps.sh as root to install it (with CI set this fails)", msg)
 }

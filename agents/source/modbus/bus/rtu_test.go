@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/regmap"
+	"github.com/greenpulse-health/greenpulse/internal/testenv"
 )
 
 // ptyPair starts socat joining two pseudo-terminals, a null-modem cable in
@@ -28,7 +28,7 @@ func ptyPair(t *testing.T) (busEnd, deviceEnd string) {
 	}
 	socat, err := exec.LookPath("socat")
 	if err != nil {
-		unavailable(t, "socat is not installed (apt-get install socat): %v", err)
+		testenv.Unavailable(t, "socat is not installed (apt-get install socat): %v", err)
 	}
 	dir := t.TempDir()
 	busEnd, deviceEnd = filepath.Join(dir, "bus"), filepath.Join(dir, "device")
@@ -67,18 +67,6 @@ func ptyPair(t *testing.T) (busEnd, deviceEnd string) {
 		t.Fatalf("socat did not start its transfer loop:\n%s", logs.String())
 	}
 	return busEnd, deviceEnd
-}
-
-// unavailable skips the test because the machine lacks a tool it runs, or
-// fails it when CI is set, so that CI never passes by skipping: the rule
-// of internal/pymodbustest, whose helper is not exported.
-func unavailable(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
-		t.Fatalf("%s\nCI is set, so this fails instead of skipping: run scripts/install-deps.sh", msg)
-	}
-	t.Skipf("%s\nskipped: run scripts/install-deps.sh as root to install it (with CI set this fails)", msg)
 }
 
 // crc16 is the Modbus RTU checksum (CRC-16/MODBUS), sent low byte first.
