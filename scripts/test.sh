@@ -42,4 +42,11 @@ fuzz ./collector/dhis2 FuzzImportReport
 fuzz ./registry/importer FuzzOrgUnitsPage
 fuzz ./registry/importer FuzzHeRAMSCSV
 fuzz ./internal/dhis2test FuzzDataValueSet
+fuzz ./agents/config FuzzModbusRegister
+fuzz ./agents/source/modbus/regmap FuzzDecode
+fuzz ./agents/source/modbus/bus FuzzValidate
+fuzz ./agents/source/modbus/sunspec FuzzDiscover
+fuzz ./agents/source/modbus FuzzParseUnits
+fuzz ./agents/source/manual FuzzMeterEntry
+fuzz ./agents/source/manual FuzzParseTypedNumber
 echo "all tests passed"

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +104,33 @@ func TestSimulateStreams(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "sources.simulate.streams[1]") {
 		t.Fatalf("error %v does not name the bad stream", err)
 	}
+}
+
+// FuzzModbusRegister feeds register map entries as a config file gives
+// them: Regmap either names what is wrong or returns a register that
+// validates and decodes any words without panicking.
+func FuzzModbusRegister(f *testing.F) {
+	f.Add("kwh_total", "input", 72, "float32", "ABCD", 1.0, 0.0)
+	f.Add("power_w", "holding", 65535, "int32", "cdab", 0.1, -5.0)
+	f.Add("x", "coil", -1, "float33", "ACBD", 0.0, 0.0)
+	f.Fuzz(func(t *testing.T, field, table string, address int, typ, order string, scale, offset float64) {
+		r := ModbusRegister{Field: field, Register: table, Address: address, Type: typ, Order: order, Scale: scale, Offset: offset}
+		reg, err := r.Regmap()
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an error with no words")
+			}
+			return
+		}
+		if err := reg.Validate(); err != nil {
+			t.Fatalf("Regmap returned %+v, which does not validate: %v", reg, err)
+		}
+		words := make([]uint16, reg.Words())
+		for i := range words {
+			words[i] = uint16(address*31 + i*7919)
+		}
+		if v, ok := reg.Decode(words); ok && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			t.Fatalf("%+v decoded %v from %v as a value", reg, v, words)
+		}
+	})
 }

@@ -461,3 +461,27 @@ func TestGarbledLeapIsHeldBack(t *testing.T) {
 		}
 	}
 }
+
+func TestSlowUnitTimesOutThenRecovers(t *testing.T) {
+	kwh := regmap.Register{Field: "kwh_total", Table: regmap.Input, Address: 0, Type: regmap.Float32, Order: regmap.ABCD}
+	img := pymodbustest.Image{}
+	put(img, 1, kwh, 11)
+	put(img, 2, kwh, 22)
+	srv := pymodbustest.StartTCP(t, img)
+	srv.SetDelay(1, 600*time.Millisecond) // the bus's timeout is 300 ms
+	r := run(t, "", tcpBus(srv, mapDevice("slow", 1, kwh), mapDevice("quick", 2, kwh)))
+	waitFor(t, 8*time.Second, "two timeouts of the slow unit", func() bool {
+		return testutil.ToFloat64(r.metrics.errors.WithLabelValues("slow", "timeout")) >= 2
+	})
+	if n := len(r.out.of("slow")); n != 0 {
+		t.Fatalf("%d readings from a unit slower than the timeout", n)
+	}
+	if n := len(r.out.of("quick")); n == 0 {
+		t.Fatal("the quick unit gave nothing while the slow one timed out")
+	}
+	srv.SetDelay(1, 0)
+	waitFor(t, 10*time.Second, "the slow unit read once it answers in time", func() bool { return len(r.out.of("slow")) > 0 })
+	if v, _ := num(r.out.of("slow")[0], "kwh_total"); v != 11 {
+		t.Errorf("slow unit kwh_total %v, want 11 (not its neighbour's late answer)", v)
+	}
+}
