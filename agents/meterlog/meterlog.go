@@ -22,12 +22,8 @@
 package meterlog
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -35,7 +31,7 @@ import (
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/manual"
-	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
+	"github.com/greenpulse-health/greenpulse/internal/jsonstate"
 )
 
 // FileName is the name of the file in the outbox directory.
@@ -133,22 +129,12 @@ type Log struct {
 // it cannot parse is renamed to FileName+".bad" with a warning.
 func Open(dir string, log *slog.Logger) (*Log, error) {
 	l := &Log{path: filepath.Join(dir, FileName), log: log}
-	data, err := os.ReadFile(l.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return l, nil
-	}
+	var f file
+	ok, err := jsonstate.Load(l.path, formatVersion, &f, log, "meter readings", "starting with no previous readings")
 	if err != nil {
 		return nil, fmt.Errorf("open meter readings %q: %w", l.path, err)
 	}
-	var f file
-	err = json.Unmarshal(data, &f)
-	if err == nil && f.Format != formatVersion {
-		err = fmt.Errorf("unknown format %d", f.Format)
-	}
-	if err != nil {
-		bad := l.path + ".bad"
-		renameErr := os.Rename(l.path, bad)
-		log.Warn("meter readings unreadable; starting with no previous readings", "path", l.path, "err", err, "kept_as", bad, "rename_err", renameErr)
+	if !ok {
 		return l, nil
 	}
 	l.state = f.State
@@ -257,8 +243,9 @@ func (l *Log) Last() []LastReading {
 		out = append(out, LastReading{Counter: manual.Counter(c), Meter: meter, Value: v.Value, Unit: manual.Counter(c).Unit(),
 			Time: v.Time, FromHours: v.FromHours})
 	}
+	order := manual.Counters()
 	slices.SortFunc(out, func(a, b LastReading) int {
-		if d := slices.Index(manual.Counters, a.Counter) - slices.Index(manual.Counters, b.Counter); d != 0 {
+		if d := slices.Index(order, a.Counter) - slices.Index(order, b.Counter); d != 0 {
 			return d
 		}
 		return strings.Compare(a.Meter, b.Meter)
@@ -268,11 +255,7 @@ func (l *Log) Last() []LastReading {
 
 // write replaces the file, crash-safely. l.mu is held.
 func (l *Log) write() error {
-	data, err := json.MarshalIndent(file{Format: formatVersion, State: l.state, Entries: l.entries}, "", " ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(l.path, append(data, '\n'))
+	return jsonstate.Save(l.path, file{Format: formatVersion, State: l.state, Entries: l.entries})
 }
 
 // FuelCounter is one generator's fuel as the agent counts it.

@@ -19,19 +19,15 @@
 package wastelog
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
+	"github.com/greenpulse-health/greenpulse/internal/jsonstate"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -114,22 +110,12 @@ type Log struct {
 // agent from sending readings.
 func Open(dir string, log *slog.Logger) (*Log, error) {
 	l := &Log{path: filepath.Join(dir, FileName), log: log}
-	data, err := os.ReadFile(l.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return l, nil
-	}
+	var f file
+	ok, err := jsonstate.Load(l.path, formatVersion, &f, log, "waste list", "starting an empty one")
 	if err != nil {
 		return nil, fmt.Errorf("open waste list %q: %w", l.path, err)
 	}
-	var f file
-	err = json.Unmarshal(data, &f)
-	if err == nil && f.Format != formatVersion {
-		err = fmt.Errorf("unknown format %d", f.Format)
-	}
-	if err != nil {
-		bad := l.path + ".bad"
-		renameErr := os.Rename(l.path, bad)
-		log.Warn("waste list unreadable; starting an empty one", "path", l.path, "err", err, "kept_as", bad, "rename_err", renameErr)
+	if !ok {
 		return l, nil
 	}
 	l.entries = f.Entries
@@ -191,9 +177,5 @@ func (l *Log) List(q Queue) ([]Listed, error) {
 
 // write replaces the file by one holding entries, crash-safely.
 func (l *Log) write(entries []Entry) error {
-	data, err := json.MarshalIndent(file{Format: formatVersion, Entries: entries}, "", " ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(l.path, append(data, '\n'))
+	return jsonstate.Save(l.path, file{Format: formatVersion, Entries: entries})
 }

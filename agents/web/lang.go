@@ -228,6 +228,7 @@ func englishWords(maxNote, keep int) *words {
 
 		Script: map[string]string{
 			"mass_nan":           "Write the weight as a number of kilograms, such as 12.5.",
+			"number_comma":       "Write {whole} or {decimal}: a comma here is ambiguous.",
 			"hours_nan":          "Write the hours as a number, such as 20, or leave it empty.",
 			"not_recorded":       "Not recorded: correct what is marked in red.",
 			"sending":            "Sending…",
@@ -308,6 +309,7 @@ func arabicWords(maxNote, keep int) *words {
 
 		Script: map[string]string{
 			"mass_nan":           "اكتب الوزن رقماً بالكيلوغرام، مثل ١٢٫٥.",
+			"number_comma":       "اكتب {whole} أو {decimal}: الفاصلة هنا تحتمل المعنيين.",
 			"hours_nan":          "اكتب عدد الساعات رقماً، مثل ٢٠، أو اترك الحقل فارغاً.",
 			"not_recorded":       "لم يُسجَّل الإدخال: صحّح ما هو مؤشَّر باللون الأحمر.",
 			"sending":            "جارٍ الإرسال…",
@@ -385,7 +387,8 @@ func englishMeterWords(keep int) *meterWords {
 		},
 		Units: map[string]string{"kWh": "kWh", "h": "h", "L": "L", "%": "%"},
 		Script: map[string]string{
-			"value_nan":          "Write the reading as a number, such as 12345.6.",
+			"value_nan":          "Write the reading as a number, such as 12345.6, without thousands separators.",
+			"value_comma":        "Write {whole} or {decimal}: a comma here is ambiguous.",
 			"not_recorded":       "Not recorded: correct what is marked in red.",
 			"sending":            "Sending…",
 			"unreachable":        "Not recorded: the agent could not be reached ({err}). Check the network connection and try again.",
@@ -455,7 +458,8 @@ func arabicMeterWords(maxNote, keep int) *meterWords {
 		},
 		Units: map[string]string{"kWh": "كيلوواط ساعة", "h": "ساعة", "L": "لتر", "%": "٪"},
 		Script: map[string]string{
-			"value_nan":          "اكتب القراءة رقماً، مثل ١٢٣٤٥٫٦.",
+			"value_nan":          "اكتب القراءة رقماً، مثل ١٢٣٤٥٫٦، بلا فواصل للآلاف.",
+			"value_comma":        "اكتب {whole} أو {decimal}: الفاصلة هنا تحتمل المعنيين.",
 			"not_recorded":       "لم تُسجَّل القراءة: صحّح ما هو مؤشَّر باللون الأحمر.",
 			"sending":            "جارٍ الإرسال…",
 			"unreachable":        "لم تُسجَّل القراءة: تعذّر الوصول إلى البرنامج ({err}). تحقّق من اتصال الشبكة وحاول مرة أخرى.",

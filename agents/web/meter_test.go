@@ -183,8 +183,12 @@ func TestMeterForm(t *testing.T) {
 					t.Errorf("the page lacks %s", w)
 				}
 			}
-			if !strings.Contains(page, `<script src="/static/meter.js" defer></script>`) {
-				t.Error("the page does not load meter.js")
+			// page.js defines what app.js and meter.js share: deferred
+			// scripts run in order, so it comes first.
+			shared := strings.Index(page, `<script src="/static/page.js" defer></script>`)
+			if m := strings.Index(page, `<script src="/static/meter.js" defer></script>`); shared < 0 || m < shared ||
+				strings.Index(page, `<script src="/static/app.js" defer></script>`) < shared {
+				t.Error("the page does not load page.js, then app.js and meter.js")
 			}
 			m := regexp.MustCompile(`(?s)<script type="application/json" id="page-words">(.*?)</script>`).FindStringSubmatch(page)
 			var words script
@@ -231,7 +235,7 @@ func TestMeterWords(t *testing.T) {
 				t.Errorf("%s: a column has no heading", l)
 			}
 		}
-		for _, c := range manual.Counters {
+		for _, c := range manual.Counters() {
 			if w.Counters[string(c)].Name == "" {
 				t.Errorf("%s: counter %s has no label", l, c)
 			}

@@ -104,10 +104,7 @@ func newPage(opt Options, au *auth) *page {
 	}
 	for _, l := range []lang{english, arabic} {
 		w := wordsFor(l, manual.MaxNote, wastelog.Keep)
-		counters := make([]string, len(manual.Counters))
-		for i, c := range manual.Counters {
-			counters[i] = string(c)
-		}
+		counters := manual.CounterNames()
 		p.data[l] = pageData{
 			T:          w,
 			Facility:   opt.Facility,

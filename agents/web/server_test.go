@@ -268,6 +268,7 @@ func TestStaticFiles(t *testing.T) {
 	tests := []struct{ path, contentType, contains string }{
 		{"/static/app.js", "text/javascript; charset=utf-8", "/api/v1/waste/recent"},
 		{"/static/app.css", "text/css; charset=utf-8", "min-height: 48px"},
+		{"/static/page.js", "text/javascript; charset=utf-8", "function parseNumber"},
 	}
 	for _, tt := range tests {
 		rec := do(t, h, http.MethodGet, tt.path, "")

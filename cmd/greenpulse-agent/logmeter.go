@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,9 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents"
@@ -26,13 +23,9 @@ import (
 func logMeter(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("log-meter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	counters := make([]string, len(manual.Counters))
-	for i, c := range manual.Counters {
-		counters[i] = string(c)
-	}
 	path := fs.String("config", "configs/agent.yaml", "agent configuration file")
-	counter := fs.String("counter", "", "what was read: "+strings.Join(counters, ", "))
-	value := fs.String("value", "", "the number on the display: kWh, engine hours, litres, or for tank_level litres or % (see --unit); Arabic-Indic digits and a decimal comma are accepted")
+	counter := fs.String("counter", "", "what was read: "+strings.Join(manual.CounterNames(), ", "))
+	value := fs.String("value", "", "the number on the display: kWh, engine hours, litres, or for tank_level litres or % (see --unit); Arabic-Indic digits and a decimal comma are accepted, thousands separators are not")
 	unit := fs.String("unit", "", "tank_level only: L (default) or % (needs sources.manual.meters.tank_litres)")
 	at := fs.String("at", "", "when it was read: 2026-11-26 14:30 (local time) or RFC 3339; default now")
 	meter := fs.String("meter", "", "the meter, generator or inverter, for a facility with more than one (default main)")
@@ -55,9 +48,9 @@ func logMeter(args []string, stdout, stderr io.Writer) error {
 	}
 	e := manual.MeterEntry{Counter: *counter, Unit: *unit, Meter: *meter, Replaced: *replaced, Confirm: *confirm, Note: *note}
 	if *value != "" {
-		v, err := parseTypedNumber(*value)
+		v, err := manual.ParseTypedNumber(*value)
 		if err != nil {
-			return fmt.Errorf("--value %q: write the number on the display, such as 12400.5", *value)
+			return fmt.Errorf("--value %w", err)
 		}
 		e.Value = &v
 	}
@@ -80,7 +73,7 @@ func logMeter(args []string, stdout, stderr io.Writer) error {
 	if e.Time.IsZero() {
 		e.Time = now
 	}
-	ans, ok, err := postMeterToAgent(cfg.HTTP.Listen, cfg.HTTP.Password, e)
+	ans, ok, err := postMeter(cfg.HTTP.Listen, cfg.HTTP.Password, e)
 	if err != nil {
 		return err
 	}
@@ -142,28 +135,13 @@ type meterAnswer struct {
 	Warnings []string  `json:"warnings"`
 }
 
-// postMeterToAgent sends e to the agent at addr, with the page's password
-// when one is set. It returns false, nil when no agent listens there.
-func postMeterToAgent(addr, password string, e manual.MeterEntry) (meterAnswer, bool, error) {
-	body, _ := json.Marshal(e)
-	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/meter", bytes.NewReader(body))
-	if err != nil {
-		return meterAnswer{}, false, fmt.Errorf("send to the agent at %s: %w", addr, err)
+// postMeter sends e to the running agent at listen. It returns false, nil
+// when no agent listens there.
+func postMeter(listen, password string, e manual.MeterEntry) (meterAnswer, bool, error) {
+	reply, err := postToAgent(listen, password, "/api/v1/meter", e)
+	if reply == nil || err != nil {
+		return meterAnswer{}, false, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if password != "" {
-		req.Header.Set("Authorization", "Bearer "+password)
-	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Do(req)
-	if err != nil {
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return meterAnswer{}, false, nil
-		}
-		return meterAnswer{}, false, fmt.Errorf("send to the agent at %s: %w", addr, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	var answer struct {
 		meterAnswer
 		Error    string `json:"error"`
@@ -176,39 +154,20 @@ func postMeterToAgent(addr, password string, e manual.MeterEntry) (meterAnswer, 
 			Message string `json:"message"`
 		} `json:"problems"`
 	}
-	_ = json.Unmarshal(data, &answer)
+	_ = json.Unmarshal(reply.Body, &answer) // not JSON: the status says enough
 	switch {
-	case resp.StatusCode == http.StatusCreated:
+	case reply.Code == http.StatusCreated:
 		return answer.meterAnswer, true, nil
-	case resp.StatusCode == http.StatusConflict && answer.Question != nil:
+	case reply.Code == http.StatusConflict && answer.Question != nil:
 		return meterAnswer{}, true, questionError(answer.Question.Message, answer.Question.Flag)
-	case resp.StatusCode == http.StatusUnprocessableEntity && len(answer.Problems) > 0:
+	case reply.Code == http.StatusUnprocessableEntity && len(answer.Problems) > 0:
 		var lines []string
 		for _, p := range answer.Problems {
 			lines = append(lines, p.Field+": "+p.Message)
 		}
 		return meterAnswer{}, true, fmt.Errorf("meter reading not recorded:\n  %s", strings.Join(lines, "\n  "))
-	case resp.StatusCode == http.StatusUnauthorized:
-		answer.Error = fmt.Sprintf("%s (log-meter sends http.password of its config file, or %s)", answer.Error, config.EnvHTTPPassword)
+	case reply.Code == http.StatusUnauthorized:
+		answer.Error = fmt.Sprintf("%s (%s)", answer.Error, passwordHint("log-meter"))
 	}
-	return meterAnswer{}, true, fmt.Errorf("the agent at %s refused the reading (%s): %s", addr, resp.Status, answer.Error)
-}
-
-// parseTypedNumber reads a number as staff type it: Arabic-Indic or
-// Persian digits, and a comma or the Arabic decimal sign for the point.
-func parseTypedNumber(s string) (float64, error) {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r >= '٠' && r <= '٩':
-			return '0' + r - '٠'
-		case r >= '۰' && r <= '۹':
-			return '0' + r - '۰'
-		case r == ',' || r == '٫':
-			return '.'
-		case r == '٬' || r == ' ':
-			return -1
-		}
-		return r
-	}, strings.TrimSpace(s))
-	return strconv.ParseFloat(s, 64)
+	return meterAnswer{}, true, fmt.Errorf("the agent at %s refused the reading (%s): %s", agentAddr(listen), reply.Status, answer.Error)
 }

@@ -30,6 +30,8 @@ var meterSteps = []struct {
 		"recorded BG-H-001: grid_kwh main 12000 kWh", ""},
 	{"a typo", []string{"--counter", "grid", "--value", "1"}, "", `counter: "grid" is not a counter; choose one of: grid_kwh`},
 	{"not a number", []string{"--counter", "grid_kwh", "--value", "12k"}, "", `--value "12k": write the number on the display`},
+	{"an ambiguous comma", []string{"--counter", "grid_kwh", "--value", "12,400"}, "", `--value "12,400": write 12400 or 12.4: a comma here is ambiguous`},
+	{"an exponent", []string{"--counter", "grid_kwh", "--value", "1e3"}, "", `--value "1e3": write the number in full, without an exponent`},
 	{"below the last one", []string{"--counter", "grid_kwh", "--value", "35"}, "",
 		"35 kWh is below the last reading: is this a new meter? The last reading was 12000 kWh on"},
 	{"a new meter", []string{"--counter", "grid_kwh", "--value", "٣٥", "--replaced"}, "recorded BG-H-001: grid_kwh main 35 kWh", ""},

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents"
@@ -67,7 +64,7 @@ func logWaste(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("waste not recorded:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
 	e.Time = r.Time
-	if ok, err := postToAgent(cfg.HTTP.Listen, cfg.HTTP.Password, e); ok || err != nil {
+	if ok, err := postWaste(cfg.HTTP.Listen, cfg.HTTP.Password, e); ok || err != nil {
 		if err != nil {
 			return err
 		}
@@ -90,38 +87,24 @@ func logWaste(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// postToAgent sends e to the agent at addr, with the page's password when
-// one is set. It returns false, nil when no agent listens there.
-func postToAgent(addr, password string, e manual.Entry) (bool, error) {
-	body, _ := json.Marshal(e)
-	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/waste", bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("send to the agent at %s: %w", addr, err)
+// postWaste sends e to the running agent at listen. It returns false,
+// nil when no agent listens there.
+func postWaste(listen, password string, e manual.Entry) (bool, error) {
+	reply, err := postToAgent(listen, password, "/api/v1/waste", e)
+	if reply == nil || err != nil {
+		return false, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if password != "" {
-		req.Header.Set("Authorization", "Bearer "+password)
-	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Do(req)
-	if err != nil {
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return false, nil
-		}
-		return false, fmt.Errorf("send to the agent at %s: %w", addr, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusCreated {
+	if reply.Code == http.StatusCreated {
 		return true, nil
 	}
 	var answer struct {
 		Error string `json:"error"`
 	}
-	_ = json.NewDecoder(resp.Body).Decode(&answer)
-	if resp.StatusCode == http.StatusUnauthorized {
-		answer.Error = fmt.Sprintf("%s (log-waste sends http.password of its config file, or %s)", answer.Error, config.EnvHTTPPassword)
+	_ = json.Unmarshal(reply.Body, &answer) // not JSON: the status says enough
+	if reply.Code == http.StatusUnauthorized {
+		answer.Error = fmt.Sprintf("%s (%s)", answer.Error, passwordHint("log-waste"))
 	}
-	return true, fmt.Errorf("the agent at %s refused the entry (%s): %s", addr, resp.Status, answer.Error)
+	return true, fmt.Errorf("the agent at %s refused the entry (%s): %s", agentAddr(listen), reply.Status, answer.Error)
 }
 
 func parseLocalTime(s string) (time.Time, error) {

@@ -53,8 +53,21 @@ const (
 	SolarKWh       Counter = "solar_kwh"
 )
 
-// Counters lists the counters in the order the page offers them.
-var Counters = []Counter{GridKWh, GeneratorKWh, GeneratorHours, FuelDelivered, TankLevel, SolarKWh}
+// Counters returns the counters in the order the page offers them, in a
+// new slice each time.
+func Counters() []Counter {
+	return []Counter{GridKWh, GeneratorKWh, GeneratorHours, FuelDelivered, TankLevel, SolarKWh}
+}
+
+// CounterNames returns the names of Counters, in the same order.
+func CounterNames() []string {
+	cs := Counters()
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = string(c)
+	}
+	return names
+}
 
 // Unit is the unit the counter is typed in: kWh, h or L (a tank level may
 // also be typed in %, see MeterEntry.Unit).
@@ -96,62 +109,6 @@ const GapWithoutIncrease = 48 * time.Hour
 // litresPerKWh bounds a diesel generator's burn: about 0.3 L/kWh at full
 // load; 0.4 leaves room for a worn engine.
 const litresPerKWh = 0.4
-
-// DefaultMaxKW is the plausible power of a facility's grid connection,
-// generator or PV array when neither the configuration nor the registry
-// says more.
-const DefaultMaxKW = 500
-
-// MeterLimits bound what typed meter readings may plausibly show, and say
-// how engine hours and tank levels become counters. Zero values take
-// defaults (WithDefaults).
-type MeterLimits struct {
-	// GridMaxKW, GeneratorMaxKW and SolarMaxKW bound the average power
-	// between two readings of a counter: an increase above max kW × hours
-	// elapsed (at least one hour) is questioned.
-	GridMaxKW      float64 `yaml:"grid_max_kw"`
-	GeneratorMaxKW float64 `yaml:"generator_max_kw"`
-	SolarMaxKW     float64 `yaml:"solar_max_kw"`
-	// GeneratorKWhPerHour turns engine hours into the generator's kWh
-	// counter (hours × this); 0 keeps typed hours on the agent only.
-	GeneratorKWhPerHour float64 `yaml:"generator_kwh_per_hour"`
-	// TankLitres is the generator tank's size: tank levels may then be
-	// typed in %, and a level above it is refused.
-	TankLitres float64 `yaml:"tank_litres"`
-}
-
-// Validate reports every negative limit, naming it under key.
-func (l MeterLimits) Validate(key string) error {
-	var errs []error
-	for name, v := range map[string]float64{"grid_max_kw": l.GridMaxKW, "generator_max_kw": l.GeneratorMaxKW,
-		"solar_max_kw": l.SolarMaxKW, "generator_kwh_per_hour": l.GeneratorKWhPerHour, "tank_litres": l.TankLitres} {
-		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			errs = append(errs, fmt.Errorf("%s.%s: must be 0 (default) or more, got %g", key, name, v))
-		}
-	}
-	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-	return errors.Join(errs...)
-}
-
-// WithDefaults fills the limits left at 0: from the facility's size when
-// it is known (beds: 5 kW a bed, at least DefaultMaxKW; pvKWp: 1.2 × the
-// array's peak), else DefaultMaxKW.
-func (l MeterLimits) WithDefaults(beds int, pvKWp float64) MeterLimits {
-	site := math.Max(DefaultMaxKW, 5*float64(beds))
-	if l.GridMaxKW == 0 {
-		l.GridMaxKW = site
-	}
-	if l.GeneratorMaxKW == 0 {
-		l.GeneratorMaxKW = site
-	}
-	if l.SolarMaxKW == 0 {
-		l.SolarMaxKW = DefaultMaxKW
-		if pvKWp > 0 {
-			l.SolarMaxKW = 1.2 * pvKWp
-		}
-	}
-	return l
-}
 
 // MeterEntry is one meter reading as a person types it.
 type MeterEntry struct {
@@ -253,8 +210,16 @@ type MeterResult struct {
 	Warnings []string
 }
 
-// valueMax bounds what a display can show, per unit.
-var valueMax = map[string]float64{"kWh": 1e9, "h": 1e6, "L": 1e6, "%": 100}
+// valueMax bounds what a display can show in unit (kWh, h, L or %).
+func valueMax(unit string) float64 {
+	switch unit {
+	case "kWh":
+		return 1e9
+	case UnitPercent:
+		return 100
+	}
+	return 1e6 // h, L
+}
 
 // Check validates the entry against st, the state earlier entries left,
 // and returns what it becomes, with the state after it. Plain mistakes are
@@ -266,10 +231,7 @@ func (e MeterEntry) Check(facility string, now time.Time, st MeterState, lim Met
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	names := make([]string, len(Counters))
-	for i, c := range Counters {
-		names[i] = string(c)
-	}
+	names := CounterNames()
 	c := Counter(choice(bad, "counter", e.Counter, names, "choose which counter was read", "a counter"))
 	meter := strings.TrimSpace(e.Meter)
 	switch {
@@ -303,8 +265,8 @@ func (e MeterEntry) Check(facility string, now time.Time, st MeterState, lim Met
 		bad("value", "a reading cannot be negative (got %s)", num(*e.Value))
 	case c == FuelDelivered && *e.Value == 0:
 		bad("value", "type the litres delivered, more than 0")
-	case *e.Value > valueMax[unit]:
-		bad("value", "%s %s is more than %s %s: check the number", num(*e.Value), unit, num(valueMax[unit]), unit)
+	case *e.Value > valueMax(unit):
+		bad("value", "%s %s is more than %s %s: check the number", num(*e.Value), unit, num(valueMax(unit)), unit)
 	default:
 		v = *e.Value
 	}
@@ -391,16 +353,6 @@ func (m *meterCheck) inOrder(c Counter, prev Last, ok bool) error {
 	return nil
 }
 
-// seriesInOrder refuses a generator reading dated before the last one
-// sent on the same series, whichever of its counters that carried.
-func (m *meterCheck) seriesInOrder(tag string) error {
-	if t, ok := m.st.Series[tag]; ok && m.ts.Before(t) {
-		return &FieldError{Field: "ts", Message: fmt.Sprintf("generator %s's last reading sent was taken on %s, later than %s; type this generator's readings in the order they were taken",
-			m.meter, when(t), when(m.ts))}
-	}
-	return nil
-}
-
 // gap warns when the previous reading is too old for the roll-up to count
 // the increase.
 func (m *meterCheck) gap(prev Last) {
@@ -410,9 +362,10 @@ func (m *meterCheck) gap(prev Last) {
 }
 
 // rise checks a counter reading v against prev: below it only as a new
-// meter, far above it only when confirmed. maxRate is the plausible
-// increase per hour.
-func (m *meterCheck) rise(c Counter, prev Last, v, maxRate float64, what string) error {
+// meter, far above it only when confirmed. limit returns the largest
+// plausible increase over the hours since prev (limitFor); what words it for the
+// question, with %s for the limit.
+func (m *meterCheck) rise(c Counter, prev Last, v float64, limitFor func(hours float64) float64, what string) error {
 	unit := c.Unit()
 	from := ""
 	if prev.FromHours {
@@ -431,7 +384,7 @@ func (m *meterCheck) rise(c Counter, prev Last, v, maxRate float64, what string)
 		m.warn = append(m.warn, fmt.Sprintf("not a new meter: %s %s is not below the last reading (%s %s), so the difference counts as use", num(v), unit, num(prev.Value), unit))
 	}
 	hours := m.ts.Sub(prev.Time).Hours()
-	limit := maxRate * math.Max(hours, 1)
+	limit := limitFor(hours)
 	if inc := v - prev.Value; inc > limit && !m.e.Confirm {
 		return &Question{Field: "value", Flag: FlagConfirm, Kind: "big_jump", Last: &prev, Unit: unit,
 			Message: fmt.Sprintf("that's a big jump: %s %s since the last reading (%s %s%s on %s, %s hours earlier) is more than %s; check the number, and confirm it if it is right",
@@ -462,7 +415,9 @@ func (m *meterCheck) kwh() (*reading.Reading, error) {
 	}
 	if ok {
 		what := fmt.Sprintf("%%s kWh, what %s kW could give in that time (sources.manual.meters.%s_max_kw)", num(m.maxKW()), strings.TrimSuffix(string(m.c), "_kwh"))
-		if err := m.rise(m.c, prev, m.v, m.maxKW(), what); err != nil {
+		// Less than an hour counts as one: the times typed are rounded.
+		perHour := func(hours float64) float64 { return m.maxKW() * math.Max(hours, 1) }
+		if err := m.rise(m.c, prev, m.v, perHour, what); err != nil {
 			return nil, err
 		}
 		m.gap(prev)
@@ -480,151 +435,6 @@ func (m *meterCheck) kwh() (*reading.Reading, error) {
 		return m.build(b)
 	}
 	return m.generator(m.v)
-}
-
-// generator sends kWh counter kwh of the generator, with its fuel counter
-// once the tank is followed and the last level is not later than this.
-func (m *meterCheck) generator(kwh float64) (*reading.Reading, error) {
-	var fuel *float64
-	if f, ok := m.st.Fuel[m.meter]; ok && f.Counting {
-		if lvl, ok := m.last(TankLevel); ok && !lvl.Time.After(m.ts) {
-			fuel = &f.BurnedL
-		}
-	}
-	m.markSeries(m.meter)
-	return m.energy("generator", m.meter, kwh, fuel)
-}
-
-func (m *meterCheck) markSeries(tag string) {
-	if m.st.Series == nil {
-		m.st.Series = map[string]time.Time{}
-	}
-	if m.ts.After(m.st.Series[tag]) {
-		m.st.Series[tag] = m.ts
-	}
-}
-
-func (m *meterCheck) hours() (*reading.Reading, error) {
-	prev, ok := m.last(GeneratorHours)
-	if err := m.inOrder(GeneratorHours, prev, ok); err != nil {
-		return nil, err
-	}
-	kwh, hasKWh := m.last(GeneratorKWh)
-	derive := m.lim.GeneratorKWhPerHour > 0 && (!hasKWh || kwh.FromHours)
-	if derive {
-		if err := m.seriesInOrder(m.meter); err != nil {
-			return nil, err
-		}
-	}
-	if ok {
-		// The engine cannot run longer than the clock: an hour of slack for
-		// rounding on the display and in the times typed.
-		if err := m.rise(GeneratorHours, prev, m.v, 1, "%s hours: the engine cannot run longer than the time that passed"); err != nil {
-			return nil, err
-		}
-		m.gap(prev)
-	}
-	m.setLast(GeneratorHours, Last{Value: m.v, Time: m.ts})
-	switch {
-	case derive:
-		v := m.v * m.lim.GeneratorKWhPerHour
-		m.setLast(GeneratorKWh, Last{Value: v, Time: m.ts, FromHours: true})
-		m.said = append(m.said, fmt.Sprintf("sent as the generator's kWh counter: %s h × %s kWh/h = %s kWh (sources.manual.meters.generator_kwh_per_hour)",
-			num(m.v), num(m.lim.GeneratorKWhPerHour), num(v)))
-		return m.generator(v)
-	case hasKWh:
-		m.said = append(m.said, "the generator's kWh come from its kWh readings; the hours are kept for the facility's records")
-	default:
-		m.said = append(m.said, "the reading contract has no engine hours: they are kept for the facility's records (set sources.manual.meters.generator_kwh_per_hour to count them as kWh)")
-	}
-	return nil, nil
-}
-
-func (m *meterCheck) delivered() error {
-	if lvl, ok := m.last(TankLevel); ok && !m.ts.After(lvl.Time) {
-		return &FieldError{Field: "ts", Message: fmt.Sprintf("the last tank level was read on %s, after this delivery (%s), so the delivery is already in it: record deliveries before the level that follows them",
-			when(lvl.Time), when(m.ts))}
-	}
-	if m.lim.TankLitres > 0 && m.v > m.lim.TankLitres && !m.e.Confirm {
-		return &Question{Field: "value", Flag: FlagConfirm, Kind: "big_delivery", Unit: "L",
-			Message: fmt.Sprintf("%s L is more than the tank holds (%s L, sources.manual.meters.tank_litres); check the number, and confirm it if it is right", num(m.v), num(m.lim.TankLitres))}
-	}
-	f := m.fuel()
-	f.DeliveredL += m.v
-	if m.ts.After(f.LastDelivery) {
-		f.LastDelivery = m.ts
-	}
-	m.setFuel(f)
-	m.setLast(FuelDelivered, Last{Value: m.v, Time: m.ts})
-	m.said = append(m.said, fmt.Sprintf("%s L delivered since the last tank level; the next tank level counts the fuel burned", num(f.DeliveredL)))
-	return nil
-}
-
-func (m *meterCheck) fuel() Fuel { return m.st.Fuel[m.meter] }
-
-func (m *meterCheck) setFuel(f Fuel) {
-	if m.st.Fuel == nil {
-		m.st.Fuel = map[string]Fuel{}
-	}
-	m.st.Fuel[m.meter] = f
-}
-
-func (m *meterCheck) tank() (*reading.Reading, error) {
-	litres := m.v
-	if m.unit == UnitPercent {
-		litres = m.v / 100 * m.lim.TankLitres
-	}
-	if m.lim.TankLitres > 0 && litres > m.lim.TankLitres*1.02 {
-		return nil, &FieldError{Field: "value", Message: fmt.Sprintf("%s L is more than the tank holds (%s L, sources.manual.meters.tank_litres): check the number", num(litres), num(m.lim.TankLitres))}
-	}
-	prev, ok := m.last(TankLevel)
-	if err := m.inOrder(TankLevel, prev, ok); err != nil {
-		return nil, err
-	}
-	f := m.fuel()
-	if !f.LastDelivery.IsZero() && m.ts.Before(f.LastDelivery) {
-		return nil, &FieldError{Field: "ts", Message: fmt.Sprintf("the last delivery was recorded on %s, after this level (%s): type the level read after the delivery", when(f.LastDelivery), when(m.ts))}
-	}
-	kwh, hasKWh := m.last(GeneratorKWh)
-	tag, kwhTotal := m.meter, kwh.Value
-	if !hasKWh {
-		tag, kwhTotal = m.meter+fuelOnlySuffix, 0
-	}
-	if err := m.seriesInOrder(tag); err != nil {
-		return nil, err
-	}
-	if ok {
-		burned := prev.Value + f.DeliveredL - litres
-		hours := m.ts.Sub(prev.Time).Hours()
-		limit := m.lim.GeneratorMaxKW * litresPerKWh * math.Max(hours, 1)
-		switch {
-		case burned < 0 && !m.e.Confirm:
-			return nil, &Question{Field: "value", Flag: FlagConfirm, Kind: "tank_rose", Last: &prev, Unit: "L",
-				Message: fmt.Sprintf("the tank holds %s L more than the last level (%s L on %s) plus the %s L delivered since: was a delivery not recorded? Record it first; or confirm, and no fuel counts as burned",
-					num(-burned), num(prev.Value), when(prev.Time), num(f.DeliveredL))}
-		case burned < 0:
-			m.warn = append(m.warn, "counted as no fuel burned: the tank holds more than the last level plus the deliveries")
-			burned = 0
-		case burned > limit && !m.e.Confirm:
-			return nil, &Question{Field: "value", Flag: FlagConfirm, Kind: "big_jump", Last: &prev, Unit: "L",
-				Message: fmt.Sprintf("that's a big jump: %s L burned since the last level (%s L on %s, %s hours earlier, with %s L delivered since) is more than a %s kW generator burns in that time (%s L; sources.manual.meters.generator_max_kw); check the number, and confirm it if it is right",
-					num(burned), num(prev.Value), when(prev.Time), num(math.Round(hours*10)/10), num(f.DeliveredL), num(m.lim.GeneratorMaxKW), num(limit))}
-		}
-		f.BurnedL += burned
-		m.said = append(m.said, fmt.Sprintf("%s L burned since the last level", num(burned)))
-		m.gap(prev)
-	} else {
-		m.said = append(m.said, "the first tank level: the fuel burned is counted from the next one")
-	}
-	f.Counting = true
-	f.DeliveredL = 0
-	m.setFuel(f)
-	m.setLast(TankLevel, Last{Value: litres, Time: m.ts})
-	m.markSeries(tag)
-	if !hasKWh {
-		m.said = append(m.said, fmt.Sprintf("the generator has no kWh reading yet: the fuel is sent as meter %s", tag))
-	}
-	return m.energy("generator", tag, kwhTotal, &f.BurnedL)
 }
 
 func (m *meterCheck) energy(source, tag string, kwh float64, fuel *float64) (*reading.Reading, error) {
@@ -647,8 +457,15 @@ func (m *meterCheck) build(b *reading.Builder) (*reading.Reading, error) {
 }
 
 // num writes v as the person typed it, without exponent for display-sized
-// numbers.
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+// numbers. A difference of two typed numbers (12.4 − 12.1) is rounded to
+// six decimals, more than any display shows, so that it reads 0.3 and not
+// 0.3000000000000007.
+func num(v float64) string {
+	if math.Abs(v) < 1e9 {
+		v = math.Round(v*1e6) / 1e6
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
 
 // when writes a reading's time for a message, in the agent's time zone.
 func when(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }

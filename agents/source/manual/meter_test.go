@@ -117,6 +117,15 @@ func TestMeterEntries(t *testing.T) {
 				wantErr: []string{"the engine cannot run longer than the time that passed"}},
 			{e: MeterEntry{Counter: "generator_hours", Value: val(3), Time: h(-0.5)}, wantFlag: FlagReplaced, wantErr: []string{"is this a new meter? The last reading was 1206 h on"}},
 		}},
+		{name: "engine hours may run an hour ahead of the clock", steps: []step{
+			{e: MeterEntry{Counter: "generator_hours", Value: val(1000), Time: h(-48)}, want: ""},
+			// 24.5 h over 24 h is rounding on the display and in the times typed.
+			{e: MeterEntry{Counter: "generator_hours", Value: val(1024.5), Time: h(-24)}, want: ""},
+			// 25.1 h over 24 h is more than the clock and its hour of slack.
+			{e: MeterEntry{Counter: "generator_hours", Value: val(1049.6)}, wantFlag: FlagConfirm,
+				wantErr: []string{"that's a big jump: 25.1 h since the last reading (1024.5 h on " + at(h(-24)) + ", 24 hours earlier) is more than 25 hours: the engine cannot run longer"}},
+			{e: MeterEntry{Counter: "generator_hours", Value: val(1049.5)}, want: ""},
+		}},
 		{name: "engine hours with a factor are the generator's kWh", lim: MeterLimits{GeneratorKWhPerHour: 25}, steps: []step{
 			{e: MeterEntry{Counter: "generator_hours", Value: val(100), Time: h(-10), Meter: "gen1"}, want: "energy meter=gen1,source=generator kwh_total=2500"},
 			{e: MeterEntry{Counter: "generator_hours", Value: val(104), Time: h(-2), Meter: "gen1"}, want: "energy meter=gen1,source=generator kwh_total=2600",

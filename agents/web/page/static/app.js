@@ -30,18 +30,14 @@
     return th.textContent;
   });
 
-  // t returns the message key in the page's language, with each {name}
-  // replaced by vars[name].
-  function t(key, vars) {
-    var s = W.text[key] === undefined ? key : W.text[key];
-    return s.replace(/\{(\w+)\}/g, function (m, name) {
-      return vars && vars[name] !== undefined ? String(vars[name]) : m;
-    });
-  }
-
-  // isolate keeps text in another script (the agent's English in an
-  // Arabic sentence) from reordering the words around it.
-  function isolate(s) { return "\u2068" + s + "\u2069"; }
+  var t = GreenPulse.words(W.text);
+  var isolate = GreenPulse.isolate;
+  var readJSON = GreenPulse.readJSON;
+  var cell = GreenPulse.cell;
+  var sentence = GreenPulse.sentence;
+  // plain writes the numbers a message suggests typing: no grouping,
+  // which the fields would refuse.
+  var plain = new Intl.NumberFormat(W.locale, { maximumFractionDigits: 6, useGrouping: false });
 
   function setResult(text, kind) {
     result.textContent = text;
@@ -64,36 +60,26 @@
     }
     el.append((el.textContent ? " " : "") + message);
     if (detail) {
-      // A line of its own on the page's side, read left to right.
-      var d = document.createElement("span");
-      var text = document.createElement("bdi");
-      d.className = "detail";
-      text.lang = "en";
-      text.dir = "ltr";
-      text.textContent = detail;
-      d.append(text);
-      el.append(d);
+      el.append(GreenPulse.detail(detail));
     }
     $(field).setAttribute("aria-invalid", "true");
     return true;
   }
 
-  // parseNumber reads a typed number: Arabic-Indic and Persian digits, and a
-  // comma or the Arabic decimal sign for the decimal point, are accepted.
-  // It returns undefined for an empty field and NaN for one that is not a
-  // number.
-  function parseNumber(text) {
-    var s = text.trim()
-      .replace(/[\u0660-\u0669]/g, function (d) { return String(d.charCodeAt(0) - 0x0660); })
-      .replace(/[\u06F0-\u06F9]/g, function (d) { return String(d.charCodeAt(0) - 0x06F0); })
-      .replace(/[\u066B,]/g, ".");
-    if (s === "") {
-      return undefined;
+  // readNumber reads field's typed number into entry[field], or marks the
+  // field with nan (the message key) and returns false.
+  function readNumber(entry, field, nan) {
+    var v = GreenPulse.parseNumber($(field).value);
+    if (v.problem === "comma") {
+      return !markError(field, t("number_comma", { whole: plain.format(v.whole), decimal: plain.format(v.decimal) }));
     }
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) {
-      return NaN;
+    if (v.problem) {
+      return !markError(field, t(nan));
     }
-    return Number(s);
+    if (!v.empty) {
+      entry[field] = v.value;
+    }
+    return true;
   }
 
   function entryFromForm() {
@@ -102,24 +88,9 @@
       treatment: $("treatment").value,
       note: $("note").value
     };
-    var bad = false;
-    var mass = parseNumber($("mass_kg").value);
-    if (Number.isNaN(mass)) {
-      bad = markError("mass_kg", t("mass_nan"));
-    } else if (mass !== undefined) {
-      entry.mass_kg = mass;
-    }
-    var stored = parseNumber($("stored_hours").value);
-    if (Number.isNaN(stored)) {
-      bad = markError("stored_hours", t("hours_nan")) || bad;
-    } else if (stored !== undefined) {
-      entry.stored_hours = stored;
-    }
-    return bad ? null : entry;
-  }
-
-  function readJSON(resp) {
-    return resp.json().catch(function () { return {}; });
+    var ok = readNumber(entry, "mass_kg", "mass_nan");
+    ok = readNumber(entry, "stored_hours", "hours_nan") && ok;
+    return ok ? entry : null;
   }
 
   function firstInvalid() {
@@ -186,13 +157,6 @@
     }), "error");
   }
 
-  // sentence starts s with a capital and ends it with a full stop.
-  function sentence(s) {
-    s = String(s || "");
-    s = s.charAt(0).toUpperCase() + s.slice(1);
-    return /[.?!]$/.test(s) ? s : s + ".";
-  }
-
   function localTime(iso) {
     var d = new Date(iso);
     if (isNaN(d.getTime())) {
@@ -206,21 +170,6 @@
 
   function number(v) {
     return v === null || v === undefined ? "—" : numbers.format(v);
-  }
-
-  // cell adds a cell to tr; label names it where the phone layout has no
-  // column headings.
-  function cell(tr, text, cls, label) {
-    var td = document.createElement("td");
-    td.textContent = text;
-    if (cls) {
-      td.className = cls;
-    }
-    if (label) {
-      td.dataset.label = label;
-    }
-    tr.appendChild(td);
-    return td;
   }
 
   function render(entries) {

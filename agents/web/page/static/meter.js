@@ -34,32 +34,15 @@
     return th.textContent;
   });
 
-  function t(key, vars) {
-    var s = W.text[key] === undefined ? key : W.text[key];
-    return s.replace(/\{(\w+)\}/g, function (m, name) {
-      return vars && vars[name] !== undefined ? String(vars[name]) : m;
-    });
-  }
-
-  function isolate(s) { return "\u2068" + s + "\u2069"; }
-
-  function sentence(s) {
-    s = String(s || "");
-    s = s.charAt(0).toUpperCase() + s.slice(1);
-    return /[.?!]$/.test(s) ? s : s + ".";
-  }
-
-  // detail is the agent's English, on a line of its own, left to right.
-  function detail(text) {
-    var d = document.createElement("span");
-    var b = document.createElement("bdi");
-    d.className = "detail";
-    b.lang = "en";
-    b.dir = "ltr";
-    b.textContent = text;
-    d.append(b);
-    return d;
-  }
+  var t = GreenPulse.words(W.text);
+  var isolate = GreenPulse.isolate;
+  var readJSON = GreenPulse.readJSON;
+  var cell = GreenPulse.cell;
+  var sentence = GreenPulse.sentence;
+  var detail = GreenPulse.detail;
+  // plain writes the numbers a message suggests typing: no grouping,
+  // which the field would refuse.
+  var plain = new Intl.NumberFormat(words.locale, { maximumFractionDigits: 6, useGrouping: false });
 
   function setResult(text, kind, extra) {
     result.replaceChildren(text);
@@ -90,23 +73,6 @@
     return true;
   }
 
-  // parseNumber reads a typed number as app.js does: Arabic-Indic and
-  // Persian digits, and a comma or the Arabic decimal sign for the point.
-  function parseNumber(text) {
-    var s = text.trim()
-      .replace(/[\u0660-\u0669]/g, function (d) { return String(d.charCodeAt(0) - 0x0660); })
-      .replace(/[\u06F0-\u06F9]/g, function (d) { return String(d.charCodeAt(0) - 0x06F0); })
-      .replace(/[\u066C\s]/g, "") // the Arabic thousands separator, spaces
-      .replace(/[\u066B,]/g, ".");
-    if (s === "") {
-      return undefined;
-    }
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(s)) {
-      return NaN;
-    }
-    return Number(s);
-  }
-
   function hideQuestion() {
     question.hidden = true;
     asked = null;
@@ -133,22 +99,22 @@
         entry.ts = d.toISOString();
       }
     }
-    var v = parseNumber($("meter_value").value);
-    if (Number.isNaN(v)) {
+    var v = GreenPulse.parseNumber($("meter_value").value);
+    if (v.problem === "comma") {
+      markError("value", t("value_comma", { whole: plain.format(v.whole), decimal: plain.format(v.decimal) }));
+      return null;
+    }
+    if (v.problem) {
       markError("value", t("value_nan"));
       return null;
     }
-    if (v !== undefined) {
-      entry.value = v;
+    if (!v.empty) {
+      entry.value = v.value;
     }
     if (asked && answer.checked) {
       entry[asked] = true;
     }
     return entry;
-  }
-
-  function readJSON(resp) {
-    return resp.json().catch(function () { return {}; });
   }
 
   form.addEventListener("submit", function (ev) {
@@ -244,19 +210,6 @@
   function localTime(iso) {
     var d = new Date(iso);
     return isNaN(d.getTime()) ? String(iso) : times.format(d);
-  }
-
-  function cell(tr, text, cls, label) {
-    var td = document.createElement("td");
-    td.textContent = text;
-    if (cls) {
-      td.className = cls;
-    }
-    if (label) {
-      td.dataset.label = label;
-    }
-    tr.appendChild(td);
-    return td;
   }
 
   function render(view) {
