@@ -207,19 +207,25 @@ func agentScreenshots(b *browser.Browser, o dashboardOptions, out io.Writer) err
 			return fmt.Errorf("log in to %s (--agent-password): %w", o.agentURL, err)
 		}
 	}
-	for _, name := range []string{"agent-waste", "agent-waste-ar"} {
+	for _, lang := range []string{"", "-ar"} {
 		if err := waitReadyMark(b); err != nil {
 			return err
 		}
-		png, err := b.Screenshot(30 * time.Second)
-		if err != nil {
+		if err := agentScreenshot(b, filepath.Join(o.screenshots, "agent-waste"+lang+".png"), out); err != nil {
 			return err
 		}
-		path := filepath.Join(o.screenshots, name+".png")
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			return err
+		// The meter readings form, below the waste form, where the agent has one.
+		if ok, _ := browser.Eval[bool](b, 5*time.Second, `document.getElementById("meter-form") !== null`); ok {
+			if err := b.Do(30*time.Second, chromedp.ScrollIntoView(chromedp.ID("meter-form"))); err != nil {
+				return err
+			}
+			if err := agentScreenshot(b, filepath.Join(o.screenshots, "agent-meter"+lang+".png"), out); err != nil {
+				return err
+			}
+			if _, err := browser.Eval[bool](b, 5*time.Second, `window.scrollTo(0, 0), true`); err != nil {
+				return err
+			}
 		}
-		fmt.Fprintf(out, "screenshot %s (%d KB)\n", path, len(png)/1024)
 		// The page's language switch, where it has one.
 		if ok, _ := browser.Eval[bool](b, 5*time.Second, `document.getElementById("lang") !== null`); !ok {
 			break
@@ -238,6 +244,19 @@ func agentScreenshots(b *browser.Browser, o dashboardOptions, out io.Writer) err
 	if errs := b.ConsoleErrors(); len(errs) > 0 {
 		return fmt.Errorf("the waste page logged errors: %s", strings.Join(errs, "; "))
 	}
+	return nil
+}
+
+// agentScreenshot saves what the browser shows to path.
+func agentScreenshot(b *browser.Browser, path string, out io.Writer) error {
+	png, err := b.Screenshot(30 * time.Second)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "screenshot %s (%d KB)\n", path, len(png)/1024)
 	return nil
 }
 
