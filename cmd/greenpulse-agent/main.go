@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/greenpulse-health/greenpulse/agents"
+	"github.com/greenpulse-health/greenpulse/agents/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -81,6 +82,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if cmd == "check-config" {
 		fmt.Fprintf(stdout, "%s: ok (facility %s, outbox %s, broker %s)\n", path, cfg.Facility, cfg.Outbox.Dir, cfg.MQTT.Broker)
+		for _, b := range cfg.Sources.Modbus.Buses {
+			fmt.Fprintf(stdout, "modbus %s:\n", b.URL)
+			for _, d := range b.Devices {
+				what := d.Preset
+				if what == "" {
+					what = fmt.Sprintf("a register map of %d", len(d.Registers))
+				}
+				fmt.Fprintf(stdout, "  %s: unit %d, %s, every %s -> %s\n", d.Name, d.Unit, what, d.Interval, seriesName(d))
+			}
+		}
 		return nil
 	}
 	log := cfg.Log.New(stderr)
@@ -88,4 +99,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	log.Info("starting greenpulse-agent", "version", version, "config", path, "facility", cfg.Facility)
 	return agents.Serve(ctx, cfg, version, log)
+}
+
+// seriesName says which readings a Modbus device feeds, for check-config.
+func seriesName(d config.ModbusDevice) string {
+	if d.Stream == "solar" {
+		return "solar, inverter " + d.Inverter
+	}
+	return "energy, " + d.Source + " meter " + d.Meter
 }

@@ -47,6 +47,12 @@ func agentYAMLAt(t *testing.T, listen, password string) (path, outboxDir string)
 
 func TestCommands(t *testing.T) {
 	cfg, outboxDir := agentYAML(t)
+	modbusCfg := filepath.Join(t.TempDir(), "modbus.yaml")
+	if err := os.WriteFile(modbusCfg, []byte("facility: BG-H-001\nsources:\n  simulate: {enabled: false}\n  modbus:\n    buses:\n"+
+		"      - url: tcp://127.0.0.1:1502\n        devices:\n          - {name: inverter, unit: 1, preset: sunspec}\n"+
+		"          - {name: grid, unit: 2, preset: sdm630, stream: energy, source: grid}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		args    []string
@@ -55,6 +61,8 @@ func TestCommands(t *testing.T) {
 	}{
 		{"version", []string{"version"}, "greenpulse-agent dev", ""},
 		{"shipped config", []string{"check-config", "--config", "../../configs/agent.yaml"}, "ok (facility BG-H-001", ""},
+		{"modbus devices listed", []string{"check-config", "--config", modbusCfg},
+			"modbus tcp://127.0.0.1:1502:\n  inverter: unit 1, sunspec, every 10s -> solar, inverter main\n  grid: unit 2, sdm630, every 10s -> energy, grid meter main\n", ""},
 		{"waste recorded offline", []string{"log-waste", "--config", cfg, "--category", "sharps", "--treatment", "autoclave", "--kg", "12.5", "--stored-hours", "20", "--note", "left by the night shift"},
 			"recorded BG-H-001: 12.5 kg sharps, autoclave", ""},
 		{"waste explained", []string{"log-waste", "--config", cfg, "--category", "plastic", "--treatment", "burn", "--kg", "0"},
