@@ -12,8 +12,11 @@ const confirmPolls = 3
 // from going backwards or leaping in the readings. It is not safe for
 // concurrent use.
 type counterGuard struct {
-	last    float64   // the last value let through
-	lastAt  time.Time // when; zero after a restart (not kept)
+	last float64 // the last value let through
+	// lastAt is when the counter last moved (or was first seen): the leap
+	// bound grows with the time since, so a counter that sits on one value
+	// for a while may then move a whole step. Zero: unknown.
+	lastAt  time.Time
 	started bool
 	// The series seen since the counter last left its course: its first
 	// and latest values and how many polls gave it.
@@ -33,8 +36,10 @@ const (
 )
 
 // check returns whether v, read at at, may be published. A value below the
-// last one, or above it by more than maxPerHour × the hours since it
-// (when maxPerHour > 0 and the last value's time is known), is held back.
+// last one, or above it by more than maxPerHour × the hours since it moved
+// plus step (the counter's resolution: a counter in whole kWh or a fuel
+// level in whole percent moves a step at a time), is held back; the leap
+// bound applies when maxPerHour > 0 and the last value's time is known.
 // A held series is believed only once confirmPolls values in a row never
 // went down and rose: a meter that reboots to 0, or a gateway that
 // answers zeros for a dead unit, stays stuck and is never published,
@@ -42,16 +47,15 @@ const (
 // use; one garbled huge value is dropped the same way. replaced tells that
 // the device itself said it was replaced (its serial number changed): the
 // value passes at once.
-func (g *counterGuard) check(v float64, at time.Time, replaced bool, maxPerHour float64) verdict {
+func (g *counterGuard) check(v float64, at time.Time, replaced bool, maxPerHour, step float64) verdict {
 	switch {
 	case !g.started:
-		g.started = true
 		g.accept(v, at)
 		return pass
 	case replaced && v < g.last:
 		g.accept(v, at)
 		return restarted
-	case replaced || (v >= g.last && !g.leaps(v, at, maxPerHour)):
+	case replaced || (v >= g.last && !g.leaps(v, at, maxPerHour, step)):
 		g.accept(v, at)
 		return pass
 	}
@@ -74,14 +78,21 @@ func (g *counterGuard) check(v float64, at time.Time, replaced bool, maxPerHour 
 	return leapt
 }
 
-func (g *counterGuard) leaps(v float64, at time.Time, maxPerHour float64) bool {
-	if maxPerHour <= 0 || g.lastAt.IsZero() || !at.After(g.lastAt) {
+// leaps reports whether v rose further than the bound allows. With no
+// time for the last value (a state file from before times were kept)
+// there is nothing to bound the rise by.
+func (g *counterGuard) leaps(v float64, at time.Time, maxPerHour, step float64) bool {
+	if maxPerHour <= 0 || g.lastAt.IsZero() || at.Before(g.lastAt) {
 		return false
 	}
-	return v-g.last > maxPerHour*at.Sub(g.lastAt).Hours()
+	return v-g.last > maxPerHour*at.Sub(g.lastAt).Hours()+step
 }
 
 func (g *counterGuard) accept(v float64, at time.Time) {
-	g.last, g.lastAt = v, at
+	if !g.started || v != g.last || g.lastAt.IsZero() {
+		g.lastAt = at
+	}
+	g.last = v
+	g.started = true
 	g.held = 0
 }

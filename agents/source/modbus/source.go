@@ -186,9 +186,15 @@ func (s *Source) poll(ctx context.Context, r regmap.Reader, d *device) []reading
 		kind := bus.Kind(err)
 		s.metrics.errors.WithLabelValues(name, kind).Inc()
 		if errors.Is(err, errWrongDevice) {
-			// Asking again changes nothing: the config must.
-			log.Error("modbus device cannot feed its stream; not polled again until the agent restarts", "err", err)
-			d.next = start.Add(100 * 365 * 24 * time.Hour)
+			// Most likely the config is wrong, but an inverter booting at
+			// dawn may show its common model alone for a while: look
+			// again, rarely, from discovery up.
+			if !d.quiet["wrong"] {
+				d.quiet["wrong"] = true
+				log.Error("modbus device has nothing for its stream; check its preset and stream", "err", err, "retry_in", maxBackoff)
+			}
+			d.poller.lost()
+			d.next = start.Add(maxBackoff)
 			return nil
 		}
 		d.fails++
@@ -206,6 +212,7 @@ func (s *Source) poll(ctx context.Context, r regmap.Reader, d *device) []reading
 	if d.fails > 0 {
 		log.Info("modbus device answering again", "failed_polls", d.fails)
 	}
+	delete(d.quiet, "wrong")
 	d.fails = 0
 	d.next = start.Truncate(d.cfg.Interval).Add(d.cfg.Interval)
 	s.metrics.lastSuccess.WithLabelValues(name).Set(float64(start.UnixMilli()) / 1000)
@@ -276,15 +283,20 @@ func (s *Source) guardCounters(log *slog.Logger, d *device, values map[string]fl
 			d.guards[f] = g
 		}
 		last := g.last
-		maxPerHour := d.cfg.MaxKW
+		// The step is the counter's resolution, which the bound must allow
+		// beyond the rate: counters in whole kWh, fuel levels in whole
+		// percent of the tank (twice that, for a sender between steps).
+		maxPerHour, step := d.cfg.MaxKW, 1.0
 		if f == "fuel_l_total" {
 			maxPerHour *= litresPerKWh
+			step = max(step, d.cfg.TankLitres*2/100)
 		}
-		switch g.check(v, ts, replaced, maxPerHour) {
+		switch g.check(v, ts, replaced, maxPerHour, step) {
 		case pass:
-			if d.quiet["back:"+f] {
+			if d.quiet["back:"+f] || d.quiet["leap:"+f] {
 				delete(d.quiet, "back:"+f)
-				log.Info("modbus counter back above its last value", "field", f, "value", v)
+				delete(d.quiet, "leap:"+f)
+				log.Info("modbus counter back on its course", "field", f, "value", v)
 			}
 		case backwards:
 			delete(values, f)
@@ -297,17 +309,19 @@ func (s *Source) guardCounters(log *slog.Logger, d *device, values map[string]fl
 		case leap:
 			delete(values, f)
 			s.metrics.errors.WithLabelValues(d.cfg.Name, "leap").Inc()
-			if !d.quiet["back:"+f] {
-				d.quiet["back:"+f] = true
+			if !d.quiet["leap:"+f] {
+				d.quiet["leap:"+f] = true
 				log.Warn("modbus counter rose more than max_kw allows since its last reading; not published unless it keeps counting from there",
 					"field", f, "value", v, "last", last, "max_kw", d.cfg.MaxKW, "polls_to_accept", confirmPolls)
 			}
 		case restarted:
 			delete(d.quiet, "back:"+f)
+			delete(d.quiet, "leap:"+f)
 			log.Warn("modbus counter restarted (meter replaced or reset); published as a reset",
 				"field", f, "value", v, "last", last)
 		case leapt:
 			delete(d.quiet, "back:"+f)
+			delete(d.quiet, "leap:"+f)
 			log.Warn("modbus counter went on from a higher value (meter replaced?); published, and its rise counts as use",
 				"field", f, "value", v, "last", last)
 		}

@@ -309,10 +309,11 @@ func TestCounterGoingBackwardsIsHeldBack(t *testing.T) {
 		}
 	}
 
-	// After a restart the last value comes from the state file: a low
-	// first read is still held back, not taken as a fresh start.
+	// After a restart the last value comes from the state file, the one
+	// flushed at the stop: a read just below it is still held back, not
+	// taken as a fresh start.
 	r.stop()
-	set(srv, 1, kwh, 3)
+	set(srv, 1, kwh, 5000.5)
 	r2 := run(t, state, tcpBus(srv, mapDevice("grid", 1, kwh)))
 	waitFor(t, 5*time.Second, "the low read counted after the restart", func() bool {
 		return testutil.ToFloat64(r2.metrics.errors.WithLabelValues("grid", "backwards")) >= 1
@@ -321,8 +322,14 @@ func TestCounterGoingBackwardsIsHeldBack(t *testing.T) {
 		t.Fatalf("published %v after a restart, below the last value 5001", rs)
 	}
 
-	// A new meter counting on from its low value is accepted after
-	// confirmPolls polls, as a reset.
+	// A new meter counting on from its low value is accepted once it has
+	// counted, as a reset.
+	held := testutil.ToFloat64(r2.metrics.errors.WithLabelValues("grid", "backwards"))
+	set(srv, 1, kwh, 3)
+	// One poll may have been under way when the value changed: wait for two.
+	waitFor(t, 5*time.Second, "the new meter's first reads held", func() bool {
+		return testutil.ToFloat64(r2.metrics.errors.WithLabelValues("grid", "backwards")) >= held+2
+	})
 	set(srv, 1, kwh, 4)
 	waitFor(t, 5*time.Second, "the new meter's series accepted", func() bool { return len(r2.out.of("grid")) > 0 })
 	if v, _ := num(r2.out.of("grid")[0], "kwh_total"); v != 4 {
@@ -400,7 +407,8 @@ func TestRegisterMapWithHoles(t *testing.T) {
 
 func TestSunSpecDeviceWithoutTheStreamsModel(t *testing.T) {
 	// A SunSpec inverter configured as an energy meter: a mistake in the
-	// config, so it is asked once, not retried for ever.
+	// config, so it is asked again only after maxBackoff, not every
+	// interval.
 	srv := startDeviceSim(t)
 	d := config.ModbusDevice{Name: "pv-as-meter", Unit: 1, Preset: "sunspec", Stream: "energy", Source: "grid",
 		Meter: "main", Interval: testInterval}

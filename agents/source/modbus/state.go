@@ -24,6 +24,9 @@ const StateFile = "modbus-state.json"
 type deviceState struct {
 	Identity string             `json:"identity,omitempty"`
 	Counters map[string]float64 `json:"counters,omitempty"`
+	// CountersAt is when each counter last moved, so that a leap right
+	// after a restart is still caught.
+	CountersAt map[string]time.Time `json:"counters_at,omitempty"`
 	// Fuel is the litres a generator controller's level drops added up to.
 	Fuel *preset.FuelState `json:"fuel,omitempty"`
 }
@@ -104,8 +107,8 @@ func (s *stateStore) flush() error {
 }
 
 func (s *stateStore) writeLocked() error {
-	s.pending = false
 	if s.path == "" {
+		s.pending = false
 		return nil
 	}
 	data, err := json.Marshal(s.all)
@@ -113,13 +116,14 @@ func (s *stateStore) writeLocked() error {
 		return fmt.Errorf("encode modbus state: %w", err)
 	}
 	if err := atomicfile.Write(s.path, data); err != nil {
-		return fmt.Errorf("write modbus state: %w", err)
+		return fmt.Errorf("write modbus state: %w", err) // still pending: tried again later
 	}
+	s.pending = false
 	return nil
 }
 
 func equalState(a, b deviceState) bool {
-	if a.Identity != b.Identity || !maps.Equal(a.Counters, b.Counters) {
+	if a.Identity != b.Identity || !maps.Equal(a.Counters, b.Counters) || !maps.EqualFunc(a.CountersAt, b.CountersAt, time.Time.Equal) {
 		return false
 	}
 	if (a.Fuel == nil) != (b.Fuel == nil) {
@@ -132,7 +136,7 @@ func equalState(a, b deviceState) bool {
 func (d *device) restore(ds deviceState) {
 	d.identity = ds.Identity
 	for f, v := range ds.Counters {
-		d.guards[f] = &counterGuard{last: v, started: true}
+		d.guards[f] = &counterGuard{last: v, lastAt: ds.CountersAt[f], started: true}
 	}
 	if p, ok := d.poller.(*presetPoller); ok && ds.Fuel != nil {
 		p.fuel.Restore(*ds.Fuel)
@@ -145,9 +149,12 @@ func (d *device) state() deviceState {
 	for f, g := range d.guards {
 		if g.started {
 			if ds.Counters == nil {
-				ds.Counters = map[string]float64{}
+				ds.Counters, ds.CountersAt = map[string]float64{}, map[string]time.Time{}
 			}
 			ds.Counters[f] = g.last
+			if !g.lastAt.IsZero() {
+				ds.CountersAt[f] = g.lastAt
+			}
 		}
 	}
 	if p, ok := d.poller.(*presetPoller); ok && p.opt.TankLitres > 0 {

@@ -60,7 +60,9 @@ func plan(regs []Register) []span {
 // order, the Fields whose registers held a "not implemented" sentinel.
 // Read stops at the first failed request and returns what it decoded
 // before it with the error, which names the table and address range; a
-// dead unit thus costs one timeout, not one per request. An invalid
+// dead unit thus costs one timeout, not one per request. A request the
+// device refuses with "illegal data address" is asked again register by
+// register, and a register it refuses alone is listed in skipped. An invalid
 // register (see Register.Validate) is an error before any request. Read
 // is safe for concurrent use if r is.
 func Read(ctx context.Context, r Reader, unit uint8, regs []Register) (values map[string]float64, skipped []string, err error) {
@@ -77,14 +79,20 @@ func Read(ctx context.Context, r Reader, unit uint8, regs []Register) (values ma
 		words, err := readSpan(ctx, r, unit, s)
 		if err != nil && len(s.regs) > 1 && refusedAddress(err) {
 			// A device with holes in its map refuses a read across them
-			// ("illegal data address"): ask for each register alone.
+			// ("illegal data address"): ask for each register alone. One
+			// it refuses alone it does not have, which is what "not
+			// implemented" means too: skipped, and the others kept.
 			for _, reg := range s.regs {
 				one := span{table: s.table, addr: reg.Address, qty: uint16(reg.Words()), regs: []Register{reg}}
 				w, err := readSpan(ctx, r, unit, one)
-				if err != nil {
+				switch {
+				case err != nil && refusedAddress(err):
+					skipped = append(skipped, reg.Field)
+				case err != nil:
 					return values, skipped, err
+				default:
+					decodeInto(values, &skipped, one, w)
 				}
-				decodeInto(values, &skipped, one, w)
 			}
 			continue
 		}

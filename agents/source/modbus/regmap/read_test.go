@@ -15,7 +15,16 @@ type image struct {
 	words    map[Table]map[uint16]uint16
 	requests []string // "table addr+qty"
 	fail     map[uint16]error
+	// holes are addresses the device does not have: a request covering
+	// one is refused with "illegal data address".
+	holes map[uint16]bool
 }
+
+// refused is a device's "illegal data address" answer.
+type refused struct{}
+
+func (refused) Error() string        { return "modbus exception 2 (illegal data address)" }
+func (refused) RefusedAddress() bool { return true }
 
 func (m *image) ReadRegisters(ctx context.Context, unit uint8, table Table, addr, qty uint16) ([]uint16, error) {
 	m.requests = append(m.requests, fmt.Sprintf("%s %d+%d", table, addr, qty))
@@ -24,6 +33,11 @@ func (m *image) ReadRegisters(ctx context.Context, unit uint8, table Table, addr
 	}
 	if err := m.fail[addr]; err != nil {
 		return nil, err
+	}
+	for a := addr; a < addr+qty; a++ {
+		if m.holes[a] {
+			return nil, refused{}
+		}
 	}
 	out := make([]uint16, qty)
 	for i := range out {
@@ -167,5 +181,59 @@ func TestReadShortAnswer(t *testing.T) {
 	_, _, err := Read(context.Background(), shortReader{}, 1, []Register{f32("a", Input, 0)})
 	if err == nil || !strings.Contains(err.Error(), "got 1 registers, asked for 2") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestReadAcrossHoles(t *testing.T) {
+	timeout := errors.New("request timed out")
+	tests := []struct {
+		name         string
+		holes        []uint16
+		fail         map[uint16]error
+		regs         []Register
+		wantValues   []string
+		wantSkipped  []string
+		wantRequests []string
+		wantErr      bool
+	}{
+		{"a hole between two registers: asked one by one",
+			[]uint16{4}, nil, []Register{f32("a", Input, 0), f32("b", Input, 6)},
+			[]string{"a", "b"}, nil, []string{"input 0+8", "input 0+2", "input 6+2"}, false},
+		{"a register the device lacks is skipped, the rest kept",
+			[]uint16{6}, nil, []Register{f32("a", Input, 0), f32("b", Input, 6)},
+			[]string{"a"}, []string{"b"}, []string{"input 0+8", "input 0+2", "input 6+2"}, false},
+		{"a timeout costs one request and no retries",
+			nil, map[uint16]error{0: timeout}, []Register{f32("a", Input, 0), f32("b", Input, 6)},
+			nil, nil, []string{"input 0+8"}, true},
+		{"a lone register refused is an error, asked once",
+			[]uint16{0}, nil, []Register{f32("a", Input, 0)},
+			nil, nil, []string{"input 0+2"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &image{fail: tt.fail, holes: map[uint16]bool{}}
+			for _, h := range tt.holes {
+				m.holes[h] = true
+			}
+			for _, r := range tt.regs {
+				m.put(r.Table, r.Address, 0x4248, 0) // 50.0
+			}
+			values, skipped, err := Read(context.Background(), m, 1, tt.regs)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err %v, want an error: %v", err, tt.wantErr)
+			}
+			var got []string
+			for _, r := range tt.regs {
+				if _, ok := values[r.Field]; ok {
+					got = append(got, r.Field)
+				}
+			}
+			if !reflect.DeepEqual(got, tt.wantValues) || !reflect.DeepEqual(skipped, tt.wantSkipped) {
+				t.Errorf("values %v, skipped %v; want values of %v, skipped %v", values, skipped, tt.wantValues, tt.wantSkipped)
+			}
+			if !reflect.DeepEqual(m.requests, tt.wantRequests) {
+				t.Errorf("requests %v, want %v", m.requests, tt.wantRequests)
+			}
+		})
 	}
 }
