@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents/meterlog"
@@ -28,6 +29,15 @@ func (a *Agent) RecordMeter(e manual.MeterEntry, now time.Time) (manual.MeterRes
 	res, err := e.Check(a.cfg.Facility, now, a.meters.State(), a.meterLimits())
 	if err != nil {
 		return manual.MeterResult{}, err
+	}
+	if res.Reading != nil {
+		// A counter a device reads is the device's: a typed reading on
+		// the same series would make both look reset.
+		if dev, ok := a.cfg.Sources.Modbus.DeviceFeeding(res.Reading.Series()); ok {
+			return manual.MeterResult{}, &manual.FieldError{Field: "meter", Message: fmt.Sprintf(
+				"this meter (%s) is read over Modbus by device %q; type readings only for a meter no device reads, under another meter name",
+				res.Reading.Series(), dev)}
+		}
 	}
 	var seq uint64
 	if res.Reading != nil {

@@ -2,6 +2,7 @@ package agents_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/greenpulse-health/greenpulse/agents"
+	"github.com/greenpulse-health/greenpulse/agents/config"
 	"github.com/greenpulse-health/greenpulse/agents/meterlog"
+	"github.com/greenpulse-health/greenpulse/agents/source/manual"
+	"github.com/greenpulse-health/greenpulse/agents/source/modbus/bus"
 	"github.com/greenpulse-health/greenpulse/agents/web"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
@@ -106,5 +110,36 @@ func TestTypedGridReadingReachesTheOutbox(t *testing.T) {
 	}
 	if rec := postMeter(t, h, password, `{"counter":"grid_kwh","value":20}`); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "The last reading was 35 kWh") {
 		t.Errorf("after a restart, a lower reading: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestTypedReadingOfADevicesMeterIsRefused: a meter that a Modbus device
+// reads cannot also be typed, or each would make the other's counter look
+// reset; another meter name can.
+func TestTypedReadingOfADevicesMeterIsRefused(t *testing.T) {
+	cfg := offlineConfig(t.TempDir())
+	cfg.Sources.Modbus.Buses = []config.ModbusBus{{Config: bus.Config{URL: "tcp://127.0.0.1:1"}, Devices: []config.ModbusDevice{
+		{Name: "grid", Unit: 1, Preset: "sdm630", Stream: "energy", Source: "grid"},
+	}}}
+	cfg.Sources.Modbus.Normalize()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := agents.New(cfg, "test", agents.NewMetricsDiscard(), discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	value := 12000.5
+	_, err = a.RecordMeter(manual.MeterEntry{Counter: "grid_kwh", Value: &value}, time.Now())
+	var fe *manual.FieldError
+	if !errors.As(err, &fe) || fe.Field != "meter" || !strings.Contains(fe.Message, `device "grid"`) {
+		t.Fatalf("typed reading of the device's meter: %v, want a meter error naming device grid", err)
+	}
+	if _, err := a.RecordMeter(manual.MeterEntry{Counter: "grid_kwh", Value: &value, Meter: "annex"}, time.Now()); err != nil {
+		t.Fatalf("typed reading of another meter: %v", err)
+	}
+	if n := a.Outbox().Stats().Readings; n != 1 {
+		t.Fatalf("outbox holds %d readings, want the annex's one", n)
 	}
 }

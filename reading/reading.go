@@ -42,6 +42,17 @@ func (r *Reading) Tag(key string) string {
 	return ""
 }
 
+// Series names the reading's series within its facility: the stream and
+// its tags in schema order, "energy meter=main source=grid". Two sources
+// that feed one series make each other's counter look reset.
+func (r *Reading) Series() string {
+	out := string(r.Stream)
+	for _, t := range r.Tags {
+		out += " " + t.Key + "=" + t.Value
+	}
+	return out
+}
+
 // Field returns the field named key.
 func (r *Reading) Field(key string) (Field, bool) {
 	for _, f := range r.Fields {

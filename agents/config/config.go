@@ -231,6 +231,13 @@ func (c Config) Validate() error {
 		}
 	}
 	s.Modbus.validate(bad)
+	if s.Simulate.Enabled {
+		for _, st := range []reading.Stream{reading.Energy, reading.Solar} {
+			if s.Modbus.feeds(st) && (len(s.Simulate.Streams) == 0 || slices.Contains(s.Simulate.Streams, string(st))) {
+				bad("sources.simulate.streams", "the simulator and Modbus devices would both make %s readings, and two sources on one series make each counter look reset: list only the simulator's other streams, e.g. streams: [waste]", st)
+			}
+		}
+	}
 	if err := s.Manual.Meters.Validate("sources.manual.meters"); err != nil {
 		errs = append(errs, err)
 	}

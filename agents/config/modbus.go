@@ -116,6 +116,18 @@ func orString(v, def string) string {
 	return v
 }
 
+// feeds reports whether any device feeds stream s.
+func (m Modbus) feeds(s reading.Stream) bool {
+	for _, b := range m.Buses {
+		for _, d := range b.Devices {
+			if reading.Stream(d.Stream) == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // validate reports every problem of the modbus section, each naming its key.
 func (m Modbus) validate(bad func(key, format string, args ...any)) {
 	names := map[string]string{}
@@ -139,8 +151,8 @@ func (m Modbus) validate(bad func(key, format string, args ...any)) {
 			} else {
 				names[d.Name] = dkey
 			}
-			validateDevice(bad, dkey, d, strings.HasPrefix(b.URL, "rtu://"))
-			if id := seriesOf(d); id != "" {
+			validateDevice(bad, dkey, d, strings.HasPrefix(strings.ToLower(b.URL), "rtu://"))
+			if id := d.Series(); id != "" {
 				if prev, dup := series[id]; dup {
 					bad(dkey, "feeds the same series as %s (%s): two devices on one counter series make every difference look like a reset; give one another %s", prev, id, seriesTag(d))
 				} else {
@@ -151,9 +163,10 @@ func (m Modbus) validate(bad func(key, format string, args ...any)) {
 	}
 }
 
-// seriesOf names the reading series a device feeds, "" when its stream
-// is not valid (reported elsewhere).
-func seriesOf(d ModbusDevice) string {
+// Series names the reading series the device feeds as reading.Series
+// does ("energy meter=main source=grid"), "" when its stream is not
+// energy or solar (reported by validation).
+func (d ModbusDevice) Series() string {
 	switch reading.Stream(d.Stream) {
 	case reading.Energy:
 		return "energy meter=" + d.Meter + " source=" + d.Source
@@ -161,6 +174,19 @@ func seriesOf(d ModbusDevice) string {
 		return "solar inverter=" + d.Inverter
 	}
 	return ""
+}
+
+// DeviceFeeding returns the name of the Modbus device that feeds series,
+// if one does.
+func (m Modbus) DeviceFeeding(series string) (string, bool) {
+	for _, b := range m.Buses {
+		for _, d := range b.Devices {
+			if d.Series() == series {
+				return d.Name, true
+			}
+		}
+	}
+	return "", false
 }
 
 func seriesTag(d ModbusDevice) string {

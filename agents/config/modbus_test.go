@@ -99,6 +99,25 @@ func TestModbusDefaults(t *testing.T) {
 	}
 }
 
+func TestSimulatorAndDevicesOnOneStream(t *testing.T) {
+	devices := "  modbus:\n    buses:\n      - {url: tcp://127.0.0.1:502, devices: [{name: grid, unit: 1, preset: sdm630, stream: energy, source: grid}]}\n"
+	tests := []struct {
+		simulate string
+		wantErr  bool
+	}{
+		{"{enabled: true}", true},
+		{"{enabled: true, streams: [energy, waste]}", true},
+		{"{enabled: true, streams: [waste, solar]}", false},
+		{"{enabled: false}", false},
+	}
+	for _, tt := range tests {
+		_, err := Parse([]byte("facility: F\nsources:\n  simulate: " + tt.simulate + "\n" + devices))
+		if got := err != nil && strings.Contains(err.Error(), "sources.simulate.streams: the simulator and Modbus devices would both make energy readings"); got != tt.wantErr {
+			t.Errorf("simulate %s: error %v, want the clash reported: %v", tt.simulate, err, tt.wantErr)
+		}
+	}
+}
+
 func TestSimulateStreams(t *testing.T) {
 	_, err := Parse([]byte("facility: F\nsources: {simulate: {enabled: true, streams: [waste, water]}}"))
 	if err == nil || !strings.Contains(err.Error(), "sources.simulate.streams[1]") {

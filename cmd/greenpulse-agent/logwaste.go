@@ -35,8 +35,8 @@ func logWaste(args []string, stdout, stderr io.Writer) error {
 	path := fs.String("config", "configs/agent.yaml", "agent configuration file")
 	category := fs.String("category", "", "waste category: "+strings.Join(reading.WasteCategories, ", "))
 	treatment := fs.String("treatment", "", "treatment: "+strings.Join(reading.WasteTreatments, ", "))
-	kg := fs.Float64("kg", 0, "weight in kilograms")
-	stored := fs.Float64("stored-hours", -1, "hours the waste was stored before treatment (optional)")
+	kg := fs.String("kg", "", "weight in kilograms, e.g. 12.5 (Arabic-Indic digits and a decimal comma are fine)")
+	stored := fs.String("stored-hours", "", "hours the waste was stored before treatment (optional)")
 	at := fs.String("at", "", "when it was handed over or treated: 2026-11-26 14:30 (local time) or RFC 3339; default now")
 	id := fs.String("id", "", "your reference for this hand-over (optional)")
 	note := fs.String("note", "", "a note for the facility's own list of entries, not sent (optional)")
@@ -47,9 +47,19 @@ func logWaste(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	e := manual.Entry{Category: *category, Treatment: *treatment, MassKg: *kg, ID: *id, Note: *note}
-	if *stored >= 0 {
-		e.StoredHours = stored
+	e := manual.Entry{Category: *category, Treatment: *treatment, ID: *id, Note: *note}
+	// The same rules as the page's: "12,400" or 1e3 is refused, not guessed.
+	if *kg != "" {
+		if e.MassKg, err = manual.ParseTypedNumber(*kg); err != nil {
+			return fmt.Errorf("--kg %w", err)
+		}
+	}
+	if *stored != "" {
+		h, err := manual.ParseTypedNumber(*stored)
+		if err != nil {
+			return fmt.Errorf("--stored-hours %w", err)
+		}
+		e.StoredHours = &h
 	}
 	if *at != "" {
 		t, err := parseLocalTime(*at)

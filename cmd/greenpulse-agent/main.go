@@ -17,7 +17,6 @@ import (
 	"syscall"
 
 	"github.com/greenpulse-health/greenpulse/agents"
-	"github.com/greenpulse-health/greenpulse/agents/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -87,9 +86,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 			for _, d := range b.Devices {
 				what := d.Preset
 				if what == "" {
-					what = fmt.Sprintf("a register map of %d", len(d.Registers))
+					what = fmt.Sprintf("a register map (%d registers)", len(d.Registers))
 				}
-				fmt.Fprintf(stdout, "  %s: unit %d, %s, every %s -> %s\n", d.Name, d.Unit, what, d.Interval, seriesName(d))
+				fmt.Fprintf(stdout, "  %s: unit %d, %s, every %s -> %s\n", d.Name, d.Unit, what, d.Interval, d.Series())
 			}
 		}
 		return nil
@@ -99,12 +98,4 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	log.Info("starting greenpulse-agent", "version", version, "config", path, "facility", cfg.Facility)
 	return agents.Serve(ctx, cfg, version, log)
-}
-
-// seriesName says which readings a Modbus device feeds, for check-config.
-func seriesName(d config.ModbusDevice) string {
-	if d.Stream == "solar" {
-		return "solar, inverter " + d.Inverter
-	}
-	return "energy, " + d.Source + " meter " + d.Meter
 }

@@ -62,13 +62,17 @@ func TestCommands(t *testing.T) {
 		{"version", []string{"version"}, "greenpulse-agent dev", ""},
 		{"shipped config", []string{"check-config", "--config", "../../configs/agent.yaml"}, "ok (facility BG-H-001", ""},
 		{"modbus devices listed", []string{"check-config", "--config", modbusCfg},
-			"modbus tcp://127.0.0.1:1502:\n  inverter: unit 1, sunspec, every 10s -> solar, inverter main\n  grid: unit 2, sdm630, every 10s -> energy, grid meter main\n", ""},
+			"modbus tcp://127.0.0.1:1502:\n  inverter: unit 1, sunspec, every 10s -> solar inverter=main\n  grid: unit 2, sdm630, every 10s -> energy meter=main source=grid\n", ""},
 		{"waste recorded offline", []string{"log-waste", "--config", cfg, "--category", "sharps", "--treatment", "autoclave", "--kg", "12.5", "--stored-hours", "20", "--note", "left by the night shift"},
 			"recorded BG-H-001: 12.5 kg sharps, autoclave", ""},
 		{"waste explained", []string{"log-waste", "--config", cfg, "--category", "plastic", "--treatment", "burn", "--kg", "0"},
 			"", `category: "plastic" is not a waste category`},
 		{"bad time", []string{"log-waste", "--config", cfg, "--category", "sharps", "--treatment", "autoclave", "--kg", "1", "--at", "yesterday"},
 			"", `--at "yesterday": write the time as 2026-11-26 14:30`},
+		{"ambiguous weight", []string{"log-waste", "--config", cfg, "--category", "sharps", "--treatment", "autoclave", "--kg", "12,400"},
+			"", `--kg "12,400": write 12400 or 12.4`},
+		{"weight with an exponent", []string{"log-waste", "--config", cfg, "--category", "sharps", "--treatment", "autoclave", "--kg", "1e3"},
+			"", `--kg "1e3"`},
 		{"unknown command", []string{"fly"}, "", `unknown command "fly"`},
 	}
 	for _, tt := range tests {

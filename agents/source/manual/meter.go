@@ -362,8 +362,8 @@ func (m *meterCheck) gap(prev Last) {
 }
 
 // rise checks a counter reading v against prev: below it only as a new
-// meter, far above it only when confirmed. limit returns the largest
-// plausible increase over the hours since prev (limitFor); what words it for the
+// meter, far above it only when confirmed. limitFor returns the largest
+// plausible increase over the hours since prev; what words it for the
 // question, with %s for the limit.
 func (m *meterCheck) rise(c Counter, prev Last, v float64, limitFor func(hours float64) float64, what string) error {
 	unit := c.Unit()

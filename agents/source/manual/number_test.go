@@ -12,7 +12,7 @@ import (
 // typedNumberCase is something staff may type, and what ParseTypedNumber
 // must make of it: a value, or the kind of refusal and words of its
 // message. The page's parser is held to the same cases, in Chromium
-// (agents/meterpage_browser_test.go).
+// (agents/meternumbers_browser_test.go).
 type typedNumberCase struct {
 	In    string  `json:"in"`
 	Want  float64 `json:"want"`

@@ -34,8 +34,9 @@ import (
 // levels above 130 % (the top of the range in a public DSE map), 32-bit
 // counters at 0xFFFFFFF8 or above and signed 32-bit values at 0x7FFFFFF8
 // or above (GenComm marks an unimplemented signed value with the largest
-// positive number, which regmap's SunSpec sentinel 0x80000000 misses). A level between 100 and 130 % (a sender
-// calibrated a little high) is reported as 100.
+// positive number, which regmap's SunSpec sentinel 0x80000000 misses).
+// A level between 100 and 130 % (a sender calibrated a little high) is
+// reported as 100.
 type gencomm struct{}
 
 const (
