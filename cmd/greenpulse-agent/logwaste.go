@@ -16,17 +16,6 @@ import (
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
-func loadConfig(cmd string, args []string, stderr io.Writer) (config.Config, string, error) {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "configs/agent.yaml", "configuration file")
-	if err := fs.Parse(args); err != nil {
-		return config.Config{}, "", err
-	}
-	cfg, err := config.Load(*path)
-	return cfg, *path, err
-}
-
 // logWaste records one waste hand-over. A running agent owns the outbox, so
 // the entry goes to it over HTTP; when no agent runs, straight to the outbox.
 func logWaste(args []string, stdout, stderr io.Writer) error {

@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/greenpulse-health/greenpulse/agents"
+	"github.com/greenpulse-health/greenpulse/agents/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -98,4 +100,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	log.Info("starting greenpulse-agent", "version", version, "config", path, "facility", cfg.Facility)
 	return agents.Serve(ctx, cfg, version, log)
+}
+
+// loadConfig reads --config for run and check-config.
+func loadConfig(cmd string, args []string, stderr io.Writer) (config.Config, string, error) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "configs/agent.yaml", "configuration file")
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, "", err
+	}
+	cfg, err := config.Load(*path)
+	return cfg, *path, err
 }
