@@ -60,24 +60,11 @@ func benchAgent(ctx context.Context, o agentOptions, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	warm := 5 * time.Second
-	if !sleepCtx(ctx, warm) {
-		return ctx.Err()
+	st, err := steadyState(ctx, p.pid(), o.steady)
+	if err != nil {
+		return err
 	}
-	cpu0, t0 := cpuSeconds(p.pid()), time.Now()
-	var rssSum, rssN int64
-	for time.Since(t0) < o.steady {
-		if !sleepCtx(ctx, time.Second) {
-			return ctx.Err()
-		}
-		rssSum += procStatusBytes(p.pid(), "VmRSS:")
-		rssN++
-	}
-	cpu := cpuSeconds(p.pid()) - cpu0
-	elapsed := time.Since(t0)
-	fmt.Fprintf(out, "steady state (1 facility, %s interval, %s): resident memory mean %.1f MB, peak %.1f MB; CPU %.2f%% of one core (%.2f CPU-s)\n",
-		o.interval, elapsed.Round(time.Second), float64(rssSum)/float64(max(rssN, 1))/1e6,
-		float64(procStatusBytes(p.pid(), "VmHWM:"))/1e6, 100*cpu/elapsed.Seconds(), cpu)
+	fmt.Fprintf(out, "steady state (1 facility, %s interval, %s)%s\n", o.interval, st.elapsed.Round(time.Second), st)
 	p.stop()
 
 	if err := benchModbus(ctx, o, dir, broker.URL(), f.ID, regAbs, out); err != nil {
@@ -116,6 +103,37 @@ func benchAgent(ctx context.Context, o agentOptions, out io.Writer) error {
 		len(readings), took.Round(time.Millisecond), float64(len(readings))/took.Seconds(),
 		float64(procStatusBytes(p.pid(), "VmHWM:"))/1e6)
 	return nil
+}
+
+// steady is what an agent used while it ran undisturbed.
+type steady struct {
+	elapsed         time.Duration
+	rssMean, rssHWM float64 // bytes
+	cpu             float64 // seconds
+}
+
+func (s steady) String() string {
+	return fmt.Sprintf(": resident memory mean %.1f MB, peak %.1f MB; CPU %.2f%% of one core (%.2f CPU-s)",
+		s.rssMean/1e6, s.rssHWM/1e6, 100*s.cpu/s.elapsed.Seconds(), s.cpu)
+}
+
+// steadyState lets the process pid warm up for 5 s, then samples its
+// resident memory every second for d and measures its CPU.
+func steadyState(ctx context.Context, pid int, d time.Duration) (steady, error) {
+	if !sleepCtx(ctx, 5*time.Second) {
+		return steady{}, ctx.Err()
+	}
+	cpu0, t0 := cpuSeconds(pid), time.Now()
+	var rssSum, rssN int64
+	for time.Since(t0) < d {
+		if !sleepCtx(ctx, time.Second) {
+			return steady{}, ctx.Err()
+		}
+		rssSum += procStatusBytes(pid, "VmRSS:")
+		rssN++
+	}
+	return steady{elapsed: time.Since(t0), rssMean: float64(rssSum) / float64(max(rssN, 1)),
+		rssHWM: float64(procStatusBytes(pid, "VmHWM:")), cpu: cpuSeconds(pid) - cpu0}, nil
 }
 
 func fillOutbox(dir string, rs []reading.Reading) error {

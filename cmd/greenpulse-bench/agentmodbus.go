@@ -67,22 +67,11 @@ func benchModbus(ctx context.Context, o agentOptions, dir, brokerURL, facility, 
 		return err
 	}
 	defer p.stop()
-	if !sleepCtx(ctx, 5*time.Second) {
-		return ctx.Err()
+	st, err := steadyState(ctx, p.pid(), o.steady)
+	if err != nil {
+		return err
 	}
-	cpu0, t0 := cpuSeconds(p.pid()), time.Now()
-	var rssSum, rssN int64
-	for time.Since(t0) < o.steady {
-		if !sleepCtx(ctx, time.Second) {
-			return ctx.Err()
-		}
-		rssSum += procStatusBytes(p.pid(), "VmRSS:")
-		rssN++
-	}
-	cpu, elapsed := cpuSeconds(p.pid())-cpu0, time.Since(t0)
-	fmt.Fprintf(out, "modbus steady state (4 devices every %s over Modbus TCP, %s): resident memory mean %.1f MB, peak %.1f MB; CPU %.2f%% of one core (%.2f CPU-s)\n",
-		o.interval, elapsed.Round(time.Second), float64(rssSum)/float64(max(rssN, 1))/1e6,
-		float64(procStatusBytes(p.pid(), "VmHWM:"))/1e6, 100*cpu/elapsed.Seconds(), cpu)
+	fmt.Fprintf(out, "modbus steady state (4 devices every %s over Modbus TCP, %s)%s\n", o.interval, st.elapsed.Round(time.Second), st)
 
 	polls, errs, err := modbusTotals(p.listen)
 	if err != nil {
