@@ -212,6 +212,12 @@ func TestMeterWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// page.js asks with the meter form's words too, for what both forms share.
+	shared, err := pageFS.ReadFile("page/static/page.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js = append(js, shared...)
 	keys := []string{"queued", "sent", "kept", "queued_title", "sent_title", "kept_title"}
 	// Whole keys only: "q_" + kind and "answer_" + flag are listed below.
 	for _, m := range regexp.MustCompile(`\bt\("(\w+)"[,)]`).FindAllStringSubmatch(string(js), -1) {

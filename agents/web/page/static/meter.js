@@ -26,23 +26,17 @@
   var question = $("meter-question");
   var answer = $("meter-answer");
   var asked = null; // the flag the shown question wants ("replaced", "confirm")
-  var numbers = new Intl.NumberFormat(words.locale, { maximumFractionDigits: 3 });
-  var times = new Intl.DateTimeFormat(words.locale, {
-    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
-  });
-  var columns = Array.prototype.map.call(document.querySelectorAll("#meter-recent thead th"), function (th) {
-    return th.textContent;
-  });
+  var format = GreenPulse.formats(words.locale);
+  var numbers = format.numbers;
+  var columns = GreenPulse.headings("#meter-recent");
 
   var t = GreenPulse.words(W.text);
   var isolate = GreenPulse.isolate;
-  var readJSON = GreenPulse.readJSON;
   var cell = GreenPulse.cell;
   var sentence = GreenPulse.sentence;
   var detail = GreenPulse.detail;
-  // plain writes the numbers a message suggests typing: no grouping,
-  // which the field would refuse.
-  var plain = new Intl.NumberFormat(words.locale, { maximumFractionDigits: 6, useGrouping: false });
+  var plain = format.plain;
+  var errors = GreenPulse.fieldErrors(form, INPUTS);
 
   function setResult(text, kind, extra) {
     result.replaceChildren(text);
@@ -50,27 +44,6 @@
       result.append(detail(extra));
     }
     result.dataset.kind = kind || "";
-  }
-
-  function clearErrors() {
-    Object.keys(INPUTS).forEach(function (f) {
-      $("err-" + INPUTS[f]).textContent = "";
-      $(INPUTS[f]).removeAttribute("aria-invalid");
-    });
-  }
-
-  function markError(field, message, english) {
-    var id = INPUTS[field];
-    var el = id && $("err-" + id);
-    if (!el) {
-      return false;
-    }
-    el.append((el.textContent ? " " : "") + message);
-    if (english) {
-      el.append(detail(english));
-    }
-    $(id).setAttribute("aria-invalid", "true");
-    return true;
   }
 
   function hideQuestion() {
@@ -101,11 +74,11 @@
     }
     var v = GreenPulse.parseNumber($("meter_value").value);
     if (v.problem === "comma") {
-      markError("value", t("value_comma", { whole: plain.format(v.whole), decimal: plain.format(v.decimal) }));
+      errors.mark("value", t("value_comma", { whole: plain.format(v.whole), decimal: plain.format(v.decimal) }));
       return null;
     }
     if (v.problem) {
-      markError("value", t("value_nan"));
+      errors.mark("value", t("value_nan"));
       return null;
     }
     if (!v.empty) {
@@ -119,25 +92,15 @@
 
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
-    clearErrors();
+    errors.clear();
     var entry = entryFromForm();
     if (!entry) {
       setResult(t("not_recorded"), "error");
       return;
     }
-    submit.disabled = true;
     setResult(t("sending"), "");
-    fetch("/api/v1/meter", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      credentials: "same-origin",
-      body: JSON.stringify(entry)
-    }).then(function (resp) {
-      return readJSON(resp).then(function (body) { answered(resp, body); });
-    }, function (err) {
+    GreenPulse.post("/api/v1/meter", entry, submit, answered, function (err) {
       setResult(t("unreachable", { err: isolate(err.message) }), "error");
-    }).finally(function () {
-      submit.disabled = false;
     });
   });
 
@@ -165,7 +128,7 @@
       text.replaceChildren(t("q_" + q.kind, {
         value: q.last_value === undefined ? "—" : numbers.format(q.last_value),
         unit: unit,
-        time: q.last_time ? times.format(new Date(q.last_time)) : "—"
+        time: q.last_time ? format.times.format(new Date(q.last_time)) : "—"
       }));
       text.append(detail(sentence(q.message)));
       $("meter-answer-label").textContent = t("answer_" + q.flag);
@@ -175,41 +138,14 @@
       answer.focus();
       return;
     }
-    if (resp.status === 422 && Array.isArray(body.problems)) {
-      var other = [];
-      body.problems.forEach(function (p) {
-        var local = W.fields && W.fields[p.field];
-        var english = sentence(p.message);
-        if (!markError(p.field, local || english, local ? english : "")) {
-          other.push(isolate(p.field + ": " + p.message));
-        }
-      });
-      setResult(t("not_recorded") + (other.length ? " " + other.join("; ") + "." : ""), "error");
-      var bad = form.querySelector("[aria-invalid=true]");
-      if (bad) {
-        bad.focus();
-      }
-      return;
-    }
-    if (resp.status === 401) {
-      setResult(t("logged_out"), "error");
-      return;
-    }
-    setResult(t("answered", {
-      status: resp.status,
-      detail: body.error ? ": " + isolate(body.error) : " " + isolate(resp.statusText)
-    }), "error");
+    setResult(GreenPulse.refusal(resp, body, t, W.fields, errors.mark), "error");
+    errors.focusFirst();
   }
 
   function counterName(c) { return W.counters[c] || String(c || "").replace(/_/g, " "); }
 
   function reading(value, unit) {
     return numbers.format(value) + " " + (W.units[unit] || unit || "");
-  }
-
-  function localTime(iso) {
-    var d = new Date(iso);
-    return isNaN(d.getTime()) ? String(iso) : times.format(d);
   }
 
   function render(view) {
@@ -219,7 +155,7 @@
       cell(tr, counterName(l.counter));
       cell(tr, l.meter).dir = "ltr";
       cell(tr, reading(l.value, l.unit) + (l.from_hours ? " (" + t("from_hours") + ")" : ""), "num");
-      cell(tr, localTime(l.time), "time");
+      cell(tr, format.localTime(l.time), "time");
       return tr;
     });
     lastBody.replaceChildren.apply(lastBody, last);
@@ -232,16 +168,12 @@
       var tr = document.createElement("tr");
       tr.dataset.state = e.state;
       tr.dataset.counter = e.counter;
-      cell(tr, localTime(e.time), "time");
+      cell(tr, format.localTime(e.time), "time");
       cell(tr, counterName(e.counter), "", columns[1]);
       cell(tr, e.meter, "", columns[2]).dir = "ltr";
       cell(tr, reading(e.value, e.unit), "num", columns[3]);
       cell(tr, e.note || "", "note").dir = "auto";
-      var state = document.createElement("span");
-      state.className = "state";
-      state.textContent = t(e.state);
-      state.title = W.text[e.state + "_title"] || "";
-      cell(tr, "", "state-cell").appendChild(state);
+      GreenPulse.stateCell(tr, e.state, t, W.text);
       return tr;
     });
     recentBody.replaceChildren.apply(recentBody, rows);
@@ -249,58 +181,12 @@
     document.body.dataset.meterReady = "1";
   }
 
-  var loading = false;
-  function load() {
-    if (loading) {
-      return;
-    }
-    loading = true;
-    var status = $("meter-recent-status");
-    fetch("/api/v1/meter", { credentials: "same-origin", cache: "no-store" }).then(function (resp) {
-      return readJSON(resp).then(function (body) {
-        if (resp.ok && Array.isArray(body.recent)) {
-          render(body);
-        } else if (resp.status === 401) {
-          status.textContent = t("recent_logged_out");
-        } else {
-          status.textContent = t("recent_failed", { status: resp.status, detail: body.error ? ": " + isolate(body.error) : "" });
-        }
-      });
-    }, function (err) {
-      status.textContent = t("recent_unreachable", { err: isolate(err.message) });
-    }).finally(function () {
-      loading = false;
-    });
-  }
+  var load = GreenPulse.listLoader("/api/v1/meter", $("meter-recent-status"), t,
+    function (body) { return Array.isArray(body.recent); }, render);
 
   // Switching the language reloads the page: what was typed is kept for
   // the reload, as app.js keeps the waste form's.
-  var DRAFT_KEY = "greenpulse-meter-draft";
-  var langButton = $("lang");
-  if (langButton && langButton.form) {
-    langButton.form.addEventListener("submit", function () {
-      var draft = {};
-      Object.keys(INPUTS).forEach(function (f) { draft[f] = $(INPUTS[f]).value; });
-      try {
-        sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
-      } catch (e) {
-        // Storage is off: the switch just loses the draft.
-      }
-    });
-  }
-  try {
-    var draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null");
-    sessionStorage.removeItem(DRAFT_KEY);
-    if (draft) {
-      Object.keys(INPUTS).forEach(function (f) {
-        if (typeof draft[f] === "string") {
-          $(INPUTS[f]).value = draft[f];
-        }
-      });
-    }
-  } catch (e) {
-    // No draft to restore.
-  }
+  GreenPulse.keepDraft("greenpulse-meter-draft", INPUTS);
 
   showUnit();
   load();

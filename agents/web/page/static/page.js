@@ -1,7 +1,14 @@
 // What app.js (waste) and meter.js (meter readings) share: loaded before
 // both, it defines only GreenPulse: the page's words, keeping the agent's
-// English apart in an Arabic page, the agent's answers, the lists' cells,
+// English apart in an Arabic page, sending a form and wording the agent's
+// refusals, marking the fields it names, keeping a draft across a switch
+// of language, loading the lists, writing their numbers, times and cells,
 // and reading typed numbers.
+//
+// The helpers that word something take t (see words) of the part of the
+// page they serve, and ask it for these messages: not_recorded,
+// logged_out, answered, recent_logged_out, recent_failed and
+// recent_unreachable.
 var GreenPulse = (function () {
   "use strict";
 
@@ -45,6 +52,181 @@ var GreenPulse = (function () {
     return resp.json().catch(function () { return {}; });
   }
 
+  // post sends entry to url as JSON, with button disabled until the agent
+  // answers, and hands answered the response and its JSON body ({} when
+  // it has none), or unreachable the error when the agent could not be
+  // reached.
+  function post(url, entry, button, answered, unreachable) {
+    button.disabled = true;
+    return fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify(entry)
+    }).then(function (resp) {
+      return readJSON(resp).then(function (body) { answered(resp, body); });
+    }, unreachable).finally(function () {
+      button.disabled = false;
+    });
+  }
+
+  // fieldErrors shows messages at the inputs of form: ids maps each field
+  // the agent names to the id of its input, whose messages go in the
+  // element "err-" + id. mark(field, message, english) adds message, and
+  // the agent's English after it in smaller text, and reports whether the
+  // form has the field; clear removes all messages; focusFirst focuses the
+  // first input marked.
+  function fieldErrors(form, ids) {
+    var names = Object.keys(ids);
+    return {
+      clear: function () {
+        names.forEach(function (f) {
+          document.getElementById("err-" + ids[f]).textContent = "";
+          document.getElementById(ids[f]).removeAttribute("aria-invalid");
+        });
+      },
+      mark: function (field, message, english) {
+        var id = ids[field];
+        var el = id && document.getElementById("err-" + id);
+        if (!el) {
+          return false;
+        }
+        el.append((el.textContent ? " " : "") + message);
+        if (english) {
+          el.append(detail(english));
+        }
+        document.getElementById(id).setAttribute("aria-invalid", "true");
+        return true;
+      },
+      focusFirst: function () {
+        var el = form.querySelector("[aria-invalid=true]");
+        if (el) {
+          el.focus();
+        }
+      }
+    };
+  }
+
+  // refusal is what the result line says, in the words of t, of an answer
+  // that recorded nothing. The problems of a 422 are marked at their
+  // fields with mark (see fieldErrors), in the page's words (fields, by
+  // the agent's field name; none in English) with the agent's English
+  // after them; those no field shows are named in the result. The caller
+  // then focuses the first field marked.
+  function refusal(resp, body, t, fields, mark) {
+    if (resp.status === 422 && Array.isArray(body.problems)) {
+      var other = [];
+      body.problems.forEach(function (p) {
+        // The agent words its problems in English; where the page speaks
+        // another language, it says what is wrong and shows them after.
+        var local = fields && fields[p.field];
+        var english = sentence(p.message);
+        if (!mark(p.field, local || english, local ? english : "")) {
+          other.push((local ? local + " " : "") + isolate(p.field + ": " + p.message));
+        }
+      });
+      return t("not_recorded") + (other.length ? " " + other.join("; ") + "." : "");
+    }
+    if (resp.status === 401) {
+      return t("logged_out");
+    }
+    return t("answered", {
+      status: resp.status,
+      detail: body.error ? ": " + isolate(body.error) : " " + isolate(resp.statusText)
+    });
+  }
+
+  // keepDraft keeps what was typed in the inputs (ids: field → input id)
+  // across the reload that switching the language makes, in this tab's
+  // sessionStorage under key, and puts back the draft that the switch
+  // kept, once.
+  function keepDraft(key, ids) {
+    var names = Object.keys(ids);
+    var lang = document.getElementById("lang");
+    if (lang && lang.form) {
+      lang.form.addEventListener("submit", function () {
+        var draft = {};
+        names.forEach(function (f) { draft[f] = document.getElementById(ids[f]).value; });
+        try {
+          sessionStorage.setItem(key, JSON.stringify(draft));
+        } catch (e) {
+          // Storage is off (a private window): the switch just loses the draft.
+        }
+      });
+    }
+    var draft;
+    try {
+      draft = JSON.parse(sessionStorage.getItem(key) || "null");
+      sessionStorage.removeItem(key);
+    } catch (e) {
+      return; // no draft to put back
+    }
+    if (draft) {
+      names.forEach(function (f) {
+        if (typeof draft[f] === "string") {
+          document.getElementById(ids[f]).value = draft[f];
+        }
+      });
+    }
+  }
+
+  // listLoader returns load, which gets the list at url and hands render
+  // its JSON body when the agent answers with one that isList accepts;
+  // otherwise it says why in status, in the words of t. A load while one
+  // is under way does nothing.
+  function listLoader(url, status, t, isList, render) {
+    var loading = false;
+    return function load() {
+      if (loading) {
+        return;
+      }
+      loading = true;
+      fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (resp) {
+        return readJSON(resp).then(function (body) {
+          if (resp.ok && isList(body)) {
+            render(body);
+          } else if (resp.status === 401) {
+            status.textContent = t("recent_logged_out");
+          } else {
+            status.textContent = t("recent_failed", { status: resp.status, detail: body.error ? ": " + isolate(body.error) : "" });
+          }
+        });
+      }, function (err) {
+        status.textContent = t("recent_unreachable", { err: isolate(err.message) });
+      }).finally(function () {
+        loading = false;
+      });
+    };
+  }
+
+  // formats writes numbers and times in locale, the same in both parts of
+  // the page: numbers for the lists; plain for the numbers a message
+  // suggests typing, without the grouping that the fields would refuse;
+  // times, and localTime(iso) for a time the agent sent, or iso itself
+  // when it is not one.
+  function formats(locale) {
+    var times = new Intl.DateTimeFormat(locale, {
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    });
+    return {
+      numbers: new Intl.NumberFormat(locale, { maximumFractionDigits: 3 }),
+      plain: new Intl.NumberFormat(locale, { maximumFractionDigits: 6, useGrouping: false }),
+      times: times,
+      localTime: function (iso) {
+        var d = new Date(iso);
+        return isNaN(d.getTime()) ? String(iso) : times.format(d);
+      }
+    };
+  }
+
+  // headings are the column headings of the table that selector picks,
+  // which name its cells where the phone layout hides them.
+  function headings(selector) {
+    return Array.prototype.map.call(document.querySelectorAll(selector + " thead th"), function (th) {
+      return th.textContent;
+    });
+  }
+
   // cell adds a cell to tr; label names it where the phone layout has no
   // column headings.
   function cell(tr, text, cls, label) {
@@ -58,6 +240,17 @@ var GreenPulse = (function () {
     }
     tr.appendChild(td);
     return td;
+  }
+
+  // stateCell adds to tr the cell of an entry's state (the agent's
+  // "queued", "sent", …), worded by t, with its explanation
+  // text[state + "_title"] as the title.
+  function stateCell(tr, state, t, text) {
+    var span = document.createElement("span");
+    span.className = "state";
+    span.textContent = t(state);
+    span.title = text[state + "_title"] || "";
+    cell(tr, "", "state-cell").appendChild(span);
   }
 
   // The rules of manual.ParseTypedNumber (agents/source/manual/number.go),
@@ -126,6 +319,8 @@ var GreenPulse = (function () {
 
   return {
     words: words, isolate: isolate, sentence: sentence, detail: detail,
-    readJSON: readJSON, cell: cell, parseNumber: parseNumber
+    readJSON: readJSON, post: post, fieldErrors: fieldErrors, refusal: refusal,
+    keepDraft: keepDraft, listLoader: listLoader, formats: formats, headings: headings,
+    cell: cell, stateCell: stateCell, parseNumber: parseNumber
   };
 }());
