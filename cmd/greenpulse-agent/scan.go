@@ -57,7 +57,7 @@ func scan(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 
 	fmt.Fprintf(stdout, "scanning %s, units %s, %s per unit (up to %s)\n", *url, *unitList, *timeout,
-		(time.Duration(len(units)) * (*timeout + *pause)).Round(time.Second))
+		(time.Duration(len(units)) * (*timeout + *pause)).Round(100*time.Millisecond))
 	started := time.Now()
 	found, err := modbus.Scan(ctx, b, modbus.ScanOptions{
 		Units:  units,
