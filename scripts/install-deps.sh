@@ -11,7 +11,10 @@
 #     with /usr/bin/python3, not the python3 first on PATH);
 #   - influxd 1.8.10, built with `go install` into
 #     ${GREENPULSE_CACHE:-$HOME/.cache/greenpulse}/bin (a few minutes the
-#     first time).
+#     first time);
+#   - Prometheus's promtool (v0.316.0, `go install`, the same cache; about
+#     3 minutes the first time), which tests configs/prometheus's alerting
+#     rules.
 # Starts nothing. Safe to run again: when all is present it only prints
 # where influxd is.
 set -euo pipefail
@@ -19,6 +22,8 @@ set -euo pipefail
 cache="${GREENPULSE_CACHE:-$HOME/.cache/greenpulse}"
 influx_version=1.8.10
 influxd="$cache/bin/influxd"
+promtool_version=v0.316.0
+promtool="$cache/bin/promtool"
 
 packages=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || packages+=(mosquitto)
@@ -85,3 +90,17 @@ case "$( [ -x "$influxd" ] && installed_version)" in
     ;;
 esac
 echo "influxd $influx_version: $influxd"
+
+# A go-installed promtool says "(devel)" for its version; the module version
+# go records in the binary tells whether this one is the pinned build.
+promtool_built() { go version -m "$promtool" 2>/dev/null | awk '$1 == "mod" { print $3 }'; }
+if [ "$(promtool_built)" != "$promtool_version" ]; then
+  echo "install-deps: building promtool $promtool_version into $cache/bin (go install; a few minutes the first time)"
+  mkdir -p "$cache/bin"
+  GOBIN="$cache/bin" go install "github.com/prometheus/prometheus/cmd/promtool@$promtool_version"
+  if [ "$(promtool_built)" != "$promtool_version" ]; then
+    echo "install-deps: $promtool is not promtool $promtool_version after the build" >&2
+    exit 1
+  fi
+fi
+echo "promtool $promtool_version: $promtool"

@@ -23,6 +23,11 @@ for target in linux/arm64 linux/arm/7; do
   echo "greenpulse-agent builds for $target"
 done
 
+echo "== Prometheus alerting rules (promtool check and unit tests)"
+promtool="${GREENPULSE_CACHE:-$HOME/.cache/greenpulse}/bin/promtool"
+"$promtool" check rules configs/prometheus/greenpulse-rules.yml
+(cd configs/prometheus && "$promtool" test rules greenpulse-rules.test.yml)
+
 echo "== go test"
 go test -count=1 -timeout 20m ./...
 
