@@ -14,7 +14,15 @@
 #     first time);
 #   - Prometheus's promtool (v0.316.0, `go install`, the same cache; about
 #     3 minutes the first time), which tests configs/prometheus's alerting
-#     rules.
+#     rules;
+#   - Alertmanager v0.35.0 (the same cache; a few minutes the first time),
+#     which internal/alertmanagertest starts for the tests of
+#     collector/alerts/alertmanager. `go install ...@v0.35.0` cannot build
+#     it: its web UI is embedded from ui/app/dist, which is built with npm
+#     and not in the module, so this script builds the module's
+#     cmd/alertmanager from a copy of the module with a placeholder page
+#     there (the API is whole; only the browser UI is missing), stamped
+#     with its version as the release build is.
 # Starts nothing. Safe to run again: when all is present it only prints
 # where influxd is.
 set -euo pipefail
@@ -24,6 +32,8 @@ influx_version=1.8.10
 influxd="$cache/bin/influxd"
 promtool_version=v0.316.0
 promtool="$cache/bin/promtool"
+alertmanager_version=v0.35.0
+alertmanager="$cache/bin/alertmanager"
 
 packages=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || packages+=(mosquitto)
@@ -104,3 +114,43 @@ if [ "$(promtool_built)" != "$promtool_version" ]; then
   fi
 fi
 echo "promtool $promtool_version: $promtool"
+
+# Alertmanager's version is stamped with -X as upstream's release build does
+# it (a build from a copied module says "(devel)" to go version -m), so
+# --version tells whether this one is the pinned build.
+alertmanager_built() { "$alertmanager" --version 2>/dev/null | awk 'NR == 1 { print "v" $3 }'; }
+if [ "$( [ -x "$alertmanager" ] && alertmanager_built)" != "$alertmanager_version" ]; then
+  echo "install-deps: building alertmanager $alertmanager_version into $cache/bin (go build; a few minutes the first time)"
+  mkdir -p "$cache/bin"
+  module=github.com/prometheus/alertmanager
+  work="$(mktemp -d)"
+  (
+    trap 'rm -rf "$work"' EXIT
+    # Outside any module, so that no go.mod or go.sum is touched.
+    src="$(cd "$work" && GOWORK=off GOFLAGS= go mod download -json "$module@$alertmanager_version" |
+      awk -F'"' '$2 == "Dir" { print $4 }')"
+    if [ -z "$src" ] || [ ! -d "$src" ]; then
+      echo "install-deps: go mod download $module@$alertmanager_version did not give a source folder" >&2
+      exit 1
+    fi
+    cp -R "$src/." "$work/src"
+    chmod -R u+w "$work/src"
+    # The UI that ui/web.go embeds is an npm build that the module lacks.
+    for ui in elm mantine; do
+      mkdir -p "$work/src/ui/app/dist/$ui"
+      printf '<!doctype html><title>Alertmanager</title><p>Built without its web UI; the API is at /api/v2/.\n' \
+        >"$work/src/ui/app/dist/$ui/index.html"
+    done
+    ver="${alertmanager_version#v}"
+    cd "$work/src"
+    GOWORK=off GOFLAGS=-mod=readonly go build -trimpath -tags netgo \
+      -ldflags "-X github.com/prometheus/common/version.Version=$ver -X github.com/prometheus/common/version.Revision=$alertmanager_version -X github.com/prometheus/common/version.Branch=HEAD" \
+      -o "$alertmanager.tmp" ./cmd/alertmanager
+  )
+  mv "$alertmanager.tmp" "$alertmanager"
+  if [ "$(alertmanager_built)" != "$alertmanager_version" ]; then
+    echo "install-deps: $alertmanager is not alertmanager $alertmanager_version after the build" >&2
+    exit 1
+  fi
+fi
+echo "alertmanager $alertmanager_version: $alertmanager"
