@@ -75,6 +75,14 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	pushLog := dhis2.NewLog(cfg.DHIS2.PushLog)
 	apiHandlers.EnableDHIS2(dhis2Export{reader: indicatorReader{store}, reg: facilities,
 		mapping: DHIS2Mapping(cfg.DHIS2), log: pushLog, warn: log})
+	var facilityAlerts *alertsPart
+	if cfg.Alerts.Enabled {
+		if facilityAlerts, err = startAlerts(cfg.Alerts, facilities, reg, log); err != nil {
+			return err
+		}
+		defer facilityAlerts.stop()
+		apiHandlers.EnableAlerts(facilityAlerts.store, cfg.HTTP.AdminToken)
+	}
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
 			if !sub.Ready() {
@@ -103,6 +111,9 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	}
 
 	pipeline := ingest.NewPipeline(cfg.Ingest, cfg.MQTT.TopicRoot, facilities, store, sub, statuses, metrics, log)
+	if facilityAlerts != nil {
+		pipeline.OnStored(facilityAlerts.eval)
+	}
 	pipelineDone := make(chan error, 1)
 	go func() { pipelineDone <- pipeline.Run(ctx, queue) }()
 

@@ -47,6 +47,7 @@ fuzz ./collector/dhis2 FuzzImportReport
 fuzz ./registry/importer FuzzOrgUnitsPage
 fuzz ./registry/importer FuzzHeRAMSCSV
 fuzz ./internal/dhis2test FuzzDataValueSet
+fuzz ./collector/alerts FuzzDecodeState
 fuzz ./agents/config FuzzModbusRegister
 fuzz ./agents/source/modbus/regmap FuzzDecode
 fuzz ./agents/source/modbus/bus FuzzValidate

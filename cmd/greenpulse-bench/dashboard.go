@@ -364,6 +364,7 @@ func syntheticCollector(ctx context.Context, o dashboardOptions, dir string, out
 	cfg.InfluxDB.Timeout = 30 * time.Minute
 	cfg.MQTT.Broker = broker.URL()
 	cfg.Rollup.Enabled = false
+	cfg.Alerts.Enabled = false // its state file would land in the working folder
 	port, err := testenv.FreePort()
 	if err != nil {
 		return "", "", nil, err

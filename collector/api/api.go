@@ -57,6 +57,9 @@ type API struct {
 	reg    *registry.Registry
 	loc    *time.Location
 	dhis2  DHIS2
+
+	alerts      Alerts
+	alertsToken string
 }
 
 // New returns the API. loc is the roll-up timezone in which dates are read.
@@ -77,6 +80,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/waste", a.waste)
 	mux.HandleFunc("GET /api/v1/export/dhis2", a.exportDHIS2)
 	mux.HandleFunc("GET /api/v1/dhis2/pushes", a.dhis2Pushes)
+	mux.HandleFunc("GET /api/v1/alerts", a.listAlerts)
+	mux.HandleFunc("POST /api/v1/alerts/{id}/ack", a.ackAlert)
 }
 
 type badParam struct{ name, msg string }

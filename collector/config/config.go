@@ -37,6 +37,7 @@ type Config struct {
 	Ingest   Ingest         `yaml:"ingest"`
 	Rollup   Rollup         `yaml:"rollup"`
 	DHIS2    DHIS2          `yaml:"dhis2"`
+	Alerts   Alerts         `yaml:"alerts"`
 	Registry string         `yaml:"registry"`
 	// MemoryLimitMB is the Go runtime's soft memory limit in MiB (0: none).
 	// Below it the garbage collector runs only as often as throughput needs;
@@ -133,6 +134,7 @@ func Default() Config {
 		},
 		Rollup:        DefaultRollup(),
 		DHIS2:         DefaultDHIS2(catalog.DefaultDataSet()),
+		Alerts:        DefaultAlerts(),
 		Registry:      "facilities.csv",
 		MemoryLimitMB: 45,
 	}
@@ -150,7 +152,7 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	yamlfile.Resolve(path, &cfg.Registry, &cfg.Rollup.StateFile, &cfg.DHIS2.PushLog)
+	yamlfile.Resolve(path, &cfg.Registry, &cfg.Rollup.StateFile, &cfg.DHIS2.PushLog, &cfg.Alerts.StateFile)
 	return cfg, nil
 }
 
@@ -250,6 +252,7 @@ func (c Config) Validate() error {
 
 	c.Rollup.validate(bad)
 	c.DHIS2.validate(bad)
+	c.Alerts.validate(bad)
 	if c.MemoryLimitMB != 0 && c.MemoryLimitMB < 16 {
 		bad("memory_limit_mb", "must be 0 (no limit) or at least 16, got %d", c.MemoryLimitMB)
 	}

@@ -57,6 +57,7 @@ type Pipeline struct {
 	decoder    *decode.Decoder
 	metrics    *Metrics
 	log        *slog.Logger
+	stored     Stored // nil: no one is told
 }
 
 // NewPipeline wires a pipeline. root is the MQTT topic root.
@@ -81,7 +82,9 @@ type batch struct {
 	seq      uint64
 	points   *influx.Batch
 	messages []Message
-	stored   bool // InfluxDB has every point of the batch
+	stored   bool              // InfluxDB has every point of the batch
+	refused  bool              // InfluxDB refused some of its points
+	waste    []reading.Reading // for Stored: the batch's waste readings
 }
 
 func (b *batch) reset() {
@@ -89,6 +92,9 @@ func (b *batch) reset() {
 	clear(b.messages)
 	b.messages = b.messages[:0]
 	b.stored = false
+	b.refused = false
+	clear(b.waste)
+	b.waste = b.waste[:0]
 }
 
 // Run processes messages from queue until ctx ends, then writes and
@@ -217,6 +223,7 @@ func (p *Pipeline) ackInOrder(written <-chan *batch, free chan<- *batch) bool {
 				p.log.Warn("batch left unacknowledged for redelivery", "messages", len(b.messages), "points", b.points.Points())
 			case complete:
 				p.ack(b)
+				p.tellStored(b)
 			}
 			b.reset()
 			free <- b
@@ -276,6 +283,9 @@ func (p *Pipeline) accumulate(b *batch, m Message) {
 			p.rejections.reject(m, facility, string(stream), i, &reading.Error{Reason: reading.ReasonMalformed, Detail: err.Error()})
 			continue
 		}
+		if p.stored != nil && stream == reading.Waste {
+			b.waste = append(b.waste, res.Readings[i])
+		}
 	}
 	p.metrics.readings.WithLabelValues(string(stream)).Add(float64(len(res.Readings)))
 	if len(res.Readings) > 0 {
@@ -316,7 +326,12 @@ func (p *Pipeline) store(ctx context.Context, b *batch) bool {
 	if n == 0 {
 		return true
 	}
-	if err := p.writeWithRetry(ctx, b.points.Bytes(), n); err != nil {
+	err := p.writeWithRetry(ctx, b.points.Bytes(), n)
+	if errors.Is(err, errRefused) {
+		b.refused = true
+		return true
+	}
+	if err != nil {
 		p.log.Warn("influxdb write abandoned at shutdown", "points", n, "err", err)
 		return false
 	}
@@ -353,7 +368,7 @@ func (p *Pipeline) writeWithRetry(ctx context.Context, lp []byte, points int) er
 			p.metrics.influxErrors.WithLabelValues("permanent").Inc()
 			p.metrics.pointsDropped.Add(float64(points))
 			p.log.Error("influxdb refused points of a batch; acknowledging it so ingestion goes on", "points", points, "err", err)
-			return nil
+			return errRefused
 		}
 		p.metrics.influxErrors.WithLabelValues("transient").Inc()
 		p.log.Warn("influxdb write failed; retrying", "attempt", attempt, "retry_in", backoff, "err", err)

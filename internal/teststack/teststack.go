@@ -66,6 +66,7 @@ func (s *Stack) CollectorConfig(t testing.TB, repoRoot string) config.Config {
 	// the background would only load the database. Roll-up tests turn it on.
 	cfg.Rollup.Enabled = false
 	cfg.Rollup.StateFile = filepath.Join(t.TempDir(), "rollup-state.json")
+	cfg.Alerts.StateFile = filepath.Join(t.TempDir(), "alerts-state.json")
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}

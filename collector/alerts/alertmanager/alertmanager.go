@@ -1,9 +1,9 @@
 // Package alertmanager sends GreenPulse's alerts to Prometheus
 // Alertmanager through its v2 API, so that a ministry routes them to the
 // email, chat or SMS gateway it already runs. It is only the way out: the
-// facility alert rules that will feed it are not built yet.
+// facility alert rules (package alerts, wired in the collector) feed it.
 //
-//	rules (later) ─► Notifier.Firing / Resolved ─► Notifier.Run ─► Client.Send ─► POST <url>/api/v2/alerts (every URL)
+//	alerts.Evaluator ─► Notifier.Firing / Resolved ─► Notifier.Run ─► Client.Send ─► POST <url>/api/v2/alerts (every URL)
 //
 // Client.Send posts a batch to every configured URL, so each instance of
 // an Alertmanager HA pair gets every alert (they de-duplicate

@@ -1,0 +1,201 @@
+package alerts
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/greenpulse-health/greenpulse/reading"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+// The event rules.
+const (
+	RuleOpenBurning     = "open_burning"
+	RuleOpenDumping     = "open_dumping"
+	RuleStorageExceeded = "storage_exceeded"
+)
+
+// Rule is one rule's settings.
+type Rule struct {
+	Enabled  bool
+	Severity Severity
+}
+
+// Options are the event rules' settings.
+type Options struct {
+	OpenBurning, OpenDumping, StorageExceeded Rule
+	// StorageHours is the limit of stored_hours above which a waste
+	// reading raises storage_exceeded.
+	StorageHours float64
+	// EventWindow is how long an event alert stays active without
+	// another matching event.
+	EventWindow time.Duration
+	// CheckEvery is how often Run clears expired alerts (default 1 min).
+	CheckEvery time.Duration
+}
+
+// Facilities looks facilities up in the registry.
+type Facilities interface {
+	Lookup(id string) (registry.Facility, bool)
+}
+
+// Notify is told of alerts that fire (new or changed) and clear.
+type Notify interface {
+	Firing(Alert)
+	Resolved(Alert)
+}
+
+// Evaluator applies the event rules to stored readings and clears event
+// alerts whose window passed. It is safe for concurrent use.
+type Evaluator struct {
+	store  *Store
+	reg    Facilities
+	opts   Options
+	notify []Notify
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// NewEvaluator returns an evaluator that keeps its alerts in store and
+// tells notify of changes.
+func NewEvaluator(store *Store, reg Facilities, opts Options, log *slog.Logger, notify ...Notify) *Evaluator {
+	if opts.CheckEvery <= 0 {
+		opts.CheckEvery = time.Minute
+	}
+	return &Evaluator{store: store, reg: reg, opts: opts, notify: notify, log: log, now: time.Now}
+}
+
+// Stored applies the event rules to readings that are in InfluxDB. Only
+// waste readings can match; the rest are skipped at the cost of one
+// comparison each.
+func (e *Evaluator) Stored(rs []reading.Reading) {
+	var events []Event
+	oldest := e.now().Add(-e.opts.EventWindow)
+	for i := range rs {
+		r := &rs[i]
+		if r.Stream != reading.Waste {
+			continue
+		}
+		if r.Time.Before(oldest) {
+			// Reported after its window: it would clear at once.
+			continue
+		}
+		switch t := r.Tag("treatment"); {
+		case t == "open_burning" && e.opts.OpenBurning.Enabled:
+			events = e.event(events, r, RuleOpenBurning, e.opts.OpenBurning.Severity,
+				fmt.Sprintf("Open burning of %s waste (%s kg) reported", r.Tag("category"), mass(r)),
+				fmt.Sprintf("تم الإبلاغ عن حرق مكشوف لنفايات %s (%s كغ)", r.Tag("category"), mass(r)))
+		case t == "open_dumping" && e.opts.OpenDumping.Enabled:
+			events = e.event(events, r, RuleOpenDumping, e.opts.OpenDumping.Severity,
+				fmt.Sprintf("Open dumping of %s waste (%s kg) reported", r.Tag("category"), mass(r)),
+				fmt.Sprintf("تم الإبلاغ عن رمي مكشوف لنفايات %s (%s كغ)", r.Tag("category"), mass(r)))
+		}
+		if !e.opts.StorageExceeded.Enabled {
+			continue
+		}
+		if f, ok := r.Field("stored_hours"); ok && f.Kind == reading.KindFloat && f.Num > e.opts.StorageHours {
+			h := strconv.FormatFloat(f.Num, 'f', -1, 64)
+			limit := strconv.FormatFloat(e.opts.StorageHours, 'f', -1, 64)
+			events = e.event(events, r, RuleStorageExceeded, e.opts.StorageExceeded.Severity,
+				fmt.Sprintf("%s waste stored %s h before treatment, beyond the %s h limit", r.Tag("category"), h, limit),
+				fmt.Sprintf("خُزنت نفايات %s لمدة %s ساعة قبل المعالجة، متجاوزةً الحد البالغ %s ساعة", r.Tag("category"), h, limit))
+		}
+	}
+	if len(events) == 0 {
+		return
+	}
+	changed, err := e.store.Raise(events)
+	if err != nil {
+		e.log.Error("alerts: raise", "events", len(events), "err", err)
+	}
+	for _, a := range changed {
+		for _, n := range e.notify {
+			n.Firing(a)
+		}
+	}
+}
+
+func mass(r *reading.Reading) string {
+	f, _ := r.Field("mass_kg")
+	return strconv.FormatFloat(f.Num, 'f', -1, 64)
+}
+
+func (e *Evaluator) event(events []Event, r *reading.Reading, rule string, sev Severity, msg, msgAr string) []Event {
+	ev := Event{Rule: rule, Facility: r.Facility, Severity: sev, Message: msg, MessageAr: msgAr, At: r.Time.UTC()}
+	if f, ok := e.reg.Lookup(r.Facility); ok {
+		ev.District, ev.Governorate = f.District, f.Governorate
+	}
+	return append(events, ev)
+}
+
+// Expire clears the event alerts whose last event is older than the
+// window at now.
+func (e *Evaluator) Expire(now time.Time) {
+	cleared, err := e.store.clearIf(func(a *Alert) bool {
+		return isEventRule(a.Rule) && now.Sub(a.LastSeen) >= e.opts.EventWindow
+	}, now)
+	if err != nil {
+		e.log.Error("alerts: clear expired", "err", err)
+	}
+	for _, a := range cleared {
+		for _, n := range e.notify {
+			n.Resolved(a)
+		}
+	}
+}
+
+func isEventRule(rule string) bool {
+	return rule == RuleOpenBurning || rule == RuleOpenDumping || rule == RuleStorageExceeded
+}
+
+// Resend tells notify of every active alert, so that a notifier started
+// empty (after a restart) has them again.
+func (e *Evaluator) Resend() {
+	for _, a := range e.store.List(Filter{State: "active"}) {
+		for _, n := range e.notify {
+			n.Firing(a)
+		}
+	}
+}
+
+// Run clears expired alerts every CheckEvery until ctx ends.
+func (e *Evaluator) Run(ctx context.Context) error {
+	e.Expire(e.now())
+	tick := time.NewTicker(e.opts.CheckEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			e.Expire(e.now())
+		}
+	}
+}
+
+var firingDesc = prometheus.NewDesc("greenpulse_collector_alerts_firing",
+	"Active facility alerts (acknowledged or not), by rule and severity.", []string{"rule", "severity"}, nil)
+
+// Describe implements prometheus.Collector.
+func (e *Evaluator) Describe(ch chan<- *prometheus.Desc) { ch <- firingDesc }
+
+// Collect implements prometheus.Collector: greenpulse_collector_alerts_firing,
+// 0 for each enabled rule at its severity when none fires.
+func (e *Evaluator) Collect(ch chan<- prometheus.Metric) {
+	counts := e.store.activeCounts()
+	for name, r := range map[string]Rule{RuleOpenBurning: e.opts.OpenBurning, RuleOpenDumping: e.opts.OpenDumping,
+		RuleStorageExceeded: e.opts.StorageExceeded} {
+		key := [2]string{name, string(r.Severity)}
+		if _, ok := counts[key]; r.Enabled && !ok {
+			counts[key] = 0
+		}
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(firingDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
+	}
+}

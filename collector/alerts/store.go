@@ -1,0 +1,442 @@
+// Package alerts keeps GreenPulse's facility alerts: one per rule and
+// facility, which fires, may be acknowledged (who, when, comment), and
+// clears, in the three states ThingsBoard has (active unacknowledged,
+// active acknowledged, cleared). The Store holds them and their state
+// across restarts; the Evaluator turns stored readings into alerts and
+// clears event alerts after their window.
+//
+//	ingest (batch written) ─► Evaluator.Stored ─► Store.Raise ─► notify (Alertmanager)
+//	ticker ─► Evaluator.Expire ─► Store (clear) ─► notify resolved
+//	API ─► Store.List, Store.Ack
+//
+// Only event rules exist so far (open burning, open dumping, waste stored
+// beyond the limit); windowed rules (agent silent, grid availability, …)
+// are not built.
+package alerts
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
+	"github.com/greenpulse-health/greenpulse/reading"
+)
+
+// Severity is how urgent an alert is.
+type Severity string
+
+// The severities of SPEC's Alerts section.
+const (
+	Critical Severity = "critical"
+	Warning  Severity = "warning"
+	Info     Severity = "info"
+)
+
+// Valid reports whether s is one of critical, warning, info.
+func (s Severity) Valid() bool { return s == Critical || s == Warning || s == Info }
+
+// State is where an alert is in its life.
+type State string
+
+// The states of an alert.
+const (
+	ActiveUnacknowledged State = "active_unacknowledged"
+	ActiveAcknowledged   State = "active_acknowledged"
+	Cleared              State = "cleared"
+)
+
+// Valid reports whether s is one of the three states.
+func (s State) Valid() bool {
+	return s == ActiveUnacknowledged || s == ActiveAcknowledged || s == Cleared
+}
+
+// Active reports whether the alert still fires.
+func (s State) Active() bool { return s == ActiveUnacknowledged || s == ActiveAcknowledged }
+
+// Ack is who acknowledged an alert, when, and why.
+type Ack struct {
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Comment string    `json:"comment"`
+}
+
+// Alert is one rule firing for one facility. Its ID is stable per rule and
+// facility: an alert that fires again after it cleared is the same alert,
+// started anew.
+type Alert struct {
+	ID          string     `json:"id"`
+	Rule        string     `json:"rule"`
+	Facility    string     `json:"facility"`
+	District    string     `json:"district"`
+	Governorate string     `json:"governorate"`
+	Severity    Severity   `json:"severity"`
+	Message     string     `json:"message"`
+	MessageAr   string     `json:"message_ar"`
+	FirstSeen   time.Time  `json:"first_seen"`
+	LastSeen    time.Time  `json:"last_seen"`
+	Count       int        `json:"count"` // matching events since it fired
+	State       State      `json:"state"`
+	Ack         *Ack       `json:"ack,omitempty"`
+	ClearedAt   *time.Time `json:"cleared_at,omitempty"`
+}
+
+// ID returns the id of rule's alert for facility: "<rule>.<facility>".
+// Rules are lower-case words and facility ids have no dot, so the id is
+// unambiguous and fits a URL path.
+func ID(rule, facility string) string { return rule + "." + facility }
+
+// Event is one occurrence of a rule's condition at a facility.
+type Event struct {
+	Rule        string
+	Facility    string
+	District    string
+	Governorate string
+	Severity    Severity
+	Message     string
+	MessageAr   string
+	At          time.Time
+}
+
+// Filter selects alerts; empty fields match all. State "active" matches
+// both active states. Area matches a facility id, district or
+// governorate code.
+type Filter struct {
+	State    string
+	Severity Severity
+	Area     string
+	Facility string
+}
+
+func (f Filter) match(a *Alert) bool {
+	switch {
+	case f.State == "active" && !a.State.Active(),
+		f.State != "" && f.State != "active" && State(f.State) != a.State,
+		f.Severity != "" && f.Severity != a.Severity,
+		f.Facility != "" && f.Facility != a.Facility,
+		f.Area != "" && f.Area != a.Facility && f.Area != a.District && f.Area != a.Governorate:
+		return false
+	}
+	return true
+}
+
+// Errors of Ack and Clear; the returned errors wrap them and name the
+// alert.
+var (
+	ErrNotFound = errors.New("no such alert")
+	ErrCleared  = errors.New("alert is cleared")
+)
+
+// stateFormat is the version of the state file's layout.
+const stateFormat = 1
+
+type stateFile struct {
+	Format int     `json:"format"`
+	Alerts []Alert `json:"alerts"`
+}
+
+// Store holds the alerts and rewrites its state file, crash-safely, at
+// every change. It is safe for concurrent use.
+type Store struct {
+	path string
+	log  *slog.Logger
+	now  func() time.Time
+
+	mu     sync.Mutex
+	alerts map[string]*Alert
+}
+
+// Open returns the store kept in the file at path (created at the first
+// change). A file that cannot be parsed is renamed to path+".bad" with a
+// warning and the store starts empty: alerts must never keep the
+// collector from ingesting. Only a file that cannot be read is an error.
+func Open(path string, log *slog.Logger) (*Store, error) {
+	s := &Store{path: path, log: log, now: time.Now, alerts: map[string]*Alert{}}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read alert state %q: %w", path, err)
+	}
+	alerts, err := decodeState(data)
+	if err != nil {
+		bad := path + ".bad"
+		renameErr := os.Rename(path, bad)
+		log.Warn("alert state unreadable; starting without alerts", "path", path, "err", err, "kept_as", bad, "rename_err", renameErr)
+		return s, nil
+	}
+	s.alerts = alerts
+	return s, nil
+}
+
+// decodeState parses and checks a state file.
+func decodeState(data []byte) (map[string]*Alert, error) {
+	var f stateFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, err
+	}
+	if f.Format != stateFormat {
+		return nil, fmt.Errorf("unknown format %d", f.Format)
+	}
+	out := make(map[string]*Alert, len(f.Alerts))
+	for i := range f.Alerts {
+		a := f.Alerts[i]
+		if err := a.check(); err != nil {
+			return nil, fmt.Errorf("alert %d: %w", i, err)
+		}
+		if _, dup := out[a.ID]; dup {
+			return nil, fmt.Errorf("alert %q: listed twice", a.ID)
+		}
+		out[a.ID] = &a
+	}
+	return out, nil
+}
+
+// check reports whether a is an alert the store could have written.
+func (a *Alert) check() error {
+	switch {
+	case !validRule(a.Rule):
+		return fmt.Errorf("rule %q: want lower-case letters and '_'", a.Rule)
+	case !reading.ValidName(a.Facility):
+		return fmt.Errorf("facility %q: not a facility id", a.Facility)
+	case a.ID != ID(a.Rule, a.Facility):
+		return fmt.Errorf("id %q: want %q", a.ID, ID(a.Rule, a.Facility))
+	case !a.Severity.Valid():
+		return fmt.Errorf("alert %q: severity %q is not critical, warning or info", a.ID, a.Severity)
+	case !a.State.Valid():
+		return fmt.Errorf("alert %q: unknown state %q", a.ID, a.State)
+	case a.State == ActiveAcknowledged && a.Ack == nil:
+		return fmt.Errorf("alert %q: acknowledged without an ack", a.ID)
+	case a.State == Cleared && a.ClearedAt == nil:
+		return fmt.Errorf("alert %q: cleared without cleared_at", a.ID)
+	case a.State != Cleared && a.ClearedAt != nil:
+		return fmt.Errorf("alert %q: active with cleared_at", a.ID)
+	}
+	return nil
+}
+
+func validRule(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// Raise records events: a new alert for a rule and facility without an
+// active one, or an update (last seen, count, message, severity) of the
+// active one. It saves once and returns the alerts that are new or
+// changed, as they are now.
+func (s *Store) Raise(events []Event) ([]Alert, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changed := map[string]bool{}
+	for _, ev := range events {
+		id := ID(ev.Rule, ev.Facility)
+		a, ok := s.alerts[id]
+		if ok && a.State.Active() {
+			if ev.At.After(a.LastSeen) {
+				a.LastSeen = ev.At
+				a.Message, a.MessageAr = ev.Message, ev.MessageAr
+			}
+			if ev.At.Before(a.FirstSeen) {
+				a.FirstSeen = ev.At
+			}
+			a.Count++
+			a.Severity = ev.Severity
+			a.District, a.Governorate = ev.District, ev.Governorate
+		} else {
+			a = &Alert{ID: id, Rule: ev.Rule, Facility: ev.Facility, District: ev.District, Governorate: ev.Governorate,
+				Severity: ev.Severity, Message: ev.Message, MessageAr: ev.MessageAr,
+				FirstSeen: ev.At, LastSeen: ev.At, Count: 1, State: ActiveUnacknowledged}
+			s.alerts[id] = a
+		}
+		changed[id] = true
+	}
+	out := make([]Alert, 0, len(changed))
+	for _, id := range slices.Sorted(maps.Keys(changed)) {
+		out = append(out, clone(s.alerts[id]))
+	}
+	return out, s.saveLocked()
+}
+
+// Ack acknowledges the active alert id as by, with comment, now. An
+// acknowledged alert may be acknowledged again (the last ack counts); a
+// cleared one may not.
+func (s *Store) Ack(id, by, comment string) (Alert, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.alerts[id]
+	if !ok {
+		return Alert{}, fmt.Errorf("acknowledge alert %q: %w", id, ErrNotFound)
+	}
+	if a.State == Cleared {
+		return Alert{}, fmt.Errorf("acknowledge alert %q: %w (at %s)", id, ErrCleared, a.ClearedAt.UTC().Format(time.RFC3339))
+	}
+	old := *a
+	a.State = ActiveAcknowledged
+	a.Ack = &Ack{By: by, At: s.now().UTC(), Comment: comment}
+	if err := s.saveLocked(); err != nil {
+		*a = old
+		return Alert{}, fmt.Errorf("acknowledge alert %q: %w", id, err)
+	}
+	return clone(a), nil
+}
+
+// Clear clears the alert id at at. Clearing a cleared alert is not an
+// error and changes nothing; it reports whether the alert was active.
+func (s *Store) Clear(id string, at time.Time) (Alert, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.alerts[id]
+	if !ok {
+		return Alert{}, false, fmt.Errorf("clear alert %q: %w", id, ErrNotFound)
+	}
+	if a.State == Cleared {
+		return clone(a), false, nil
+	}
+	clearLocked(a, at)
+	return clone(a), true, s.saveLocked()
+}
+
+func clearLocked(a *Alert, at time.Time) {
+	at = at.UTC()
+	a.State = Cleared
+	a.ClearedAt = &at
+}
+
+// clearIf clears the active alerts for which expired is true and returns
+// them.
+func (s *Store) clearIf(expired func(*Alert) bool, at time.Time) ([]Alert, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Alert
+	for _, id := range slices.Sorted(maps.Keys(s.alerts)) {
+		a := s.alerts[id]
+		if a.State.Active() && expired(a) {
+			clearLocked(a, at)
+			out = append(out, clone(a))
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, s.saveLocked()
+}
+
+// Get returns the alert id.
+func (s *Store) Get(id string) (Alert, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.alerts[id]
+	if !ok {
+		return Alert{}, false
+	}
+	return clone(a), true
+}
+
+// List returns the alerts that f selects, newest first (by first seen,
+// then id).
+func (s *Store) List(f Filter) []Alert {
+	s.mu.Lock()
+	out := []Alert{}
+	for _, a := range s.alerts {
+		if f.match(a) {
+			out = append(out, clone(a))
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b Alert) int {
+		if c := b.FirstSeen.Compare(a.FirstSeen); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// activeCounts counts active alerts by rule and severity.
+func (s *Store) activeCounts() map[[2]string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[[2]string]int{}
+	for _, a := range s.alerts {
+		if a.State.Active() {
+			out[[2]string{a.Rule, string(a.Severity)}]++
+		}
+	}
+	return out
+}
+
+func (s *Store) saveLocked() error {
+	f := stateFile{Format: stateFormat, Alerts: make([]Alert, 0, len(s.alerts))}
+	for _, id := range slices.Sorted(maps.Keys(s.alerts)) {
+		f.Alerts = append(f.Alerts, *s.alerts[id])
+	}
+	data, err := json.MarshalIndent(f, "", " ")
+	if err != nil {
+		return fmt.Errorf("encode alert state: %w", err)
+	}
+	if err := atomicfile.Write(s.path, append(data, '\n')); err != nil {
+		return fmt.Errorf("save alert state %q: %w", s.path, err)
+	}
+	return nil
+}
+
+func clone(a *Alert) Alert {
+	c := *a
+	if a.Ack != nil {
+		ack := *a.Ack
+		c.Ack = &ack
+	}
+	if a.ClearedAt != nil {
+		t := *a.ClearedAt
+		c.ClearedAt = &t
+	}
+	return c
+}
+
+// validText reports whether s is valid UTF-8 of at most max runes without
+// control characters other than newline and tab.
+func validText(s string, max int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return false
+	}
+	for _, c := range s {
+		if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckAck checks an acknowledgement's fields and returns the name of the
+// field at fault and why, or "" and nil.
+func CheckAck(by, comment string) (field string, err error) {
+	switch {
+	case strings.TrimSpace(by) == "":
+		return "by", errors.New("required: who acknowledges the alert")
+	case !validText(by, 100) || strings.ContainsAny(by, "\n\t"):
+		return "by", errors.New("must be at most 100 characters on one line, without control characters")
+	case !validText(comment, 1000):
+		return "comment", errors.New("must be at most 1000 characters without control characters")
+	}
+	return "", nil
+}

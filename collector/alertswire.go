@@ -1,0 +1,115 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/greenpulse-health/greenpulse/collector/alerts"
+	"github.com/greenpulse-health/greenpulse/collector/alerts/alertmanager"
+	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+// alertsPart is the facility alerts: their store, the evaluator the
+// pipeline feeds, and the goroutines that clear expired alerts and send
+// them to Alertmanager.
+type alertsPart struct {
+	store *alerts.Store
+	eval  *alerts.Evaluator
+	stop  func()
+}
+
+// AlertOptions returns the evaluator's options of cfg.
+func AlertOptions(cfg config.Alerts) alerts.Options {
+	rule := func(r config.AlertRule) alerts.Rule {
+		return alerts.Rule{Enabled: r.Enabled, Severity: alerts.Severity(r.Severity)}
+	}
+	return alerts.Options{
+		OpenBurning: rule(cfg.Rules.OpenBurning), OpenDumping: rule(cfg.Rules.OpenDumping),
+		StorageExceeded: rule(cfg.Rules.StorageExceeded), StorageHours: cfg.Rules.StorageHours,
+		EventWindow: cfg.EventWindow, CheckEvery: cfg.CheckEvery,
+	}
+}
+
+// startAlerts opens the alert store, starts the Alertmanager notifier when
+// URLs are configured (and gives it every active alert, since it starts
+// empty), and starts clearing expired alerts.
+func startAlerts(cfg config.Alerts, reg *registry.Registry, prom prometheus.Registerer, log *slog.Logger) (*alertsPart, error) {
+	store, err := alerts.Open(cfg.StateFile, log)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var notify []alerts.Notify
+	if len(cfg.Alertmanager.URLs) > 0 {
+		client, err := alertmanager.New(cfg.Alertmanager.Client(), alertmanager.NewMetrics(prom), log)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("alerts.alertmanager: %w", err)
+		}
+		n := alertmanager.NewNotifier(client)
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = n.Run(ctx) }()
+		notify = append(notify, amNotify{n: n, reg: reg})
+	}
+	eval := alerts.NewEvaluator(store, reg, AlertOptions(cfg), log, notify...)
+	prom.MustRegister(eval)
+	eval.Resend()
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = eval.Run(ctx) }()
+	log.Info("facility alerts on", "state_file", cfg.StateFile, "alertmanagers", len(cfg.Alertmanager.URLs),
+		"active", len(store.List(alerts.Filter{State: "active"})))
+	return &alertsPart{store: store, eval: eval, stop: func() { cancel(); wg.Wait() }}, nil
+}
+
+// amNotify sends alerts to Alertmanager.
+type amNotify struct {
+	n   *alertmanager.Notifier
+	reg *registry.Registry
+}
+
+func (m amNotify) Firing(a alerts.Alert) {
+	name := a.Facility
+	if f, ok := m.reg.Lookup(a.Facility); ok && f.Name != "" {
+		name = f.Name
+	}
+	m.n.Firing(alertmanager.Alert{
+		Labels: amLabels(a),
+		Annotations: map[string]string{
+			"summary":    a.Message,
+			"summary_ar": a.MessageAr,
+			"description": fmt.Sprintf("%s (%s, district %s, governorate %s): %s. Alert %s, GET /api/v1/alerts?facility=%s.",
+				name, a.Facility, a.District, a.Governorate, a.Message, a.ID, a.Facility),
+		},
+		StartsAt: a.FirstSeen,
+	})
+}
+
+func (m amNotify) Resolved(a alerts.Alert) {
+	at := time.Now()
+	if a.ClearedAt != nil {
+		at = *a.ClearedAt
+	}
+	m.n.Resolved(amLabels(a), at)
+}
+
+// amLabels are an alert's Alertmanager labels; alertname is GreenPulse
+// and the rule in camel case, GreenPulseOpenBurning.
+func amLabels(a alerts.Alert) map[string]string {
+	var name strings.Builder
+	name.WriteString("GreenPulse")
+	for _, w := range strings.Split(a.Rule, "_") {
+		if w != "" {
+			name.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return map[string]string{"alertname": name.String(), "rule": a.Rule, "facility": a.Facility,
+		"district": a.District, "governorate": a.Governorate, "severity": string(a.Severity)}
+}

@@ -1,0 +1,128 @@
+package api
+
+import (
+	"crypto/subtle"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/alerts"
+	"github.com/greenpulse-health/greenpulse/reading"
+)
+
+// Alerts lists and acknowledges facility alerts.
+type Alerts interface {
+	List(f alerts.Filter) []alerts.Alert
+	Ack(id, by, comment string) (alerts.Alert, error)
+}
+
+// EnableAlerts turns on GET /api/v1/alerts and POST
+// /api/v1/alerts/{id}/ack; acknowledging is an operator action that needs
+// the admin token, as roll-ups do.
+func (a *API) EnableAlerts(al Alerts, token string) { a.alerts, a.alertsToken = al, token }
+
+func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
+	if a.alerts == nil {
+		writeError(w, http.StatusNotFound, errors.New("alerts are off in this collector (alerts.enabled: false)"))
+		return
+	}
+	v := r.URL.Query()
+	f := alerts.Filter{State: v.Get("state"), Severity: alerts.Severity(v.Get("severity")), Area: v.Get("area"), Facility: v.Get("facility")}
+	if f.State != "" && f.State != "active" && !alerts.State(f.State).Valid() {
+		writeError(w, http.StatusBadRequest, &badParam{"state", fmt.Sprintf("%q is not one of active, active_unacknowledged, active_acknowledged, cleared", f.State)})
+		return
+	}
+	if f.Severity != "" && !f.Severity.Valid() {
+		writeError(w, http.StatusBadRequest, &badParam{"severity", fmt.Sprintf("%q is not one of critical, warning, info", f.Severity)})
+		return
+	}
+	if f.Area != "" && !reading.ValidName(f.Area) {
+		writeError(w, http.StatusBadRequest, &badParam{"area", fmt.Sprintf("%q is not a facility id, district or governorate code", f.Area)})
+		return
+	}
+	if f.Facility != "" && !reading.ValidName(f.Facility) {
+		writeError(w, http.StatusBadRequest, &badParam{"facility", fmt.Sprintf("%q is not a facility id", f.Facility)})
+		return
+	}
+	list := a.alerts.List(f)
+	if wantsCSV(r) {
+		writeAlertsCSV(w, list)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func writeAlertsCSV(w http.ResponseWriter, list []alerts.Alert) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="greenpulse-alerts.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"id", "rule", "facility", "district", "governorate", "severity", "state", "first_seen", "last_seen",
+		"count", "message", "message_ar", "ack_by", "ack_at", "ack_comment", "cleared_at"})
+	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	for _, x := range list {
+		var by, at, comment, cleared string
+		if x.Ack != nil {
+			by, at, comment = x.Ack.By, ts(x.Ack.At), x.Ack.Comment
+		}
+		if x.ClearedAt != nil {
+			cleared = ts(*x.ClearedAt)
+		}
+		_ = cw.Write([]string{x.ID, x.Rule, x.Facility, x.District, x.Governorate, string(x.Severity), string(x.State),
+			ts(x.FirstSeen), ts(x.LastSeen), strconv.Itoa(x.Count), x.Message, x.MessageAr, by, at, comment, cleared})
+	}
+	cw.Flush()
+}
+
+// ackRequest is the body of POST /api/v1/alerts/{id}/ack.
+type ackRequest struct {
+	By      string `json:"by"`
+	Comment string `json:"comment"`
+}
+
+func (a *API) ackAlert(w http.ResponseWriter, r *http.Request) {
+	if a.alerts == nil {
+		writeError(w, http.StatusNotFound, errors.New("alerts are off in this collector (alerts.enabled: false)"))
+		return
+	}
+	if a.alertsToken == "" {
+		writeError(w, http.StatusForbidden, errors.New("acknowledging alerts by API is off: set http.admin_token (or GREENPULSE_ADMIN_TOKEN)"))
+		return
+	}
+	auth := r.Header.Get("Authorization")
+	if subtle.ConstantTimeCompare([]byte(auth), []byte("Bearer "+a.alertsToken)) != 1 {
+		writeError(w, http.StatusUnauthorized, errors.New("Authorization: Bearer <admin token> required"))
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		writeError(w, http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: want application/json", ct))
+		return
+	}
+	var req ackRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("body: want a JSON object {\"by\": \"…\", \"comment\": \"…\"}: %w", err))
+		return
+	}
+	if field, err := alerts.CheckAck(req.By, req.Comment); err != nil {
+		writeError(w, http.StatusBadRequest, &badParam{field, err.Error()})
+		return
+	}
+	al, err := a.alerts.Ack(r.PathValue("id"), strings.TrimSpace(req.By), req.Comment)
+	switch {
+	case errors.Is(err, alerts.ErrNotFound):
+		writeError(w, http.StatusNotFound, err)
+	case errors.Is(err, alerts.ErrCleared):
+		writeError(w, http.StatusConflict, err)
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err)
+	default:
+		writeJSON(w, http.StatusOK, al)
+	}
+}
