@@ -61,6 +61,10 @@ func startAlerts(cfg config.Alerts, reg *registry.Registry, prom prometheus.Regi
 	}
 	eval := alerts.NewEvaluator(store, reg, AlertOptions(cfg), log, notify...)
 	prom.MustRegister(eval)
+	// Clear what expired while the collector was down before telling the
+	// notifier what is active, so Alertmanager is not told "firing" and
+	// then "resolved" a moment later.
+	eval.Expire(time.Now())
 	eval.Resend()
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = eval.Run(ctx) }()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,10 @@ type Evaluator struct {
 	notify []Notify
 	log    *slog.Logger
 	now    func() time.Time
+	// notifyMu is held from a store change to its notification, so that
+	// the ingest path's Firing and the ticker's Resolved of one alert
+	// reach the notifiers in the order the store made them.
+	notifyMu sync.Mutex
 }
 
 // NewEvaluator returns an evaluator that keeps its alerts in store and
@@ -109,6 +114,8 @@ func (e *Evaluator) Stored(rs []reading.Reading) {
 	if len(events) == 0 {
 		return
 	}
+	e.notifyMu.Lock()
+	defer e.notifyMu.Unlock()
 	changed, err := e.store.Raise(events)
 	if err != nil {
 		e.log.Error("alerts: raise", "events", len(events), "err", err)
@@ -136,6 +143,8 @@ func (e *Evaluator) event(events []Event, r *reading.Reading, rule string, sev S
 // Expire clears the event alerts whose last event is older than the
 // window at now.
 func (e *Evaluator) Expire(now time.Time) {
+	e.notifyMu.Lock()
+	defer e.notifyMu.Unlock()
 	cleared, err := e.store.clearIf(func(a *Alert) bool {
 		return isEventRule(a.Rule) && now.Sub(a.LastSeen) >= e.opts.EventWindow
 	}, now)
@@ -156,6 +165,8 @@ func isEventRule(rule string) bool {
 // Resend tells notify of every active alert, so that a notifier started
 // empty (after a restart) has them again.
 func (e *Evaluator) Resend() {
+	e.notifyMu.Lock()
+	defer e.notifyMu.Unlock()
 	for _, a := range e.store.List(Filter{State: "active"}) {
 		for _, n := range e.notify {
 			n.Firing(a)
@@ -171,6 +182,9 @@ func (e *Evaluator) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			if err := e.store.Flush(); err != nil {
+				e.log.Error("alerts: save at stop", "err", err)
+			}
 			return nil
 		case <-tick.C:
 			e.Expire(e.now())

@@ -153,6 +153,9 @@ type Store struct {
 
 	mu     sync.Mutex
 	alerts map[string]*Alert
+	// dirty: updates of active alerts (last seen, count, message) not
+	// yet saved; see Raise.
+	dirty bool
 }
 
 // Open returns the store kept in the file at path (created at the first
@@ -238,9 +241,13 @@ func validRule(s string) bool {
 }
 
 // Raise records events: a new alert for a rule and facility without an
-// active one, or an update (last seen, count, message, severity) of the
-// active one. It saves once and returns the alerts that are new or
-// changed, as they are now.
+// active one, or an update (last seen, count, message) of the active one,
+// which keeps its severity and area until it clears so that its labels
+// elsewhere (Alertmanager) stay the same. A new alert is saved at once;
+// updates only mark the store dirty and are saved with the next change or
+// Flush (the ingest path calls Raise for every batch with such events, and
+// a crash loses at most a count and a last-seen time). It returns the
+// alerts that are new or changed, as they are now.
 func (s *Store) Raise(events []Event) ([]Alert, error) {
 	if len(events) == 0 {
 		return nil, nil
@@ -248,6 +255,7 @@ func (s *Store) Raise(events []Event) ([]Alert, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed := map[string]bool{}
+	created := false
 	for _, ev := range events {
 		id := ID(ev.Rule, ev.Facility)
 		a, ok := s.alerts[id]
@@ -260,13 +268,13 @@ func (s *Store) Raise(events []Event) ([]Alert, error) {
 				a.FirstSeen = ev.At
 			}
 			a.Count++
-			a.Severity = ev.Severity
-			a.District, a.Governorate = ev.District, ev.Governorate
+			s.dirty = true
 		} else {
 			a = &Alert{ID: id, Rule: ev.Rule, Facility: ev.Facility, District: ev.District, Governorate: ev.Governorate,
 				Severity: ev.Severity, Message: ev.Message, MessageAr: ev.MessageAr,
 				FirstSeen: ev.At, LastSeen: ev.At, Count: 1, State: ActiveUnacknowledged}
 			s.alerts[id] = a
+			created = true
 		}
 		changed[id] = true
 	}
@@ -274,7 +282,20 @@ func (s *Store) Raise(events []Event) ([]Alert, error) {
 	for _, id := range slices.Sorted(maps.Keys(changed)) {
 		out = append(out, clone(s.alerts[id]))
 	}
+	if !created {
+		return out, nil
+	}
 	return out, s.saveLocked()
+}
+
+// Flush saves updates that Raise left unsaved.
+func (s *Store) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty {
+		return nil
+	}
+	return s.saveLocked()
 }
 
 // Ack acknowledges the active alert id as by, with comment, now. An
@@ -335,7 +356,7 @@ func (s *Store) clearIf(expired func(*Alert) bool, at time.Time) ([]Alert, error
 			out = append(out, clone(a))
 		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && !s.dirty {
 		return nil, nil
 	}
 	return out, s.saveLocked()
@@ -397,6 +418,7 @@ func (s *Store) saveLocked() error {
 	if err := atomicfile.Write(s.path, append(data, '\n')); err != nil {
 		return fmt.Errorf("save alert state %q: %w", s.path, err)
 	}
+	s.dirty = false
 	return nil
 }
 

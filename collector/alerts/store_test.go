@@ -275,3 +275,42 @@ func TestCheckAck(t *testing.T) {
 		}
 	}
 }
+
+func TestAnActiveAlertKeepsItsLabelsAndUpdatesAreSavedLazily(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	s := openStore(t, path)
+	if _, err := s.Raise([]Event{ev(RuleOpenBurning, "F1", t0)}); err != nil {
+		t.Fatal(err)
+	}
+	// The same alert again, from a registry that moved the facility and a
+	// config that lowered the rule's severity: Alertmanager knows the
+	// alert by its labels, so they stay until it clears.
+	later := ev(RuleOpenBurning, "F1", t0.Add(time.Hour))
+	later.Severity, later.District, later.Governorate = Warning, "BA-BSR", "IQ-BA"
+	if _, err := s.Raise([]Event{later}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := s.Get(ID(RuleOpenBurning, "F1"))
+	if a.Severity != Critical || a.District != "BG-KRK" || a.Governorate != "IQ-BG" || a.Count != 2 {
+		t.Fatalf("alert after an update %+v, want its first severity and area, count 2", a)
+	}
+	// The update is in memory only until Flush.
+	if got := openStore(t, path); mustGet(t, got, ID(RuleOpenBurning, "F1")).Count != 1 {
+		t.Fatal("an update was saved at once; want it saved with the next change or Flush")
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := openStore(t, path); mustGet(t, got, ID(RuleOpenBurning, "F1")).Count != 2 {
+		t.Fatal("Flush did not save the update")
+	}
+}
+
+func mustGet(t *testing.T, s *Store, id string) Alert {
+	t.Helper()
+	a, ok := s.Get(id)
+	if !ok {
+		t.Fatalf("alert %s missing", id)
+	}
+	return a
+}

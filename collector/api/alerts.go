@@ -74,9 +74,20 @@ func writeAlertsCSV(w http.ResponseWriter, list []alerts.Alert) {
 			cleared = ts(*x.ClearedAt)
 		}
 		_ = cw.Write([]string{x.ID, x.Rule, x.Facility, x.District, x.Governorate, string(x.Severity), string(x.State),
-			ts(x.FirstSeen), ts(x.LastSeen), strconv.Itoa(x.Count), x.Message, x.MessageAr, by, at, comment, cleared})
+			ts(x.FirstSeen), ts(x.LastSeen), strconv.Itoa(x.Count), inert(x.Message), inert(x.MessageAr), inert(by), at, inert(comment), cleared})
 	}
 	cw.Flush()
+}
+
+// inert keeps text that people typed (an acknowledgement's name and
+// comment) or that came from an agent from being run as a formula when an
+// officer opens the CSV in a spreadsheet: a cell that starts with = + - @
+// tab or CR gets a leading apostrophe, which spreadsheets show as text.
+func inert(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // ackRequest is the body of POST /api/v1/alerts/{id}/ack.

@@ -195,3 +195,21 @@ func TestAlertsOff(t *testing.T) {
 		t.Errorf("ack with alerts off: %d", code)
 	}
 }
+
+func TestInertKeepsFormulasOutOfTheCSV(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"},
+		{"+1", "'+1"},
+		{"-2", "'-2"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"\tx", "'\tx"},
+		{"Dr Salma", "Dr Salma"},
+		{"حرق مكشوف", "حرق مكشوف"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := inert(tt.in); got != tt.want {
+			t.Errorf("inert(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -222,8 +222,11 @@ func (p *Pipeline) ackInOrder(written <-chan *batch, free chan<- *batch) bool {
 				complete = false
 				p.log.Warn("batch left unacknowledged for redelivery", "messages", len(b.messages), "points", b.points.Points())
 			case complete:
-				p.ack(b)
+				// The alerts first: a crash between the two then
+				// redelivers the batch, which repeats an alert (merged)
+				// rather than losing it.
 				p.tellStored(b)
+				p.ack(b)
 			}
 			b.reset()
 			free <- b

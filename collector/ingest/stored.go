@@ -6,11 +6,12 @@ import (
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
-// Stored is told of waste readings once they are in InfluxDB and their
-// messages acknowledged, never of readings that were not stored: the
-// facility alert rules (open burning, storage beyond the limit) hang on
-// it. It is called from the acknowledging goroutine, batch after batch,
-// so it must be quick, and must not keep rs, which the pipeline reuses;
+// Stored is told of waste readings once they are in InfluxDB, just before
+// their messages are acknowledged (a crash in between redelivers them: an
+// alert is repeated, never lost), and never of readings that were not
+// stored: the facility alert rules (open burning, storage beyond the
+// limit) hang on it. It is called from the acknowledging goroutine, batch
+// after batch, so it must be quick, and must not keep rs, which the pipeline reuses;
 // readings of other streams are not kept for it.
 type Stored interface {
 	Stored(rs []reading.Reading)

@@ -35,7 +35,7 @@ func (s *storedLog) snapshot() ([]reading.Reading, []int) {
 	return append([]reading.Reading(nil), s.readings...), append([]int(nil), s.ackedAt...)
 }
 
-func TestStoredGetsOnlyStoredWasteReadingsAfterTheirAck(t *testing.T) {
+func TestStoredGetsOnlyStoredWasteReadingsBeforeTheirAck(t *testing.T) {
 	tests := []struct {
 		name     string
 		writer   *scriptedWriter
@@ -76,9 +76,12 @@ func TestStoredGetsOnlyStoredWasteReadingsAfterTheirAck(t *testing.T) {
 					t.Errorf("told of %+v; want only F1's waste readings", r)
 				}
 			}
+			// Told before the waste message (the first one) is
+			// acknowledged: a crash in between redelivers it, so the
+			// alert is repeated, not lost.
 			for _, n := range ackedAt {
-				if n < 1 {
-					t.Errorf("told with %d messages acknowledged; want the waste message acknowledged first", n)
+				if n != 0 {
+					t.Errorf("told with %d messages acknowledged; want the alerts told before the acknowledgement", n)
 				}
 			}
 		})
