@@ -207,6 +207,10 @@ curl -fsS -o /dev/null -D - "http://$http/api/v1/export/dhis2?period=$period" |
   awk -F': ' 'tolower($1) == "x-greenpulse-values" { v = $2 } tolower($1) == "x-greenpulse-unmapped-facilities" { u = $2 }
     END { gsub(/\r/, "", v); gsub(/\r/, "", u); printf "  %s data values; %s facilities without a DHIS2 org unit\n", v, u }' || true
 echo
+echo "== facility alerts raised from the history (GET /api/v1/alerts?state=active&format=csv)"
+curl -fsS "http://$http/api/v1/alerts?state=active&format=csv" |
+  awk -F, 'NR > 1 { n[$2 " (" $6 ")"]++ } END { for (r in n) printf "  %-32s %4d %s\n", r, n[r], n[r] == 1 ? "facility" : "facilities" }' | sort || true
+echo
 echo "== a waste hand-over recorded at BG-H-001 through its agent (greenpulse-agent log-waste)"
 GREENPULSE_AGENT_PASSWORD="$agent_password" bin/greenpulse-agent log-waste --config "$state/agent.yaml" \
   --category sharps --treatment autoclave --kg 12.5 --stored-hours 20 --note "demo: ward 3" || true
@@ -218,6 +222,7 @@ $real's agent reads its inverter and meters over Modbus every 10 s.
   agents' metrics     http://$fleet_http/metrics
   indicators API      http://$http/api/v1/indicators?level=governorate&period=month   (catalog: /api/v1/catalog)
   DHIS2 export        http://$http/api/v1/export/dhis2?period=$period   (&format=csv; pushing it: docs/dhis2.md)
+  facility alerts     http://$http/api/v1/alerts?state=active   (&format=csv; Alertmanager: README, Metrics and health)
   InfluxDB            http://127.0.0.1:8086 (database greenpulse), e.g.
     curl -G http://127.0.0.1:8086/query --data-urlencode db=greenpulse --data-urlencode "q=SELECT * FROM solar WHERE facility='BG-H-001' ORDER BY time DESC LIMIT 5"
   Modbus devices      $real's inverter (unit 1), grid meter (2), generator controller (3) on tcp://$modbus_listen
