@@ -292,6 +292,13 @@ func LooseSecrets(path string) ([]string, error) {
 			keys = append(keys, key)
 		}
 	}
+	for i, raw := range cfg.Alerts.Alertmanager.URLs {
+		if u, err := url.Parse(raw); err == nil && u.User != nil {
+			if _, set := u.User.Password(); set {
+				keys = append(keys, fmt.Sprintf("alerts.alertmanager.urls[%d] (its password)", i))
+			}
+		}
+	}
 	slices.Sort(keys)
 	return keys, nil
 }

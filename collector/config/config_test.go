@@ -147,6 +147,9 @@ func TestLooseSecrets(t *testing.T) {
 		{"readable with secrets", "dhis2: {token: d2pat_x}\nmqtt: {password: pw}\n", 0o644, "dhis2.token,mqtt.password"},
 		{"private with secrets", "dhis2: {token: d2pat_x}\n", 0o600, ""},
 		{"readable without secrets", "log: {level: info}\n", 0o644, ""},
+		{"an Alertmanager URL with a password", "alerts: {alertmanager: {urls: ['http://am:9093', 'https://gp:s3cret@am2:9093']}}\n", 0o644,
+			"alerts.alertmanager.urls[1] (its password)"},
+		{"an Alertmanager URL with a user only", "alerts: {alertmanager: {urls: ['https://gp@am2:9093']}}\n", 0o644, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
