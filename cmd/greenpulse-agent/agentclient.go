@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"syscall"
 	"time"
 
+	"github.com/greenpulse-health/greenpulse/agents"
 	"github.com/greenpulse-health/greenpulse/agents/config"
 )
 
@@ -74,4 +76,15 @@ func agentAddr(listen string) string {
 // from.
 func passwordHint(cmd string) string {
 	return fmt.Sprintf("%s sends http.password of its config file, or %s", cmd, config.EnvHTTPPassword)
+}
+
+// openOffline opens the agent's outbox and lists for a one-shot entry when
+// no agent runs. The simulator is off (it would only take the time to
+// model the facility); Modbus devices stay configured, which opens no
+// link (only Run polls them) but keeps a typed reading off a meter a
+// device reads, as the running agent does.
+func openOffline(cfg config.Config, stderr io.Writer) (*agents.Agent, error) {
+	cfg.Sources.Simulate.Enabled = false
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return agents.New(cfg, version, agents.NewMetricsDiscard(), log)
 }

@@ -6,12 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/greenpulse-health/greenpulse/agents"
 	"github.com/greenpulse-health/greenpulse/agents/config"
 	"github.com/greenpulse-health/greenpulse/agents/source/manual"
 )
@@ -79,10 +77,7 @@ func logMeter(args []string, stdout, stderr io.Writer) error {
 	}
 	where := "sent to the running agent"
 	if !ok {
-		m := agents.NewMetricsDiscard()
-		cfg.Sources.Simulate.Enabled = false
-		cfg.Sources.Modbus.Buses = nil
-		a, err := agents.New(cfg, version, m, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		a, err := openOffline(cfg, stderr)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,27 @@ func TestLogMeterToRunningAgent(t *testing.T) {
 	err = run([]string{"log-meter", "--config", wrong, "--counter", "solar_kwh", "--value", "5"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "refused the reading (401 Unauthorized)") || !strings.Contains(err.Error(), "GREENPULSE_AGENT_PASSWORD") {
 		t.Errorf("a wrong password: %v", err)
+	}
+}
+
+// TestLogMeterOfflineRefusesADevicesMeter: with no agent running, a typed
+// reading of a meter that a Modbus device reads is refused as the running
+// agent refuses it.
+func TestLogMeterOfflineRefusesADevicesMeter(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.yaml")
+	y := "facility: BG-H-001\nhttp: {listen: '127.0.0.1:1'}\noutbox: {dir: outbox}\nsources:\n  simulate: {enabled: false}\n" +
+		"  modbus:\n    buses:\n      - url: tcp://127.0.0.1:1\n        devices:\n" +
+		"          - {name: grid, unit: 1, preset: sdm630, stream: energy, source: grid}\n"
+	if err := os.WriteFile(path, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err := run([]string{"log-meter", "--config", path, "--counter", "grid_kwh", "--value", "12000"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), `read over Modbus by device "grid"`) {
+		t.Fatalf("error %v (out %q), want the device's meter refused", err, stdout.String())
+	}
+	if err := run([]string{"log-meter", "--config", path, "--counter", "grid_kwh", "--meter", "annex", "--value", "12000"}, &stdout, &stderr); err != nil {
+		t.Fatalf("another meter: %v", err)
 	}
 }

@@ -5,12 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/greenpulse-health/greenpulse/agents"
 	"github.com/greenpulse-health/greenpulse/agents/config"
 	"github.com/greenpulse-health/greenpulse/agents/source/manual"
 	"github.com/greenpulse-health/greenpulse/reading"
@@ -71,9 +69,7 @@ func logWaste(args []string, stdout, stderr io.Writer) error {
 			cfg.Facility, e.MassKg, r.Tag("category"), r.Tag("treatment"), r.Time.Local().Format("2006-01-02 15:04"))
 		return nil
 	}
-	m := agents.NewMetricsDiscard()
-	cfg.Sources.Simulate.Enabled = false
-	a, err := agents.New(cfg, version, m, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	a, err := openOffline(cfg, stderr)
 	if err != nil {
 		return err
 	}
