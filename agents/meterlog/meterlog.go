@@ -235,8 +235,10 @@ type LastReading struct {
 
 // Last returns the last reading of every counter, in the order of
 // manual.Counters, then by meter.
-func (l *Log) Last() []LastReading {
-	st := l.State()
+func (l *Log) Last() []LastReading { return lastOf(l.State()) }
+
+// lastOf lists the last readings of st as Last does.
+func lastOf(st manual.MeterState) []LastReading {
 	var out []LastReading
 	for k, v := range st.Last {
 		c, meter, _ := strings.Cut(k, "/")
@@ -280,8 +282,11 @@ func (l *Log) View(q Queue) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	v := View{Last: l.Last(), Recent: recent}
-	for meter, f := range l.State().Fuel {
+	// One copy of the state, so that the last readings and the fuel
+	// counters are of the same moment.
+	st := l.State()
+	v := View{Last: lastOf(st), Recent: recent}
+	for meter, f := range st.Fuel {
 		if f.Counting || f.DeliveredL > 0 {
 			v.Fuel = append(v.Fuel, FuelCounter{Meter: meter, BurnedL: f.BurnedL, DeliveredL: f.DeliveredL})
 		}

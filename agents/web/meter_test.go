@@ -80,7 +80,7 @@ func TestMeterAPI(t *testing.T) {
 	m := &fakeMeters{}
 	h := meterHandler(t, m)
 	auth := basic("staff", password)
-	json := "Content-Type: application/json"
+	ctJSON := "Content-Type: application/json"
 	earlier := now.Add(-24 * time.Hour).Format(time.RFC3339)
 	tests := []struct {
 		name    string
@@ -89,20 +89,20 @@ func TestMeterAPI(t *testing.T) {
 		code    int
 		want    []string // in the body
 	}{
-		{"no login", `{"counter":"grid_kwh","value":1}`, []string{json}, http.StatusUnauthorized, nil},
+		{"no login", `{"counter":"grid_kwh","value":1}`, []string{ctJSON}, http.StatusUnauthorized, nil},
 		{"not JSON", `counter=grid_kwh`, []string{auth, "Content-Type: application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType, []string{"send the reading as JSON"}},
-		{"unknown key", `{"counter":"grid_kwh","value":1,"kwh":3}`, []string{auth, json}, http.StatusBadRequest, []string{`not a meter reading: json: unknown field \"kwh\"`}},
-		{"mistakes", `{"counter":"gas","value":-3}`, []string{auth, json}, http.StatusUnprocessableEntity,
+		{"unknown key", `{"counter":"grid_kwh","value":1,"kwh":3}`, []string{auth, ctJSON}, http.StatusBadRequest, []string{`not a meter reading: json: unknown field \"kwh\"`}},
+		{"mistakes", `{"counter":"gas","value":-3}`, []string{auth, ctJSON}, http.StatusUnprocessableEntity,
 			[]string{`"problems":[{"field":"counter","message":"\"gas\" is not a counter`, `{"field":"value","message":"a reading cannot be negative (got -3)"}`}},
-		{"first grid reading, dated yesterday", `{"counter":"grid_kwh","value":12000,"ts":"` + earlier + `","note":"morning round"}`, []string{auth, json}, http.StatusCreated,
+		{"first grid reading, dated yesterday", `{"counter":"grid_kwh","value":12000,"ts":"` + earlier + `","note":"morning round"}`, []string{auth, ctJSON}, http.StatusCreated,
 			[]string{`"counter":"grid_kwh","meter":"main","value":12000,"unit":"kWh","ts":"2026-11-25T09:00:00Z","sent":true`, "the first reading of this counter"}},
-		{"below it", `{"counter":"grid_kwh","value":35}`, []string{auth, json}, http.StatusConflict,
+		{"below it", `{"counter":"grid_kwh","value":35}`, []string{auth, ctJSON}, http.StatusConflict,
 			[]string{`"question":{"field":"value","flag":"replaced","kind":"new_meter","message":"35 kWh is below the last reading: is this a new meter? The last reading was 12000 kWh on`,
 				`"last_value":12000,"last_time":"2026-11-25T09:00:00Z","unit":"kWh"`}},
-		{"a big jump", `{"counter":"grid_kwh","value":30000}`, []string{auth, json}, http.StatusConflict,
+		{"a big jump", `{"counter":"grid_kwh","value":30000}`, []string{auth, ctJSON}, http.StatusConflict,
 			[]string{`"flag":"confirm","kind":"big_jump","message":"that's a big jump: 18000 kWh since the last reading`}},
-		{"the jump confirmed", `{"counter":"grid_kwh","value":30000,"confirm":true}`, []string{auth, json}, http.StatusCreated, []string{`"sent":true`}},
-		{"a delivery", `{"counter":"fuel_delivered_l","value":200}`, []string{auth, json}, http.StatusCreated, []string{`"sent":false`, "kept on this computer only"}},
+		{"the jump confirmed", `{"counter":"grid_kwh","value":30000,"confirm":true}`, []string{auth, ctJSON}, http.StatusCreated, []string{`"sent":true`}},
+		{"a delivery", `{"counter":"fuel_delivered_l","value":200}`, []string{auth, ctJSON}, http.StatusCreated, []string{`"sent":false`, "kept on this computer only"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,7 +122,7 @@ func TestMeterAPI(t *testing.T) {
 		t.Fatalf("GET: %d %s", rec.Code, rec.Body)
 	}
 	var got meterView
-	if err := jsonUnmarshal(rec.Body.Bytes(), &got); err != nil {
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
 	var recent []string
@@ -139,8 +139,6 @@ func TestMeterAPI(t *testing.T) {
 		t.Errorf("GET without login: %d", rec.Code)
 	}
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func TestMeterOff(t *testing.T) {
 	h := meterHandler(t, nil)

@@ -76,7 +76,7 @@ func (c Counter) Unit() string {
 	case GeneratorHours:
 		return "h"
 	case FuelDelivered, TankLevel:
-		return "L"
+		return UnitLitres
 	}
 	return "kWh"
 }

@@ -86,7 +86,7 @@ func (m *meterCheck) delivered() error {
 			when(lvl.Time), when(m.ts))}
 	}
 	if m.lim.TankLitres > 0 && m.v > m.lim.TankLitres && !m.e.Confirm {
-		return &Question{Field: "value", Flag: FlagConfirm, Kind: "big_delivery", Unit: "L",
+		return &Question{Field: "value", Flag: FlagConfirm, Kind: "big_delivery", Unit: UnitLitres,
 			Message: fmt.Sprintf("%s L is more than the tank holds (%s L, sources.manual.meters.tank_litres); check the number, and confirm it if it is right", num(m.v), num(m.lim.TankLitres))}
 	}
 	f := m.fuel()
@@ -139,14 +139,14 @@ func (m *meterCheck) tank() (*reading.Reading, error) {
 		limit := m.lim.GeneratorMaxKW * litresPerKWh * math.Max(hours, 1)
 		switch {
 		case burned < 0 && !m.e.Confirm:
-			return nil, &Question{Field: "value", Flag: FlagConfirm, Kind: "tank_rose", Last: &prev, Unit: "L",
+			return nil, &Question{Field: "value", Flag: FlagConfirm, Kind: "tank_rose", Last: &prev, Unit: UnitLitres,
 				Message: fmt.Sprintf("the tank holds %s L more than the last level (%s L on %s) plus the %s L delivered since: was a delivery not recorded? Record it first; or confirm, and no fuel counts as burned",
 					num(-burned), num(prev.Value), when(prev.Time), num(f.DeliveredL))}
 		case burned < 0:
 			m.warn = append(m.warn, "counted as no fuel burned: the tank holds more than the last level plus the deliveries")
 			burned = 0
 		case burned > limit && !m.e.Confirm:
-			return nil, &Question{Field: "value", Flag: FlagConfirm, Kind: "big_jump", Last: &prev, Unit: "L",
+			return nil, &Question{Field: "value", Flag: FlagConfirm, Kind: "big_jump", Last: &prev, Unit: UnitLitres,
 				Message: fmt.Sprintf("that's a big jump: %s L burned since the last level (%s L on %s, %s hours earlier, with %s L delivered since) is more than a %s kW generator burns in that time (%s L; sources.manual.meters.generator_max_kw); check the number, and confirm it if it is right",
 					num(burned), num(prev.Value), when(prev.Time), num(math.Round(hours*10)/10), num(f.DeliveredL), num(m.lim.GeneratorMaxKW), num(limit))}
 		}
