@@ -1,11 +1,7 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"time"
 
@@ -48,16 +44,8 @@ func postMeter(opt Options) http.HandlerFunc {
 			writeJSON(w, http.StatusForbidden, map[string]any{"error": "meter readings are off (sources.manual.enabled: false)"})
 			return
 		}
-		// Only JSON, as for waste: another site's form cannot send it.
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-			writeJSON(w, http.StatusUnsupportedMediaType, map[string]any{"error": "send the reading as JSON with Content-Type: application/json"})
-			return
-		}
 		var e manual.MeterEntry
-		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&e); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("not a meter reading: %v", err)})
+		if !decodeEntry(w, r, &e, "reading", "meter reading") {
 			return
 		}
 		res, err := opt.Meters.RecordMeter(e, opt.Now())
@@ -72,11 +60,7 @@ func postMeter(opt Options) http.HandlerFunc {
 			writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error(), "question": body})
 			return
 		case err != nil && len(fieldErrors(err)) > 0:
-			var problems []map[string]string
-			for _, fe := range fieldErrors(err) {
-				problems = append(problems, map[string]string{"field": fe.Field, "message": fe.Message})
-			}
-			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error(), "problems": problems})
+			writeProblems(w, err)
 			return
 		case err != nil:
 			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})

@@ -113,27 +113,13 @@ func postWaste(opt Options) http.HandlerFunc {
 			writeJSON(w, http.StatusForbidden, map[string]any{"error": "waste entry is off (sources.manual.enabled: false)"})
 			return
 		}
-		// Only JSON: a form on some other web site cannot send it to the
-		// LAN without the browser asking this server first, which it never
-		// allows.
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-			writeJSON(w, http.StatusUnsupportedMediaType, map[string]any{"error": "send the entry as JSON with Content-Type: application/json"})
-			return
-		}
 		var e manual.Entry
-		dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&e); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("not a waste entry: %v", err)})
+		if !decodeEntry(w, r, &e, "entry", "waste entry") {
 			return
 		}
 		rd, err := e.Reading(opt.Facility, opt.Now())
 		if err != nil {
-			var problems []map[string]string
-			for _, fe := range fieldErrors(err) {
-				problems = append(problems, map[string]string{"field": fe.Field, "message": fe.Message})
-			}
-			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error(), "problems": problems})
+			writeProblems(w, err)
 			return
 		}
 		if err := opt.Waste.RecordWaste(rd, e.Note); err != nil {
@@ -143,6 +129,33 @@ func postWaste(opt Options) http.HandlerFunc {
 		id, _ := rd.Field("id")
 		writeJSON(w, http.StatusCreated, map[string]any{"id": id.Str, "ts": rd.Time.UTC().Format(time.RFC3339Nano)})
 	}
+}
+
+// decodeEntry reads an entry that staff typed into v, answering 415 or 400
+// itself (with what, e.g. "waste entry", in its words) when it cannot.
+// Only JSON: a form on some other web site cannot send it to the LAN
+// without the browser asking this server first, which it never allows.
+func decodeEntry(w http.ResponseWriter, r *http.Request, v any, noun, what string) bool {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]any{"error": "send the " + noun + " as JSON with Content-Type: application/json"})
+		return false
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("not a %s: %v", what, err)})
+		return false
+	}
+	return true
+}
+
+// writeProblems answers 422 with err's field errors, each naming its field.
+func writeProblems(w http.ResponseWriter, err error) {
+	var problems []map[string]string
+	for _, fe := range fieldErrors(err) {
+		problems = append(problems, map[string]string{"field": fe.Field, "message": fe.Message})
+	}
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error(), "problems": problems})
 }
 
 // recentEntry is one entry of GET /api/v1/waste/recent. It repeats
