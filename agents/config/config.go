@@ -225,7 +225,7 @@ func (c Config) Validate() error {
 			bad("sources.simulate.registry", "required: the registry CSV that describes this facility")
 		}
 		for i, st := range s.Simulate.Streams {
-			if !slices.Contains([]string{"energy", "solar", "waste"}, st) {
+			if !slices.Contains(reading.DataStreams(), reading.Stream(st)) {
 				bad(fmt.Sprintf("sources.simulate.streams[%d]", i), "must be energy, solar or waste, got %q", st)
 			}
 		}

@@ -67,10 +67,10 @@ func ModbusPresets() []string { return append(preset.Names(), "sunspec") }
 
 // Modbus bus and device defaults, applied by Normalize.
 const (
-	DefaultModbusTimeout  = time.Second
+	DefaultModbusTimeout  = bus.DefaultTimeout
 	DefaultModbusPause    = 20 * time.Millisecond
 	DefaultModbusInterval = 10 * time.Second
-	DefaultMinVoltage     = 100
+	DefaultMinVoltage     = preset.DefaultMinVoltage
 	DefaultMaxKW          = 10000
 )
 
@@ -151,7 +151,7 @@ func (m Modbus) validate(bad func(key, format string, args ...any)) {
 			} else {
 				names[d.Name] = dkey
 			}
-			validateDevice(bad, dkey, d, strings.HasPrefix(strings.ToLower(b.URL), "rtu://"))
+			validateDevice(bad, dkey, d, b.Serial())
 			if id := d.Series(); id != "" {
 				if prev, dup := series[id]; dup {
 					bad(dkey, "feeds the same series as %s (%s): two devices on one counter series make every difference look like a reset; give one another %s", prev, id, seriesTag(d))
@@ -167,13 +167,24 @@ func (m Modbus) validate(bad func(key, format string, args ...any)) {
 // does ("energy meter=main source=grid"), "" when its stream is not
 // energy or solar (reported by validation).
 func (d ModbusDevice) Series() string {
-	switch reading.Stream(d.Stream) {
-	case reading.Energy:
-		return "energy meter=" + d.Meter + " source=" + d.Source
-	case reading.Solar:
-		return "solar inverter=" + d.Inverter
+	// A reading of the device, built as the source builds them, names its
+	// series the way the readings it meets elsewhere do.
+	b, ok := reading.NewBuilder(reading.Stream(d.Stream))
+	if !ok || reading.Stream(d.Stream) == reading.Waste {
+		return ""
 	}
-	return ""
+	for key, v := range map[string]string{"meter": d.Meter, "source": d.Source, "inverter": d.Inverter} {
+		if b.HasTag(key) {
+			b.SetTag(key, v)
+		}
+	}
+	b.SetFloat("kwh_total", 0)
+	t := time.Unix(reading.EarliestUnix, 0)
+	r, err := b.Build("series", t, t, reading.Limits{})
+	if err != nil {
+		return ""
+	}
+	return r.Series()
 }
 
 // DeviceFeeding returns the name of the Modbus device that feeds series,
@@ -226,7 +237,7 @@ func validateDevice(bad func(key, format string, args ...any), key string, d Mod
 		bad(key+".stream", "preset %s is an energy meter: use stream energy", d.Preset)
 	}
 	if stream == reading.Energy {
-		if !slices.Contains([]string{"grid", "generator", "battery", "other"}, d.Source) {
+		if !slices.Contains(reading.EnergySources, d.Source) {
 			bad(key+".source", "required for stream energy: grid, generator, battery or other (got %q)", d.Source)
 		}
 		if !reading.ValidName(d.Meter) {
@@ -290,16 +301,18 @@ func (r ModbusRegister) Regmap() (regmap.Register, error) {
 	return reg, reg.Validate()
 }
 
-// streamFields are the numeric fields a device may feed, by stream;
-// available (energy) is read as a number, non-zero meaning live.
+// streamFields are the fields a device may feed, by stream: the stream's
+// schema's; available (energy) is read as a number, non-zero meaning live.
 func streamFields(s reading.Stream) []string {
-	switch s {
-	case reading.Energy:
-		return []string{"kwh_total", "power_w", "fuel_l_total", "available"}
-	case reading.Solar:
-		return []string{"kwh_total", "power_w", "battery_soc_pct"}
+	sc, ok := reading.SchemaOf(s)
+	if !ok {
+		return nil
 	}
-	return nil
+	names := make([]string, len(sc.Fields))
+	for i, f := range sc.Fields {
+		names[i] = f.Name
+	}
+	return names
 }
 
 func fieldOf(s reading.Stream, field string) bool { return slices.Contains(streamFields(s), field) }

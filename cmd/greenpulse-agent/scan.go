@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/greenpulse-health/greenpulse/agents/config"
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus"
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/bus"
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/preset"
@@ -25,13 +26,13 @@ func scan(args []string, stdout, stderr io.Writer) error {
 	url := fs.String("bus", "", "the bus: tcp://host:502 or rtu:///dev/ttyUSB0 (required)")
 	unitList := fs.String("units", "1-247", "unit ids to ask: a range such as 1-247 (TCP devices may also be 0 or 255), or a list such as 1,2,10-12")
 	timeout := fs.Duration("timeout", 300*time.Millisecond, "how long to wait for each unit")
-	pause := fs.Duration("pause", 20*time.Millisecond, "pause between requests to different units")
-	baud := fs.Int("baud", 9600, "rtu: baud rate")
+	pause := fs.Duration("pause", config.DefaultModbusPause, "pause between requests to different units")
+	baud := fs.Int("baud", bus.DefaultBaud, "rtu: baud rate")
 	dataBits := fs.Int("data-bits", 8, "rtu: data bits")
 	parity := fs.String("parity", "none", "rtu: parity, none, even or odd")
 	stopBits := fs.Int("stop-bits", 1, "rtu: stop bits")
 	presetName := fs.String("preset", "", "also read this preset from each unit that answers: "+strings.Join(preset.Names(), ", "))
-	minVoltage := fs.Float64("min-voltage", 100, "meters: the phase voltage from which the source counts as live")
+	minVoltage := fs.Float64("min-voltage", preset.DefaultMinVoltage, "meters: the phase voltage from which the source counts as live")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func scan(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("scan: --%w", err)
 	}
 	cfg := bus.Config{URL: *url, Timeout: *timeout, Pause: *pause}
-	if strings.HasPrefix(*url, "rtu://") {
+	if cfg.Serial() {
 		cfg.Baud, cfg.DataBits, cfg.Parity, cfg.StopBits = *baud, *dataBits, *parity, *stopBits
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -84,6 +84,13 @@ func parseURL(s string) (target, error) {
 	return target{}, fmt.Errorf("url: %q: scheme %q is not tcp or rtu", s, scheme)
 }
 
+// Serial reports whether c is an RS-485 line (rtu://, in any case), whose
+// serial settings apply.
+func (c Config) Serial() bool {
+	t, err := parseURL(c.URL)
+	return err == nil && t.scheme == "rtu"
+}
+
 // Validate reports the first thing wrong with c, naming the config key.
 // It does no I/O: a missing serial device is found when the bus connects.
 func (c Config) Validate() error {
