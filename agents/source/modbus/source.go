@@ -31,6 +31,7 @@ type Source struct {
 
 	facility string
 	buses    []config.ModbusBus
+	devices  [][]*device // by bus, as configured
 	// statePath is the file of the devices' state (StateFile), "" for none.
 	statePath string
 	metrics   *Metrics
@@ -46,15 +47,18 @@ func New(facility string, cfg config.Modbus, statePath string, m *Metrics, log *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	devices := make([][]*device, len(cfg.Buses))
 	for i, b := range cfg.Buses {
 		for j, d := range b.Devices {
-			if _, err := newPoller(d); err != nil {
+			p, err := newPoller(d)
+			if err != nil {
 				return nil, fmt.Errorf("sources.modbus.buses[%d].devices[%d]: %w", i, j, err)
 			}
+			devices[i] = append(devices[i], newDevice(d, p))
 			m.device(d.Name)
 		}
 	}
-	return &Source{Now: time.Now, facility: facility, buses: cfg.Buses, statePath: statePath,
+	return &Source{Now: time.Now, facility: facility, buses: cfg.Buses, devices: devices, statePath: statePath,
 		metrics: m, log: log, open: bus.Open}, nil
 }
 
@@ -72,17 +76,15 @@ func (s *Source) Run(ctx context.Context, emit func([]reading.Reading) error) er
 		s.log.Warn("modbus state unreadable; counters start afresh", "err", err)
 	}
 	var wg sync.WaitGroup
-	for _, bc := range s.buses {
+	for i, bc := range s.buses {
 		b, err := s.open(bc.Config, s.log)
 		if err != nil {
 			cancel(err)
 			break
 		}
-		devs := make([]*device, len(bc.Devices))
-		for i, d := range bc.Devices {
-			p, _ := newPoller(d) // checked by New
-			devs[i] = newDevice(d, p)
-			devs[i].restore(state.get(d.Name))
+		devs := s.devices[i]
+		for _, d := range devs {
+			d.restore(state.get(d.cfg.Name))
 		}
 		wg.Add(1)
 		go func() {

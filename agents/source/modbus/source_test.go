@@ -214,9 +214,14 @@ func TestSentinelsAreNotPublished(t *testing.T) {
 	}
 
 	// A counter marked not implemented: no reading at all, not a 0.
+	n0 := testutil.ToFloat64(r.metrics.errors.WithLabelValues("m", "sentinel"))
 	set(srv, 1, kwh, math.NaN())
 	before := len(r.out.of("m"))
-	time.Sleep(5 * testInterval)
+	// power_w counts one sentinel a poll, kwh_total now another: n0+5 means
+	// at least two polls after the change, even with one under way at it.
+	waitFor(t, 5*time.Second, "polls of the not-implemented counter", func() bool {
+		return testutil.ToFloat64(r.metrics.errors.WithLabelValues("m", "sentinel")) >= n0+5
+	})
 	for _, rd := range r.out.of("m")[before:] {
 		if v, _ := num(rd, "kwh_total"); v != 500 {
 			t.Errorf("published kwh_total %v after the counter turned NaN", v)
