@@ -1,7 +1,6 @@
 package api
 
 import (
-	"crypto/subtle"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -105,9 +104,7 @@ func (a *API) ackAlert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, errors.New("acknowledging alerts by API is off: set http.admin_token (or GREENPULSE_ADMIN_TOKEN)"))
 		return
 	}
-	auth := r.Header.Get("Authorization")
-	if subtle.ConstantTimeCompare([]byte(auth), []byte("Bearer "+a.alertsToken)) != 1 {
-		writeError(w, http.StatusUnauthorized, errors.New("Authorization: Bearer <admin token> required"))
+	if !bearer(w, r, a.alertsToken) {
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {

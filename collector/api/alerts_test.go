@@ -213,3 +213,18 @@ func TestInertKeepsFormulasOutOfTheCSV(t *testing.T) {
 		}
 	}
 }
+
+func TestAckTakesTheBearerSchemeInAnyCase(t *testing.T) {
+	srv, _ := newAlertsAPI(t, true)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/alerts/open_burning.BG-H-001/ack", strings.NewReader(`{"by":"Dr Salma"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("ack with a lower-case scheme answered %d, as roll-ups do not", resp.StatusCode)
+	}
+}

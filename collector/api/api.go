@@ -239,16 +239,25 @@ func writeCSV(w http.ResponseWriter, rows []row) {
 // maxRollupRange bounds one request: a year of days takes minutes.
 const maxRollupRange = 92 * 24 * time.Hour
 
+// bearer reports whether r carries "Authorization: Bearer <token>", and
+// answers 401 itself when it does not. The scheme is case-insensitive
+// (RFC 9110), as the agent's page takes it.
+func bearer(w http.ResponseWriter, r *http.Request, token string) bool {
+	scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		writeError(w, http.StatusUnauthorized, errors.New("Authorization: Bearer <admin token> required"))
+		return false
+	}
+	return true
+}
+
 func (a *API) rollup(w http.ResponseWriter, r *http.Request) {
 	if a.roller == nil || a.token == "" {
 		writeError(w, http.StatusForbidden, errors.New("roll-ups by API are off: set http.admin_token (or GREENPULSE_ADMIN_TOKEN) and rollup.enabled"))
 		return
 	}
-	// The scheme is case-insensitive (RFC 9110), as the agent's page takes it.
-	scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(got), []byte(a.token)) != 1 {
-		w.Header().Set("WWW-Authenticate", "Bearer")
-		writeError(w, http.StatusUnauthorized, errors.New("Authorization: Bearer <admin token> required"))
+	if !bearer(w, r, a.token) {
 		return
 	}
 	v := r.URL.Query()
