@@ -18,17 +18,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
+	"github.com/greenpulse-health/greenpulse/internal/jsonstate"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -164,25 +162,18 @@ type Store struct {
 // collector from ingesting. Only a file that cannot be read is an error.
 func Open(path string, log *slog.Logger) (*Store, error) {
 	s := &Store{path: path, log: log, now: time.Now, alerts: map[string]*Alert{}}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
-	}
+	var f stateFile
+	ok, err := jsonstate.Load(path, stateFormat, &f, log, "alert state", "starting without alerts")
 	if err != nil {
 		return nil, fmt.Errorf("read alert state %q: %w", path, err)
 	}
-	alerts, err := decodeState(data)
-	if err != nil {
-		bad := path + ".bad"
-		renameErr := os.Rename(path, bad)
-		log.Warn("alert state unreadable; starting without alerts", "path", path, "err", err, "kept_as", bad, "rename_err", renameErr)
-		return s, nil
+	if ok {
+		s.alerts = f.byID()
 	}
-	s.alerts = alerts
 	return s, nil
 }
 
-// decodeState parses and checks a state file.
+// decodeState parses and checks a state file as Open does.
 func decodeState(data []byte) (map[string]*Alert, error) {
 	var f stateFile
 	if err := json.Unmarshal(data, &f); err != nil {
@@ -191,18 +182,36 @@ func decodeState(data []byte) (map[string]*Alert, error) {
 	if f.Format != stateFormat {
 		return nil, fmt.Errorf("unknown format %d", f.Format)
 	}
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
+	return f.byID(), nil
+}
+
+// Check reports whether f holds alerts the store could have written, each
+// once; jsonstate.Load sets aside a file that fails it.
+func (f *stateFile) Check() error {
+	seen := make(map[string]bool, len(f.Alerts))
+	for i := range f.Alerts {
+		if err := f.Alerts[i].check(); err != nil {
+			return fmt.Errorf("alert %d: %w", i, err)
+		}
+		if seen[f.Alerts[i].ID] {
+			return fmt.Errorf("alert %q: listed twice", f.Alerts[i].ID)
+		}
+		seen[f.Alerts[i].ID] = true
+	}
+	return nil
+}
+
+// byID is f's alerts by id.
+func (f *stateFile) byID() map[string]*Alert {
 	out := make(map[string]*Alert, len(f.Alerts))
 	for i := range f.Alerts {
 		a := f.Alerts[i]
-		if err := a.check(); err != nil {
-			return nil, fmt.Errorf("alert %d: %w", i, err)
-		}
-		if _, dup := out[a.ID]; dup {
-			return nil, fmt.Errorf("alert %q: listed twice", a.ID)
-		}
 		out[a.ID] = &a
 	}
-	return out, nil
+	return out
 }
 
 // check reports whether a is an alert the store could have written.
@@ -411,11 +420,7 @@ func (s *Store) saveLocked() error {
 	for _, id := range slices.Sorted(maps.Keys(s.alerts)) {
 		f.Alerts = append(f.Alerts, *s.alerts[id])
 	}
-	data, err := json.MarshalIndent(f, "", " ")
-	if err != nil {
-		return fmt.Errorf("encode alert state: %w", err)
-	}
-	if err := atomicfile.Write(s.path, append(data, '\n')); err != nil {
+	if err := jsonstate.Save(s.path, f); err != nil {
 		return fmt.Errorf("save alert state %q: %w", s.path, err)
 	}
 	s.dirty = false

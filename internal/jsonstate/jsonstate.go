@@ -1,12 +1,13 @@
-// Package jsonstate keeps the small JSON files of state an agent holds
-// beside its outbox (the lists of waste entries and meter readings): one
-// document with a "format" number, read whole at start and rewritten
-// whole, crash-safely (atomicfile), at every change.
+// Package jsonstate keeps small JSON files of state (the agent's lists of
+// waste entries and meter readings beside its outbox, the collector's
+// facility alerts): one document with a "format" number, read whole at
+// start and rewritten whole, crash-safely (atomicfile, mode 0600).
 //
-// Such a file helps the page and the checks, but must never keep an agent
-// from sending readings: one that cannot be parsed, or written in a format
-// this version does not know, is renamed to <path>.bad for a person to
-// look at, with a warning, and the caller starts without it.
+// Such a file helps, but must never keep an agent from sending readings or
+// the collector from ingesting: one that cannot be parsed, fails its own
+// check, or is written in a format this version does not know, is renamed
+// to <path>.bad for a person to look at, with a warning, and the caller
+// starts without it.
 package jsonstate
 
 import (
@@ -27,8 +28,9 @@ const BadSuffix = ".bad"
 // it did. The document's "format" must be format. With no file, v is left
 // alone and Load returns false, nil. A file that is not JSON, does not fit
 // v, or has another format is renamed to path+BadSuffix and logged with
-// log as "<what> unreadable; <then>"; v may then hold part of it, and
-// Load returns false, nil. Only a file it cannot read is an error.
+// log as "<what> unreadable; <then>"; so is one whose v, if it has a
+// Check() error method, fails it. v may then hold part of it, and Load
+// returns false, nil. Only a file it cannot read is an error.
 func Load(path string, format int, v any, log *slog.Logger, what, then string) (bool, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -46,6 +48,9 @@ func Load(path string, format int, v any, log *slog.Logger, what, then string) (
 	}
 	if err == nil {
 		err = json.Unmarshal(data, v)
+	}
+	if c, ok := v.(interface{ Check() error }); ok && err == nil {
+		err = c.Check()
 	}
 	if err != nil {
 		bad := path + BadSuffix
