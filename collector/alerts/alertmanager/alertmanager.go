@@ -191,7 +191,8 @@ func (c *Client) Send(ctx context.Context, alerts []Alert) error {
 func (c *Client) post(ctx context.Context, t target, body []byte) error {
 	wait := c.backoff
 	var last error
-	for attempt := 1; ; attempt++ {
+	attempt := 1
+	for ; ; attempt++ {
 		retry, err := c.postOnce(ctx, t, body)
 		if err == nil {
 			return nil
@@ -210,22 +211,11 @@ func (c *Client) post(ctx context.Context, t target, body []byte) error {
 		}
 		wait *= 2
 	}
-	if c.attempts > 1 {
-		var status *statusError
-		if !errors.As(last, &status) || status.code >= 500 {
-			return fmt.Errorf("post alerts to %s: after %d attempts: %w", t.name, c.attempts, last)
-		}
+	if attempt > 1 {
+		return fmt.Errorf("post alerts to %s: after %d attempts: %w", t.name, attempt, last)
 	}
 	return fmt.Errorf("post alerts to %s: %w", t.name, last)
 }
-
-// statusError is an answer other than 200.
-type statusError struct {
-	code int
-	text string // status line and clipped body
-}
-
-func (e *statusError) Error() string { return e.text }
 
 // postOnce makes one POST; retry says whether another attempt may help.
 func (c *Client) postOnce(ctx context.Context, t target, body []byte) (retry bool, err error) {
@@ -251,10 +241,8 @@ func (c *Client) postOnce(ctx context.Context, t target, body []byte) (retry boo
 	if resp.StatusCode/100 == 2 {
 		return false, nil
 	}
-	return resp.StatusCode >= 500, &statusError{
-		code: resp.StatusCode,
-		text: fmt.Sprintf("%s: %s", resp.Status, clip(string(snippet), 300)),
-	}
+	// The answer other than 2xx: its status line and the start of its body.
+	return resp.StatusCode >= 500, fmt.Errorf("%s: %s", resp.Status, clip(string(snippet), 300))
 }
 
 // clip shortens s to at most n bytes on a rune boundary, on one line.
