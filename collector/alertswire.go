@@ -25,8 +25,8 @@ type alertsPart struct {
 	stop  func()
 }
 
-// AlertOptions returns the evaluator's options of cfg.
-func AlertOptions(cfg config.Alerts) alerts.Options {
+// alertOptions returns the evaluator's options of cfg.
+func alertOptions(cfg config.Alerts) alerts.Options {
 	rule := func(r config.AlertRule) alerts.Rule {
 		return alerts.Rule{Enabled: r.Enabled, Severity: alerts.Severity(r.Severity)}
 	}
@@ -59,7 +59,7 @@ func startAlerts(cfg config.Alerts, reg *registry.Registry, prom prometheus.Regi
 		go func() { defer wg.Done(); _ = n.Run(ctx) }()
 		notify = append(notify, amNotify{n: n, reg: reg})
 	}
-	eval := alerts.NewEvaluator(store, reg, AlertOptions(cfg), log, notify...)
+	eval := alerts.NewEvaluator(store, reg, alertOptions(cfg), log, notify...)
 	prom.MustRegister(eval)
 	// Clear what expired while the collector was down before telling the
 	// notifier what is active, so Alertmanager is not told "firing" and
@@ -97,7 +97,7 @@ func (m amNotify) Firing(a alerts.Alert) {
 }
 
 func (m amNotify) Resolved(a alerts.Alert) {
-	at := time.Now()
+	var at time.Time // zero: the notifier takes now
 	if a.ClearedAt != nil {
 		at = *a.ClearedAt
 	}

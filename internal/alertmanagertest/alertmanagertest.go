@@ -44,9 +44,6 @@ import (
 	"github.com/greenpulse-health/greenpulse/internal/testenv"
 )
 
-// Version is the Alertmanager release that scripts/install-deps.sh builds.
-const Version = "0.35.0"
-
 // Server is one Alertmanager process and the webhook it notifies. Its
 // methods are safe for concurrent use; those that take a testing.TB fail
 // the test with t.Fatal, so call them from the test's goroutine.
