@@ -62,8 +62,8 @@ type ModbusRegister struct {
 	Offset   float64 `yaml:"offset"`
 }
 
-// ModbusPresets returns the device presets the agent knows.
-func ModbusPresets() []string { return append(preset.Names(), "sunspec") }
+// modbusPresets returns the device presets the agent knows.
+func modbusPresets() []string { return append(preset.Names(), "sunspec") }
 
 // Modbus bus and device defaults, applied by Normalize.
 const (
@@ -219,11 +219,11 @@ func validateDevice(bad func(key, format string, args ...any), key string, d Mod
 	}
 	switch {
 	case d.Preset == "" && len(d.Registers) == 0:
-		bad(key, "give a preset (%s) or a register map (registers)", strings.Join(ModbusPresets(), ", "))
+		bad(key, "give a preset (%s) or a register map (registers)", strings.Join(modbusPresets(), ", "))
 	case d.Preset != "" && len(d.Registers) > 0:
 		bad(key+".registers", "a device has a preset or a register map, not both (preset %q)", d.Preset)
-	case d.Preset != "" && !slices.Contains(ModbusPresets(), d.Preset):
-		bad(key+".preset", "%q is not one of %s", d.Preset, strings.Join(ModbusPresets(), ", "))
+	case d.Preset != "" && !slices.Contains(modbusPresets(), d.Preset):
+		bad(key+".preset", "%q is not one of %s", d.Preset, strings.Join(modbusPresets(), ", "))
 	}
 	stream := reading.Stream(d.Stream)
 	if stream != reading.Energy && stream != reading.Solar {

@@ -6,10 +6,10 @@ import (
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/bus"
 )
 
-// ErrorKinds are the values of the kind label of
+// errorKinds are the values of the kind label of
 // greenpulse_agent_modbus_errors_total: the bus's failures (bus.Kind) and
 // the values the source refused.
-func ErrorKinds() []string {
+func errorKinds() []string {
 	return append(bus.Kinds(), "sentinel", "backwards", "leap", "range")
 }
 
@@ -46,7 +46,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) device(name string) {
 	m.polls.WithLabelValues(name)
 	m.lastSuccess.WithLabelValues(name)
-	for _, k := range ErrorKinds() {
+	for _, k := range errorKinds() {
 		m.errors.WithLabelValues(name, k)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/simonvetter/modbus"
 
+	"github.com/greenpulse-health/greenpulse/agents/source/modbus/devicesim"
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/regmap"
 	"github.com/greenpulse-health/greenpulse/internal/modbustest"
 )
@@ -93,15 +94,8 @@ func data(n int, vals map[int][]uint16) []uint16 {
 	return d
 }
 
-func str(s string, words int) []uint16 {
-	b := make([]byte, 2*words)
-	copy(b, s)
-	w := make([]uint16, words)
-	for i := range w {
-		w[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
-	}
-	return w
-}
+// str is a SunSpec string point of the given words, as a device holds it.
+var str = devicesim.StringWords
 
 func i16(v int) []uint16    { return []uint16{uint16(v)} }
 func u16(v uint16) []uint16 { return []uint16{v} }
