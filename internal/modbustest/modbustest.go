@@ -1,8 +1,9 @@
 // Package modbustest serves register images over Modbus TCP for the tests
 // of the packages that read devices (preset, sunspec): a server built on
-// github.com/simonvetter/modbus's on a free loopback port, and a Reader, a
-// minimal regmap.Reader over that library's client that stands in for the
-// bus package.
+// github.com/simonvetter/modbus's on a free loopback port, read through
+// the agent's own bus (Server.Reader), so that those tests meet the same
+// error kinds and exception handling (a map with holes read register by
+// register) as the agent.
 //
 // An address that is not in a unit's image answers exception 2, illegal
 // data address, as a real device does, also when a read only partly covers
@@ -14,18 +15,19 @@
 package modbustest
 
 import (
-	"context"
+	"fmt"
 	"io"
 	"log"
 	"maps"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/simonvetter/modbus"
 
+	"github.com/greenpulse-health/greenpulse/agents/source/modbus/bus"
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/regmap"
+	"github.com/greenpulse-health/greenpulse/internal/testenv"
 )
 
 // Registers are one register table of a unit: words by 0-based wire
@@ -94,12 +96,11 @@ func Start(t testing.TB, units map[uint8]Image) *Server {
 
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testenv.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return fmt.Sprintf("127.0.0.1:%d", port)
 }
 
 // URL returns the server's address, tcp://127.0.0.1:<port>.
@@ -132,19 +133,17 @@ func (s *Server) Requests() int {
 	return s.requests
 }
 
-// Reader returns a reader connected to the server, closed when the test
-// ends. Its requests time out after 2 s.
-func (s *Server) Reader(t testing.TB) *Reader {
+// Reader returns the agent's own bus connected to the server, closed when
+// the test ends, so that tests read through the retries, error kinds and
+// exception handling the agent has. Its requests time out after 2 s.
+func (s *Server) Reader(t testing.TB) *bus.Bus {
 	t.Helper()
-	c, err := modbus.NewClient(&modbus.ClientConfiguration{URL: s.url, Timeout: 2 * time.Second, Logger: quiet()})
+	b, err := bus.Open(bus.Config{URL: s.url, Timeout: 2 * time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Open(); err != nil {
-		t.Fatalf("connect %s: %v", s.url, err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return &Reader{c: c}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
 }
 
 // handler answers the library server's requests from the images.
@@ -181,25 +180,4 @@ func (h handler) read(unit uint8, table regmap.Table, addr, qty uint16) ([]uint1
 		return img.Input.Read(addr, qty)
 	}
 	return img.Holding.Read(addr, qty)
-}
-
-// Reader is a minimal regmap.Reader over a simonvetter/modbus TCP client.
-// It is safe for concurrent use: one request at a time, as on a bus.
-type Reader struct {
-	mu sync.Mutex
-	c  *modbus.ModbusClient
-}
-
-// ReadRegisters reads qty registers of unit's table from addr.
-func (r *Reader) ReadRegisters(_ context.Context, unit uint8, table regmap.Table, addr, qty uint16) ([]uint16, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.c.SetUnitId(unit); err != nil {
-		return nil, err
-	}
-	rt := modbus.HOLDING_REGISTER
-	if table == regmap.Input {
-		rt = modbus.INPUT_REGISTER
-	}
-	return r.c.ReadRegisters(addr, qty, rt)
 }

@@ -20,7 +20,7 @@ type image map[uint16]uint16
 // serve serves units with internal/modbustest, as holding registers (a
 // SunSpec map is in holding registers only), and returns a connected
 // reader and the server (for request counts).
-func serve(t testing.TB, units map[uint8]image) (*modbustest.Reader, *modbustest.Server) {
+func serve(t testing.TB, units map[uint8]image) (regmap.Reader, *modbustest.Server) {
 	t.Helper()
 	imgs := make(map[uint8]modbustest.Image, len(units))
 	for id, img := range units {
