@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http/httptest"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -77,9 +76,5 @@ func TestMeterNumbersInChromium(t *testing.T) {
 	if v, err := a.MeterReadings(); err != nil || len(v.Recent) != 0 {
 		t.Errorf("the agent has %+v (%v), want nothing recorded", v.Recent, err)
 	}
-	for _, e := range b.ConsoleErrors() {
-		if !strings.Contains(e, "status of 422") {
-			t.Errorf("console error: %s", e)
-		}
-	}
+	noConsoleErrorsBut(t, b, 422)
 }

@@ -69,7 +69,7 @@ func TestMeterPageInChromium(t *testing.T) {
 		t.Errorf("the last grid reading shows %q", got)
 	}
 	waitFor(t, b, `Array.from(document.querySelectorAll("#meter-recent tbody tr")).every(tr => tr.dataset.state === "sent")`, "both readings sent")
-	noConsoleErrorsButAnswers(t, b)
+	noConsoleErrorsBut(t, b, 422, 409)
 
 	teststack.Eventually(t, 15*time.Second, "the readings in InfluxDB", func() (bool, string) {
 		rows := teststack.InfluxQL(t, stack.Influx.URL(), fmt.Sprintf(
@@ -90,17 +90,5 @@ func typeMeter(t *testing.T, b *browser.Browser, counter, value, at string) {
 		chromedp.Click(chromedp.ID("meter-submit")),
 	); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// noConsoleErrorsButAnswers fails the test for every console error but
-// the agent's 409 (a question) and 422 (a mistake) answers, which
-// Chromium logs and the page handles.
-func noConsoleErrorsButAnswers(t *testing.T, b *browser.Browser) {
-	t.Helper()
-	for _, e := range b.ConsoleErrors() {
-		if !strings.Contains(e, "status of 422") && !strings.Contains(e, "status of 409") {
-			t.Errorf("console error: %s", e)
-		}
 	}
 }

@@ -99,5 +99,5 @@ func TestWastePageInArabic(t *testing.T) {
 	if got := eval[string](t, b, `document.querySelector("#recent tbody tr .state").textContent`); got != "queued" {
 		t.Errorf("state in English: %q", got)
 	}
-	noConsoleErrorsBut422(t, b)
+	noConsoleErrorsBut(t, b, 422)
 }
