@@ -67,7 +67,7 @@ func benchAgent(ctx context.Context, o agentOptions, out io.Writer) error {
 	fmt.Fprintf(out, "steady state (1 facility, %s interval, %s)%s\n", o.interval, st.elapsed.Round(time.Second), st)
 	p.stop()
 
-	if err := benchModbus(ctx, o, dir, broker.URL(), f.ID, regAbs, out); err != nil {
+	if err := benchModbus(ctx, o, dir, broker.URL(), f, out); err != nil {
 		return err
 	}
 

@@ -6,44 +6,30 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/bus"
+	"github.com/greenpulse-health/greenpulse/agents/source/modbus/devicesim"
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/sunspec"
-	"github.com/greenpulse-health/greenpulse/internal/testenv"
+	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // benchModbus measures the agent reading four Modbus devices every
-// o.interval from `greenpulse-agent simulate-device` on loopback (a SunSpec
-// inverter, the grid's SDM630, the generator's controller and a register
+// o.interval from the facility's simulated devices on loopback (package
+// devicesim, as `greenpulse-agent simulate-device` serves them: a SunSpec
+// inverter, the grid's SDM630, the generator's controller, and a register
 // map): resident memory and CPU at steady state, then how long SunSpec
-// discovery of the inverter takes.
-func benchModbus(ctx context.Context, o agentOptions, dir, brokerURL, facility, registry string, out io.Writer) error {
-	port, err := testenv.FreePort()
-	if err != nil {
-		return err
+// discovery of the inverter takes. Only the agent's process is measured.
+func benchModbus(ctx context.Context, o agentOptions, dir, brokerURL string, f registry.Facility, out io.Writer) error {
+	sim := devicesim.New(f, devicesim.Options{Seed: 1})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		return fmt.Errorf("device simulator: %w", err)
 	}
-	listen := fmt.Sprintf("127.0.0.1:%d", port)
-	dev := exec.CommandContext(ctx, o.agent, "simulate-device", "--listen", listen, "--facility", facility, "--registry", registry)
-	stderr, err := dev.StderrPipe()
-	if err != nil {
-		return err
-	}
-	if err := dev.Start(); err != nil {
-		return fmt.Errorf("start simulate-device: %w", err)
-	}
-	defer func() {
-		_ = dev.Process.Signal(syscall.SIGTERM)
-		_ = dev.Wait()
-	}()
-	if err := waitForLine(stderr, "simulating devices", 10*time.Second); err != nil {
-		return fmt.Errorf("simulate-device: %w", err)
-	}
+	defer sim.Close()
+	listen, facility := sim.Addr(), f.ID
 	sources := fmt.Sprintf(`  simulate: {enabled: false}
   modbus:
     buses:
@@ -130,32 +116,4 @@ func modbusTotals(listen string) (polls, errs float64, err error) {
 		}
 	}
 	return polls, errs, sc.Err()
-}
-
-// waitForLine reads r until a line contains want, then drains the rest in
-// the background.
-func waitForLine(r io.Reader, want string, within time.Duration) error {
-	found := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(r)
-		ok := false
-		for sc.Scan() {
-			if !ok && strings.Contains(sc.Text(), want) {
-				ok = true
-				found <- true
-			}
-		}
-		if !ok {
-			found <- false
-		}
-	}()
-	select {
-	case ok := <-found:
-		if !ok {
-			return fmt.Errorf("exited before logging %q", want)
-		}
-		return nil
-	case <-time.After(within):
-		return fmt.Errorf("no %q within %s", want, within)
-	}
 }
