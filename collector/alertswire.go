@@ -37,10 +37,14 @@ func alertOptions(cfg config.Alerts) alerts.Options {
 	}
 }
 
+// notifyOf makes a notifier that may read the alert store (the facility
+// topic publisher lists a facility's active alerts at each change).
+type notifyOf func(*alerts.Store) alerts.Notify
+
 // startAlerts opens the alert store, starts the Alertmanager notifier when
-// URLs are configured (and gives it every active alert, since it starts
-// empty), and starts clearing expired alerts.
-func startAlerts(cfg config.Alerts, reg *registry.Registry, prom prometheus.Registerer, log *slog.Logger) (*alertsPart, error) {
+// URLs are configured (and gives every notifier each active alert, since
+// they start empty), and starts clearing expired alerts.
+func startAlerts(cfg config.Alerts, reg *registry.Registry, prom prometheus.Registerer, log *slog.Logger, extra ...notifyOf) (*alertsPart, error) {
 	store, err := alerts.Open(cfg.StateFile, log)
 	if err != nil {
 		return nil, err
@@ -58,6 +62,9 @@ func startAlerts(cfg config.Alerts, reg *registry.Registry, prom prometheus.Regi
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = n.Run(ctx) }()
 		notify = append(notify, amNotify{n: n, reg: reg})
+	}
+	for _, mk := range extra {
+		notify = append(notify, mk(store))
 	}
 	eval := alerts.NewEvaluator(store, reg, alertOptions(cfg), log, notify...)
 	prom.MustRegister(eval)
