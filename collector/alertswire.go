@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +14,9 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/collector/alerts"
 	"github.com/greenpulse-health/greenpulse/collector/alerts/alertmanager"
+	"github.com/greenpulse-health/greenpulse/collector/alerts/sweep"
+	"github.com/greenpulse-health/greenpulse/collector/alerts/webhook"
+	"github.com/greenpulse-health/greenpulse/collector/alerts/windowed"
 	"github.com/greenpulse-health/greenpulse/collector/config"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
@@ -20,21 +25,44 @@ import (
 // pipeline feeds, and the goroutines that clear expired alerts and send
 // them to Alertmanager.
 type alertsPart struct {
-	store *alerts.Store
-	eval  *alerts.Evaluator
-	stop  func()
+	store      *alerts.Store
+	eval       *alerts.Evaluator
+	rejections *sweep.Rejections
+	stop       func()
 }
 
-// alertOptions returns the evaluator's options of cfg.
-func alertOptions(cfg config.Alerts) alerts.Options {
+// alertOptions returns the evaluator's options of cfg, whose governorate
+// overrides govs are (config.Alerts.RulesFor, checked by validation).
+func alertOptions(cfg config.Alerts, govs map[string]config.AlertRules) alerts.Options {
 	rule := func(r config.AlertRule) alerts.Rule {
 		return alerts.Rule{Enabled: r.Enabled, Severity: alerts.Severity(r.Severity)}
 	}
-	return alerts.Options{
-		OpenBurning: rule(cfg.Rules.OpenBurning), OpenDumping: rule(cfg.Rules.OpenDumping),
-		StorageExceeded: rule(cfg.Rules.StorageExceeded), StorageHours: cfg.Rules.StorageHours,
-		EventWindow: cfg.EventWindow, CheckEvery: cfg.CheckEvery,
+	events := func(r config.AlertRules) alerts.EventRules {
+		return alerts.EventRules{OpenBurning: rule(r.OpenBurning), OpenDumping: rule(r.OpenDumping),
+			StorageExceeded: rule(r.StorageExceeded), StorageHours: r.StorageHours}
 	}
+	opts := alerts.Options{EventRules: events(cfg.Rules), Governorates: map[string]alerts.EventRules{},
+		Windowed: map[string]alerts.Rule{}, EventWindow: cfg.EventWindow, CheckEvery: cfg.CheckEvery}
+	for code, r := range govs {
+		opts.Governorates[code] = events(r)
+	}
+	w := cfg.Rules.Settings
+	for name, r := range map[string]windowed.Rule{
+		windowed.RuleAgentSilent: w.AgentSilent.Rule, windowed.RuleOutboxBacklog: w.OutboxBacklog.Rule,
+		windowed.RuleGridAvailabilityLow: w.GridAvailabilityLow.Rule, windowed.RuleSolarUnderperforming: w.SolarUnderperforming.Rule,
+		windowed.RuleGeneratorFuelHigh: w.GeneratorFuelHigh.Rule, windowed.RuleWasteNotReported: w.WasteNotReported.Rule,
+		windowed.RuleRejectionsRepeated: w.RejectionsRepeated.Rule,
+	} {
+		opts.Windowed[name] = alerts.Rule{Enabled: r.Enabled, Severity: alerts.Severity(r.Severity)}
+	}
+	return opts
+}
+
+// alertInputs are what the windowed rules read besides the alert store.
+type alertInputs struct {
+	indicators sweep.Indicators
+	agents     sweep.Agents
+	loc        *time.Location
 }
 
 // notifyOf makes a notifier that may read the alert store (the facility
@@ -44,7 +72,11 @@ type notifyOf func(*alerts.Store) alerts.Notify
 // startAlerts opens the alert store, starts the Alertmanager notifier when
 // URLs are configured (and gives every notifier each active alert, since
 // they start empty), and starts clearing expired alerts.
-func startAlerts(cfg config.Alerts, reg *registry.Registry, prom prometheus.Registerer, log *slog.Logger, extra ...notifyOf) (*alertsPart, error) {
+func startAlerts(cfg config.Alerts, in alertInputs, reg *registry.Registry, prom prometheus.Registerer, log *slog.Logger, extra ...notifyOf) (*alertsPart, error) {
+	govs, err := cfg.RulesFor()
+	if err != nil {
+		return nil, fmt.Errorf("alerts.governorates: %w", err)
+	}
 	store, err := alerts.Open(cfg.StateFile, log)
 	if err != nil {
 		return nil, err
@@ -63,10 +95,20 @@ func startAlerts(cfg config.Alerts, reg *registry.Registry, prom prometheus.Regi
 		go func() { defer wg.Done(); _ = n.Run(ctx) }()
 		notify = append(notify, amNotify{n: n, reg: reg})
 	}
+	if cfg.Webhook.URL != "" {
+		hook, err := webhook.New(cfg.Webhook, webhook.NewMetrics(prom), log)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("alerts.webhook: %w", err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = hook.Run(ctx) }()
+		notify = append(notify, hook)
+	}
 	for _, mk := range extra {
 		notify = append(notify, mk(store))
 	}
-	eval := alerts.NewEvaluator(store, reg, alertOptions(cfg), log, notify...)
+	eval := alerts.NewEvaluator(store, reg, alertOptions(cfg, govs), log, notify...)
 	prom.MustRegister(eval)
 	// Clear what expired while the collector was down before telling the
 	// notifier what is active, so Alertmanager is not told "firing" and
@@ -75,9 +117,30 @@ func startAlerts(cfg config.Alerts, reg *registry.Registry, prom prometheus.Regi
 	eval.Resend()
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = eval.Run(ctx) }()
+
+	settings := func(gov string) windowed.Settings {
+		if r, ok := govs[gov]; ok {
+			return r.Settings
+		}
+		return cfg.Rules.Settings
+	}
+	keep := cfg.Rules.RejectionsRepeated.Within
+	for _, r := range govs {
+		keep = max(keep, r.RejectionsRepeated.Within)
+	}
+	rejections := sweep.NewRejections(func(id string) bool { _, ok := reg.Lookup(id); return ok }, keep)
+	sweeper := sweep.New(sweep.Options{Schedule: cfg.WindowedSchedule, Location: in.loc, Settings: settings,
+		Governorates: slices.Collect(maps.Keys(govs)), Started: time.Now()}, reg, in.indicators, in.agents, rejections, eval, prom, log)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := sweeper.Run(ctx); err != nil {
+			log.Error("windowed alert rules stopped", "err", err)
+		}
+	}()
 	log.Info("facility alerts on", "state_file", cfg.StateFile, "alertmanagers", len(cfg.Alertmanager.URLs),
 		"active", len(store.List(alerts.Filter{State: "active"})))
-	return &alertsPart{store: store, eval: eval, stop: func() { cancel(); wg.Wait() }}, nil
+	return &alertsPart{store: store, eval: eval, rejections: rejections, stop: func() { cancel(); wg.Wait() }}, nil
 }
 
 // amNotify sends alerts to Alertmanager.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/agents/source/simulate"
 	"github.com/greenpulse-health/greenpulse/collector"
+	"github.com/greenpulse-health/greenpulse/collector/config"
 	"github.com/greenpulse-health/greenpulse/collector/dhis2"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
@@ -32,18 +33,7 @@ func BenchmarkDHIS2Push2000(b *testing.B) {
 	const n = 2000
 	s := teststack.Start(b)
 	cfg := s.CollectorConfig(b, "..")
-	var csv bytes.Buffer
-	if err := registry.WriteCSV(&csv, registry.Synthesize(n, 1)); err != nil {
-		b.Fatal(err)
-	}
-	cfg.Registry = filepath.Join(b.TempDir(), "facilities.csv")
-	if err := os.WriteFile(cfg.Registry, csv.Bytes(), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	reg, err := registry.Load(cfg.Registry)
-	if err != nil {
-		b.Fatal(err)
-	}
+	reg := syntheticRegistry(b, &cfg, n)
 	loc, _ := cfg.Rollup.Location()
 	month := indicators.PeriodOf(indicators.Month, time.Date(2026, 11, 15, 0, 0, 0, 0, loc), loc)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -108,4 +98,23 @@ func BenchmarkDHIS2Push2000(b *testing.B) {
 			b.Logf("GET /api/v1/export/dhis2 #%d for %d facilities: %d, %d bytes, %s", i+1, n, resp.StatusCode, size, time.Since(start).Round(time.Millisecond))
 		}
 	}
+}
+
+// syntheticRegistry writes a registry of n synthetic facilities for cfg's
+// collector and returns it loaded.
+func syntheticRegistry(b *testing.B, cfg *config.Config, n int) *registry.Registry {
+	b.Helper()
+	var csv bytes.Buffer
+	if err := registry.WriteCSV(&csv, registry.Synthesize(n, 1)); err != nil {
+		b.Fatal(err)
+	}
+	cfg.Registry = filepath.Join(b.TempDir(), "facilities.csv")
+	if err := os.WriteFile(cfg.Registry, csv.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	reg, err := registry.Load(cfg.Registry)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return reg
 }

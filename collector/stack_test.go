@@ -43,7 +43,7 @@ func waitReady(t *testing.T, listen string) {
 type testWriter = teststack.TestWriter
 
 // publisher connects a QoS 1 client, as an agent would.
-func publisher(t *testing.T, brokerURL, id string) mqtt.Client {
+func publisher(t testing.TB, brokerURL, id string) mqtt.Client {
 	t.Helper()
 	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(brokerURL).SetClientID(id).
 		SetAutoReconnect(true).SetConnectRetry(true).SetMaxReconnectInterval(time.Second))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -27,12 +28,24 @@ type Rule struct {
 	Severity Severity
 }
 
-// Options are the event rules' settings.
-type Options struct {
+// EventRules are the event rules' settings, for the country or, as an
+// override, for one governorate.
+type EventRules struct {
 	OpenBurning, OpenDumping, StorageExceeded Rule
 	// StorageHours is the limit of stored_hours above which a waste
 	// reading raises storage_exceeded.
 	StorageHours float64
+}
+
+// Options are the evaluator's settings.
+type Options struct {
+	EventRules
+	// Governorates overrides EventRules for the facilities of a
+	// governorate (by ISO code).
+	Governorates map[string]EventRules
+	// Windowed are the windowed rules' country settings, by rule: only
+	// for the firing gauge's zero series.
+	Windowed map[string]Rule
 	// EventWindow is how long an event alert stays active without
 	// another matching event.
 	EventWindow time.Duration
@@ -90,23 +103,25 @@ func (e *Evaluator) Stored(rs []reading.Reading) {
 			// Reported after its window: it would clear at once.
 			continue
 		}
+		f, _ := e.reg.Lookup(r.Facility)
+		rules := e.opts.rulesFor(f.Governorate)
 		switch t := r.Tag("treatment"); {
-		case t == "open_burning" && e.opts.OpenBurning.Enabled:
-			events = e.event(events, r, RuleOpenBurning, e.opts.OpenBurning.Severity,
+		case t == "open_burning" && rules.OpenBurning.Enabled:
+			events = e.event(events, r, f, RuleOpenBurning, rules.OpenBurning.Severity,
 				fmt.Sprintf("Open burning of %s waste (%s kg) reported", r.Tag("category"), mass(r)),
 				fmt.Sprintf("تم الإبلاغ عن حرق مكشوف لنفايات %s (%s كغ)", r.Tag("category"), mass(r)))
-		case t == "open_dumping" && e.opts.OpenDumping.Enabled:
-			events = e.event(events, r, RuleOpenDumping, e.opts.OpenDumping.Severity,
+		case t == "open_dumping" && rules.OpenDumping.Enabled:
+			events = e.event(events, r, f, RuleOpenDumping, rules.OpenDumping.Severity,
 				fmt.Sprintf("Open dumping of %s waste (%s kg) reported", r.Tag("category"), mass(r)),
 				fmt.Sprintf("تم الإبلاغ عن رمي مكشوف لنفايات %s (%s كغ)", r.Tag("category"), mass(r)))
 		}
-		if !e.opts.StorageExceeded.Enabled {
+		if !rules.StorageExceeded.Enabled {
 			continue
 		}
-		if f, ok := r.Field("stored_hours"); ok && f.Kind == reading.KindFloat && f.Num > e.opts.StorageHours {
-			h := strconv.FormatFloat(f.Num, 'f', -1, 64)
-			limit := strconv.FormatFloat(e.opts.StorageHours, 'f', -1, 64)
-			events = e.event(events, r, RuleStorageExceeded, e.opts.StorageExceeded.Severity,
+		if v, ok := r.Field("stored_hours"); ok && v.Kind == reading.KindFloat && v.Num > rules.StorageHours {
+			h := strconv.FormatFloat(v.Num, 'f', -1, 64)
+			limit := strconv.FormatFloat(rules.StorageHours, 'f', -1, 64)
+			events = e.event(events, r, f, RuleStorageExceeded, rules.StorageExceeded.Severity,
 				fmt.Sprintf("%s waste stored %s h before treatment, beyond the %s h limit", r.Tag("category"), h, limit),
 				fmt.Sprintf("خُزنت نفايات %s لمدة %s ساعة قبل المعالجة، متجاوزةً الحد البالغ %s ساعة", r.Tag("category"), h, limit))
 		}
@@ -132,12 +147,36 @@ func mass(r *reading.Reading) string {
 	return strconv.FormatFloat(f.Num, 'f', -1, 64)
 }
 
-func (e *Evaluator) event(events []Event, r *reading.Reading, rule string, sev Severity, msg, msgAr string) []Event {
-	ev := Event{Rule: rule, Facility: r.Facility, Severity: sev, Message: msg, MessageAr: msgAr, At: r.Time.UTC()}
-	if f, ok := e.reg.Lookup(r.Facility); ok {
-		ev.District, ev.Governorate = f.District, f.Governorate
+func (e *Evaluator) event(events []Event, r *reading.Reading, f registry.Facility, rule string, sev Severity, msg, msgAr string) []Event {
+	return append(events, Event{Rule: rule, Facility: r.Facility, District: f.District, Governorate: f.Governorate,
+		Severity: sev, Message: msg, MessageAr: msgAr, At: r.Time.UTC()})
+}
+
+// rulesFor returns the event rules of governorate gov.
+func (o Options) rulesFor(gov string) EventRules {
+	if r, ok := o.Governorates[gov]; ok {
+		return r
 	}
-	return append(events, ev)
+	return o.EventRules
+}
+
+// Judge applies windowed rules' verdicts (see Store.Settle) and tells the
+// notifiers of alerts that fired, changed or cleared.
+func (e *Evaluator) Judge(vs []Verdict) {
+	e.notifyMu.Lock()
+	defer e.notifyMu.Unlock()
+	fired, cleared, err := e.store.Settle(vs, e.now())
+	if err != nil {
+		e.log.Error("alerts: settle windowed rules", "verdicts", len(vs), "err", err)
+	}
+	for _, n := range e.notify {
+		for _, a := range fired {
+			n.Firing(a)
+		}
+		for _, a := range cleared {
+			n.Resolved(a)
+		}
+	}
 }
 
 // Expire clears the event alerts whose last event is older than the
@@ -202,8 +241,10 @@ func (e *Evaluator) Describe(ch chan<- *prometheus.Desc) { ch <- firingDesc }
 // 0 for each enabled rule at its severity when none fires.
 func (e *Evaluator) Collect(ch chan<- prometheus.Metric) {
 	counts := e.store.activeCounts()
-	for name, r := range map[string]Rule{RuleOpenBurning: e.opts.OpenBurning, RuleOpenDumping: e.opts.OpenDumping,
-		RuleStorageExceeded: e.opts.StorageExceeded} {
+	rules := map[string]Rule{RuleOpenBurning: e.opts.OpenBurning, RuleOpenDumping: e.opts.OpenDumping,
+		RuleStorageExceeded: e.opts.StorageExceeded}
+	maps.Copy(rules, e.opts.Windowed)
+	for name, r := range rules {
 		key := [2]string{name, string(r.Severity)}
 		if _, ok := counts[key]; r.Enabled && !ok {
 			counts[key] = 0

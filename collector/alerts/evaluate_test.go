@@ -29,8 +29,8 @@ func (r *recorder) Firing(a Alert)   { r.mu.Lock(); r.firing = append(r.firing, 
 func (r *recorder) Resolved(a Alert) { r.mu.Lock(); r.cleared = append(r.cleared, a.ID); r.mu.Unlock() }
 
 func defaultOptions() Options {
-	return Options{OpenBurning: Rule{true, Critical}, OpenDumping: Rule{true, Critical}, StorageExceeded: Rule{true, Warning},
-		StorageHours: 48, EventWindow: 7 * 24 * time.Hour}
+	return Options{EventRules: EventRules{OpenBurning: Rule{true, Critical}, OpenDumping: Rule{true, Critical},
+		StorageExceeded: Rule{true, Warning}, StorageHours: 48}, EventWindow: 7 * 24 * time.Hour}
 }
 
 func waste(t *testing.T, at time.Time, treatment string, storedHours float64) reading.Reading {

@@ -1,10 +1,20 @@
 package config
 
 import (
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
 	"github.com/greenpulse-health/greenpulse/collector/alerts/alertmanager"
+	"github.com/greenpulse-health/greenpulse/collector/alerts/webhook"
+	"github.com/greenpulse-health/greenpulse/collector/alerts/windowed"
+	"github.com/greenpulse-health/greenpulse/internal/yamlfile"
+	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // Alerts configures the facility alerts: the event rules evaluated on
@@ -19,9 +29,20 @@ type Alerts struct {
 	// storage) stays active without another matching event.
 	EventWindow time.Duration `yaml:"event_window"`
 	// CheckEvery is how often expired event alerts are cleared.
-	CheckEvery   time.Duration      `yaml:"check_every"`
-	Rules        AlertRules         `yaml:"rules"`
-	Alertmanager AlertmanagerConfig `yaml:"alertmanager"`
+	CheckEvery time.Duration `yaml:"check_every"`
+	// WindowedSchedule is when the windowed rules run: a cron line in the
+	// roll-up's timezone, or robfig/cron's "@every 5m".
+	WindowedSchedule string     `yaml:"windowed_schedule"`
+	Rules            AlertRules `yaml:"rules"`
+	// Governorates override rules' settings for the facilities of one
+	// governorate: each entry is laid over Rules, so it names only what
+	// differs (alerts.governorates.IQ-BA.grid_availability_low.below_pct).
+	// Read them with RulesFor.
+	Governorates map[string]yaml.Node `yaml:"governorates"`
+	Alertmanager AlertmanagerConfig   `yaml:"alertmanager"`
+	// Webhook, when its url is set, is posted every alert that fires or
+	// clears, one JSON document each (package webhook).
+	Webhook webhook.Config `yaml:"webhook"`
 }
 
 // AlertRules are the rules' settings.
@@ -32,6 +53,8 @@ type AlertRules struct {
 	// StorageHours is the limit above which a waste reading's
 	// stored_hours raises storage_exceeded.
 	StorageHours float64 `yaml:"storage_hours"`
+	// The windowed rules (agent silent, outbox backlog, …).
+	windowed.Settings `yaml:",inline"`
 }
 
 // AlertRule is one rule's switch and severity.
@@ -52,18 +75,65 @@ type AlertmanagerConfig struct {
 // nowhere.
 func DefaultAlerts() Alerts {
 	return Alerts{
-		Enabled:     true,
-		StateFile:   "alerts-state.json",
-		EventWindow: 7 * 24 * time.Hour,
-		CheckEvery:  time.Minute,
+		Enabled:          true,
+		StateFile:        "alerts-state.json",
+		EventWindow:      7 * 24 * time.Hour,
+		CheckEvery:       time.Minute,
+		WindowedSchedule: "*/5 * * * *",
 		Rules: AlertRules{
 			OpenBurning:     AlertRule{Enabled: true, Severity: "critical"},
 			OpenDumping:     AlertRule{Enabled: true, Severity: "critical"},
 			StorageExceeded: AlertRule{Enabled: true, Severity: "warning"},
 			StorageHours:    48,
+			Settings:        windowed.DefaultSettings(),
 		},
 		Alertmanager: AlertmanagerConfig{Timeout: alertmanager.DefaultTimeout, ResendEvery: alertmanager.DefaultResendEvery},
+		Webhook:      webhook.Config{Timeout: webhook.DefaultTimeout},
 	}
+}
+
+func (r AlertRules) validate(prefix string, bad func(key, format string, args ...any)) {
+	for key, rule := range map[string]AlertRule{"open_burning": r.OpenBurning, "open_dumping": r.OpenDumping,
+		"storage_exceeded": r.StorageExceeded} {
+		switch rule.Severity {
+		case "critical", "warning", "info":
+		default:
+			bad(prefix+key+".severity", "want critical, warning or info, got %q", rule.Severity)
+		}
+	}
+	if r.StorageHours <= 0 {
+		bad(prefix+"storage_hours", "must be a positive number of hours such as 48, got %g", r.StorageHours)
+	}
+	r.Settings.Validate(prefix, bad)
+}
+
+// RulesFor returns each governorate's rules: Rules with the governorate's
+// override laid over them. A governorate code must be one of Iraq's
+// ISO 3166-2:IQ codes, and an override may name only keys that Rules has.
+func (a Alerts) RulesFor() (map[string]AlertRules, error) {
+	known := map[string]bool{}
+	for _, g := range registry.Governorates() {
+		known[g.Code] = true
+	}
+	out := make(map[string]AlertRules, len(a.Governorates))
+	for _, code := range slices.Sorted(maps.Keys(a.Governorates)) {
+		if !known[code] {
+			return nil, fmt.Errorf("%q is not a governorate's ISO 3166-2:IQ code such as IQ-BA", code)
+		}
+		node := a.Governorates[code]
+		// Encoded again and decoded strictly over a copy of the country's
+		// rules, so that a misspelt key is refused as it is elsewhere.
+		data, err := yaml.Marshal(&node)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", code, err)
+		}
+		rules := a.Rules
+		if err := yamlfile.Decode(data, &rules); err != nil {
+			return nil, fmt.Errorf("%s: %w", code, err)
+		}
+		out[code] = rules
+	}
+	return out, nil
 }
 
 // Client returns the Alertmanager client's config.
@@ -81,16 +151,16 @@ func (a Alerts) validate(bad func(key, format string, args ...any)) {
 	if a.CheckEvery <= 0 {
 		bad("alerts.check_every", "must be a positive duration such as 1m, got %s", a.CheckEvery)
 	}
-	for key, r := range map[string]AlertRule{"open_burning": a.Rules.OpenBurning, "open_dumping": a.Rules.OpenDumping,
-		"storage_exceeded": a.Rules.StorageExceeded} {
-		switch r.Severity {
-		case "critical", "warning", "info":
-		default:
-			bad("alerts.rules."+key+".severity", "want critical, warning or info, got %q", r.Severity)
-		}
+	if _, err := cron.ParseStandard(a.WindowedSchedule); err != nil {
+		bad("alerts.windowed_schedule", "not a cron line such as \"*/5 * * * *\" or \"@every 5m\": %v", err)
 	}
-	if a.Rules.StorageHours <= 0 {
-		bad("alerts.rules.storage_hours", "must be a positive number of hours such as 48, got %g", a.Rules.StorageHours)
+	a.Rules.validate("alerts.rules.", bad)
+	govs, err := a.RulesFor()
+	if err != nil {
+		bad("alerts.governorates", "%v", err)
+	}
+	for _, code := range slices.Sorted(maps.Keys(govs)) {
+		govs[code].validate("alerts.governorates."+code+".", bad)
 	}
 	am := a.Alertmanager
 	if am.Timeout <= 0 {
@@ -98,6 +168,17 @@ func (a Alerts) validate(bad func(key, format string, args ...any)) {
 	}
 	if am.ResendEvery <= 0 {
 		bad("alerts.alertmanager.resend_every", "must be a positive duration such as 1m, got %s", am.ResendEvery)
+	}
+	if a.Webhook.URL != "" {
+		if err := a.Webhook.Validate(); err != nil {
+			// Its messages start "webhook url …" or "webhook timeout …".
+			rest := strings.TrimPrefix(err.Error(), "webhook ")
+			key := "url"
+			if strings.HasPrefix(rest, "timeout") {
+				key = "timeout"
+			}
+			bad("alerts.webhook."+key, "%s", strings.TrimLeft(strings.TrimPrefix(rest, key), ": "))
+		}
 	}
 	if len(am.URLs) > 0 {
 		if err := am.Client().Validate(); err != nil {

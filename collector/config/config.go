@@ -292,6 +292,10 @@ func LooseSecrets(path string) ([]string, error) {
 			keys = append(keys, key)
 		}
 	}
+	if cfg.Alerts.Webhook.URL != "" {
+		// Chat bots' webhook URLs carry their token in the path.
+		keys = append(keys, "alerts.webhook.url (a chat bot's URL holds its token)")
+	}
 	for i, raw := range cfg.Alerts.Alertmanager.URLs {
 		if u, err := url.Parse(raw); err == nil && u.User != nil {
 			if _, set := u.User.Password(); set {

@@ -32,10 +32,26 @@ type rejecter struct {
 	pub     Publisher
 	metrics *Metrics
 	log     *slog.Logger
+	// told, when set, hears of each rejection's facility (see OnRejected).
+	told Rejected
 }
+
+// Rejected is told the facility of every rejected message or batch item,
+// for the rule that notices an agent whose messages keep being refused. It
+// is called from the pipeline's goroutine, so it must be quick. The
+// facility is the topic's, which may not be in the registry.
+type Rejected interface {
+	Rejected(facility string, at time.Time)
+}
+
+// OnRejected has the pipeline tell r of rejections. Call it before Run.
+func (p *Pipeline) OnRejected(r Rejected) { p.rejections.told = r }
 
 func (r *rejecter) reject(m Message, facility, stream string, index int, err *reading.Error) {
 	r.metrics.rejected.WithLabelValues(string(err.Reason)).Inc()
+	if r.told != nil {
+		r.told.Rejected(facility, m.Received)
+	}
 	rej := Rejection{Reason: err.Reason, Field: err.Field, Error: err.Error(), Topic: m.Topic,
 		ReceivedAt: m.Received.UTC(), Payload: string(truncate(m.Payload, maxRejectedPayload))}
 	if index >= 0 {

@@ -4,10 +4,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/greenpulse-health/greenpulse/collector/alerts"
 )
 
 // destination is the value of the destination label: the plain webhook
-// that issue 12 also asks for will count under its own.
+// (package webhook) counts under its own.
 const destination = "alertmanager"
 
 // Metrics are the Alertmanager client's Prometheus metrics (listed in the
@@ -25,11 +27,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	dest := prometheus.Labels{"destination": destination}
 	m := &Metrics{
-		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name:        "greenpulse_collector_alerts_notifications_total",
-			Help:        "Batches of alerts posted to one Alertmanager URL, after retries, by result: ok or error.",
-			ConstLabels: dest,
-		}, []string{"result"}),
+		notifications: alerts.NewNotificationsCounter(destination),
 		alerts: prometheus.NewCounter(prometheus.CounterOpts{
 			Name:        "greenpulse_collector_alerts_notified_alerts_total",
 			Help:        "Alerts in batches that an Alertmanager URL accepted.",
@@ -49,8 +47,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Resolved alerts not yet delivered to every Alertmanager URL.",
 		}),
 	}
-	m.notifications.WithLabelValues("ok")
-	m.notifications.WithLabelValues("error")
 	reg.MustRegister(m.notifications, m.alerts, m.lastSuccess, m.active, m.resolved)
 	return m
 }

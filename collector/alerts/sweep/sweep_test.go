@@ -1,0 +1,164 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/greenpulse-health/greenpulse/collector/alerts"
+	"github.com/greenpulse-health/greenpulse/collector/alerts/windowed"
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
+	"github.com/greenpulse-health/greenpulse/collector/rollup"
+	"github.com/greenpulse-health/greenpulse/reading"
+	"github.com/greenpulse-health/greenpulse/registry"
+)
+
+type fakeIndicators struct {
+	rows    []rollup.Row
+	err     error
+	queries []rollup.Query
+}
+
+func (f *fakeIndicators) Read(_ context.Context, q rollup.Query) ([]rollup.Row, error) {
+	f.queries = append(f.queries, q)
+	var out []rollup.Row
+	for _, r := range f.rows {
+		for _, id := range q.Indicators {
+			if r.Indicator == id && !r.Start.Before(q.From) && r.Start.Before(q.To) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, f.err
+}
+
+type fakeAgents map[string]time.Time
+
+func (f fakeAgents) LastReading(id string) (time.Time, bool) { t, ok := f[id]; return t, ok }
+func (f fakeAgents) Status(string) (reading.AgentStatus, time.Time, bool) {
+	return reading.AgentStatus{}, time.Time{}, false
+}
+
+type judged struct{ verdicts []alerts.Verdict }
+
+func (j *judged) Judge(vs []alerts.Verdict) { j.verdicts = append(j.verdicts, vs...) }
+
+func (j *judged) of(rule, facility string) (alerts.Verdict, bool) {
+	for _, v := range j.verdicts {
+		if v.Rule == rule && v.Facility == facility {
+			return v, true
+		}
+	}
+	return alerts.Verdict{}, false
+}
+
+func testRegistry(t *testing.T) *registry.Registry {
+	t.Helper()
+	csv := "id,name,name_ar,type,beds,governorate,district,lat,lon,pv_kwp,dhis2_org_unit\n" +
+		"BG-1,A,أ,hospital,100,IQ-BG,BG-RSF,33.3,44.4,50,\n" +
+		"BA-1,B,ب,phc,0,IQ-BA,BA-BSR,30.5,47.8,0,\n"
+	reg, err := registry.Parse(strings.NewReader(csv), "test.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+// TestSweepReadsTheDaysBeforeToday: values stored at local midnights land
+// on the right day back (also across a daylight-saving change), today's
+// partial day is not read, each facility gets its governorate's settings,
+// and the verdicts reach the judge with the facility's area.
+func TestSweepReadsTheDaysBeforeToday(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/Berlin") // 2026-03-29 has 23 hours
+	if err != nil {
+		t.Skip("no tz data:", err)
+	}
+	now := time.Date(2026, 3, 30, 15, 0, 0, 0, loc)
+	day := func(ago int) time.Time { return time.Date(2026, 3, 30-ago, 0, 0, 0, 0, loc) }
+	ind := &fakeIndicators{rows: []rollup.Row{
+		{Indicator: indicators.GridAvailabilityPct, Level: "facility", Area: "BG-1", Start: day(1), Value: 40},
+		{Indicator: indicators.GridAvailabilityPct, Level: "facility", Area: "BA-1", Start: day(1), Value: 40},
+		{Indicator: indicators.GridAvailabilityPct, Level: "facility", Area: "BG-1", Start: day(0), Value: 99},
+	}}
+	country := windowed.DefaultSettings()
+	basra := windowed.DefaultSettings()
+	basra.GridAvailabilityLow.BelowPct = 30
+	settings := func(gov string) windowed.Settings {
+		if gov == "IQ-BA" {
+			return basra
+		}
+		return country
+	}
+	j := &judged{}
+	s := New(Options{Schedule: "@every 1m", Location: loc, Settings: settings, Governorates: []string{"IQ-BA"},
+		Started: now.Add(-time.Hour)}, testRegistry(t), ind, fakeAgents{"BG-1": now.Add(-time.Minute)}, nil, j,
+		prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	res, err := s.Sweep(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Facilities != 2 {
+		t.Errorf("%d facilities swept", res.Facilities)
+	}
+	if v, ok := j.of(windowed.RuleGridAvailabilityLow, "BG-1"); !ok || !v.Firing || v.Governorate != "IQ-BG" || v.District != "BG-RSF" {
+		t.Errorf("Baghdad's 40 %% below the country's 50 %%: %+v (found %v); today's 99 %% must not count", v, ok)
+	}
+	if v, ok := j.of(windowed.RuleGridAvailabilityLow, "BA-1"); !ok || v.Firing {
+		t.Errorf("Basra's 40 %% is above its 30 %% override: %+v (found %v)", v, ok)
+	}
+	if v, ok := j.of(windowed.RuleAgentSilent, "BA-1"); !ok || v.Firing {
+		t.Errorf("BA-1, unheard for the hour since start, is within 6 h: %+v (found %v)", v, ok)
+	}
+	waste := ind.queries[len(ind.queries)-1]
+	if want := day(31); !waste.From.Equal(want) || !waste.To.Equal(day(0)) {
+		t.Errorf("waste read from %s to %s, want %s to %s", waste.From, waste.To, want, day(0))
+	}
+}
+
+func TestSweepFailsWhenTheIndicatorsCannotBeRead(t *testing.T) {
+	j := &judged{}
+	s := New(Options{Schedule: "@every 1m", Location: time.UTC, Settings: func(string) windowed.Settings { return windowed.DefaultSettings() }},
+		testRegistry(t), &fakeIndicators{err: errors.New("influxdb down")}, fakeAgents{}, nil, j,
+		prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := s.Sweep(context.Background(), time.Now()); err == nil || !strings.Contains(err.Error(), "influxdb down") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(j.verdicts) != 0 {
+		t.Errorf("verdicts without data: %v", j.verdicts)
+	}
+}
+
+func TestRejectionsCountsKnownFacilitiesInTheWindow(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	r := NewRejections(func(id string) bool { return id == "BG-1" }, time.Hour)
+	for i := range 30 {
+		r.Rejected("BG-1", t0.Add(time.Duration(i)*5*time.Minute)) // 10:00 … 12:25
+		r.Rejected("made-up", t0)
+	}
+	tests := []struct {
+		facility string
+		since    time.Time
+		want     int
+	}{
+		{"BG-1", t0.Add(125 * time.Minute), 5}, // 12:05 … 12:25
+		{"BG-1", t0.Add(150 * time.Minute), 0},
+		{"made-up", t0, 0},
+	}
+	for _, tt := range tests {
+		if got := r.Count(tt.facility, tt.since); got != tt.want {
+			t.Errorf("Count(%s, %s) = %d, want %d", tt.facility, tt.since.Format("15:04"), got, tt.want)
+		}
+	}
+	if n := len(r.per["BG-1"]); n > 13 {
+		t.Errorf("%d minutes kept, want at most an hour's", n)
+	}
+	if _, ok := r.per["made-up"]; ok {
+		t.Error("a facility not in the registry is counted")
+	}
+}
