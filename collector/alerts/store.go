@@ -111,6 +111,7 @@ type Event struct {
 type Filter struct {
 	State    string
 	Severity Severity
+	Rule     string
 	Area     string
 	Facility string
 }
@@ -120,6 +121,7 @@ func (f Filter) match(a *Alert) bool {
 	case f.State == "active" && !a.State.Active(),
 		f.State != "" && f.State != "active" && State(f.State) != a.State,
 		f.Severity != "" && f.Severity != a.Severity,
+		f.Rule != "" && f.Rule != a.Rule,
 		f.Facility != "" && f.Facility != a.Facility,
 		f.Area != "" && f.Area != a.Facility && f.Area != a.District && f.Area != a.Governorate:
 		return false
@@ -217,7 +219,7 @@ func (f *stateFile) byID() map[string]*Alert {
 // check reports whether a is an alert the store could have written.
 func (a *Alert) check() error {
 	switch {
-	case !validRule(a.Rule):
+	case !ValidRule(a.Rule):
 		return fmt.Errorf("rule %q: want lower-case letters and '_'", a.Rule)
 	case !reading.ValidName(a.Facility):
 		return fmt.Errorf("facility %q: not a facility id", a.Facility)
@@ -237,7 +239,9 @@ func (a *Alert) check() error {
 	return nil
 }
 
-func validRule(s string) bool {
+// ValidRule reports whether s can be a rule name: lower-case letters and
+// '_', at most 64.
+func ValidRule(s string) bool {
 	if s == "" || len(s) > 64 {
 		return false
 	}

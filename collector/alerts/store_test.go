@@ -149,6 +149,7 @@ func TestListFilters(t *testing.T) {
 		{Filter{State: string(ActiveAcknowledged)}, []string{"open_burning.F1"}},
 		{Filter{State: string(Cleared)}, []string{"open_dumping.F1"}},
 		{Filter{Severity: Warning}, []string{"storage_exceeded.F2"}},
+		{Filter{Rule: RuleOpenBurning}, []string{"open_burning.F1"}},
 		{Filter{Area: "IQ-BA"}, []string{"storage_exceeded.F2"}},
 		{Filter{Area: "BG-KRK"}, []string{"open_dumping.F1", "open_burning.F1"}},
 		{Filter{Area: "F2"}, []string{"storage_exceeded.F2"}},

@@ -32,13 +32,18 @@ func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	f := alerts.Filter{State: v.Get("state"), Severity: alerts.Severity(v.Get("severity")), Area: v.Get("area"), Facility: v.Get("facility")}
+	f := alerts.Filter{State: v.Get("state"), Severity: alerts.Severity(v.Get("severity")), Rule: v.Get("rule"),
+		Area: v.Get("area"), Facility: v.Get("facility")}
 	if f.State != "" && f.State != "active" && !alerts.State(f.State).Valid() {
 		writeError(w, http.StatusBadRequest, &badParam{"state", fmt.Sprintf("%q is not one of active, active_unacknowledged, active_acknowledged, cleared", f.State)})
 		return
 	}
 	if f.Severity != "" && !f.Severity.Valid() {
 		writeError(w, http.StatusBadRequest, &badParam{"severity", fmt.Sprintf("%q is not one of critical, warning, info", f.Severity)})
+		return
+	}
+	if f.Rule != "" && !alerts.ValidRule(f.Rule) {
+		writeError(w, http.StatusBadRequest, &badParam{"rule", fmt.Sprintf("%q is not a rule name such as open_burning or agent_silent", f.Rule)})
 		return
 	}
 	if f.Area != "" && !reading.ValidName(f.Area) {

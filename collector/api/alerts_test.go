@@ -66,9 +66,12 @@ func TestListAlerts(t *testing.T) {
 		{"?state=cleared", 200, []string{"storage_exceeded.BA-H-001"}, ""},
 		{"?state=active_unacknowledged&severity=critical&area=IQ-BG", 200, []string{"open_burning.BG-H-001"}, ""},
 		{"?area=BA-BSR", 200, []string{"storage_exceeded.BA-H-001"}, ""},
+		{"?rule=open_burning", 200, []string{"open_burning.BG-H-001"}, ""},
+		{"?rule=agent_silent", 200, []string{}, ""},
 		{"?facility=BG-H-002", 200, []string{}, ""},
 		{"?state=open", 400, nil, "state"},
 		{"?severity=high", 400, nil, "severity"},
+		{"?rule=Open-Burning", 400, nil, "rule"},
 		{"?area=a/b", 400, nil, "area"},
 		{"?facility=" + strings.Repeat("x", 65), 400, nil, "facility"},
 	}
