@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -118,43 +119,50 @@ func (s *Sweeper) snapshot(ctx context.Context, now time.Time) (windowed.Snapsho
 	loc := s.opts.Location
 	today := indicators.PeriodOf(indicators.Day, now, loc)
 	recentDays, wasteDays := s.lookback()
-	days := map[string]map[indicators.ID]map[int]float64{}
-	read := func(ids []indicators.ID, n int) error {
-		rows, err := s.indicators.Read(ctx, rollup.Query{Indicators: ids, Level: "facility", Period: indicators.Day,
-			From: today.Start.AddDate(0, 0, -n), To: today.Start})
-		if err != nil {
-			return fmt.Errorf("windowed alert rules: read daily %v: %w", ids, err)
-		}
-		for _, r := range rows {
-			ago := daysBetween(r.Start.In(loc), today.Start)
-			if ago < 1 || ago > n {
-				continue
-			}
-			byID := days[r.Area]
-			if byID == nil {
-				byID = map[indicators.ID]map[int]float64{}
-				days[r.Area] = byID
-			}
-			if byID[r.Indicator] == nil {
-				byID[r.Indicator] = map[int]float64{}
-			}
-			byID[r.Indicator][ago] = r.Value
-		}
-		return nil
-	}
 	// Waste looks a month back, the energy rules a few days: two reads
-	// keep the month to one indicator.
+	// keep the month to one indicator, and run side by side since each is
+	// mostly InfluxDB's time.
 	var energy []indicators.ID
 	for _, id := range windowed.Indicators {
 		if id != indicators.WasteKg {
 			energy = append(energy, id)
 		}
 	}
-	if err := read(energy, recentDays); err != nil {
-		return windowed.Snapshot{}, err
+	reads := []struct {
+		ids  []indicators.ID
+		days int
+		rows []rollup.Row
+		err  error
+	}{{ids: energy, days: recentDays}, {ids: []indicators.ID{indicators.WasteKg}, days: wasteDays}}
+	var wg sync.WaitGroup
+	for i := range reads {
+		r := &reads[i]
+		wg.Go(func() {
+			r.rows, r.err = s.indicators.Read(ctx, rollup.Query{Indicators: r.ids, Level: "facility", Period: indicators.Day,
+				From: today.Start.AddDate(0, 0, -r.days), To: today.Start})
+		})
 	}
-	if err := read([]indicators.ID{indicators.WasteKg}, wasteDays); err != nil {
-		return windowed.Snapshot{}, err
+	wg.Wait()
+	days := map[string]map[indicators.ID]map[int]float64{}
+	for _, r := range reads {
+		if r.err != nil {
+			return windowed.Snapshot{}, fmt.Errorf("windowed alert rules: read daily %v: %w", r.ids, r.err)
+		}
+		for _, row := range r.rows {
+			ago := daysBetween(row.Start.In(loc), today.Start)
+			if ago < 1 || ago > r.days {
+				continue
+			}
+			byID := days[row.Area]
+			if byID == nil {
+				byID = map[indicators.ID]map[int]float64{}
+				days[row.Area] = byID
+			}
+			if byID[row.Indicator] == nil {
+				byID[row.Indicator] = map[int]float64{}
+			}
+			byID[row.Indicator][ago] = row.Value
+		}
 	}
 	snap := windowed.Snapshot{Now: now, Started: s.opts.Started}
 	for _, f := range s.reg.Facilities() {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,13 +21,17 @@ import (
 )
 
 type fakeIndicators struct {
-	rows    []rollup.Row
-	err     error
+	rows []rollup.Row
+	err  error
+
+	mu      sync.Mutex // the sweep reads concurrently
 	queries []rollup.Query
 }
 
 func (f *fakeIndicators) Read(_ context.Context, q rollup.Query) ([]rollup.Row, error) {
+	f.mu.Lock()
 	f.queries = append(f.queries, q)
+	f.mu.Unlock()
 	var out []rollup.Row
 	for _, r := range f.rows {
 		for _, id := range q.Indicators {
@@ -115,7 +120,12 @@ func TestSweepReadsTheDaysBeforeToday(t *testing.T) {
 	if v, ok := j.of(windowed.RuleAgentSilent, "BA-1"); !ok || v.Firing {
 		t.Errorf("BA-1, unheard for the hour since start, is within 6 h: %+v (found %v)", v, ok)
 	}
-	waste := ind.queries[len(ind.queries)-1]
+	var waste rollup.Query
+	for _, q := range ind.queries {
+		if len(q.Indicators) == 1 && q.Indicators[0] == indicators.WasteKg {
+			waste = q
+		}
+	}
 	if want := day(31); !waste.From.Equal(want) || !waste.To.Equal(day(0)) {
 		t.Errorf("waste read from %s to %s, want %s to %s", waste.From, waste.To, want, day(0))
 	}
