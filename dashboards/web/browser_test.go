@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,7 +23,6 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/internal/browser"
-	"github.com/greenpulse-health/greenpulse/internal/browser/browsertest"
 	"github.com/greenpulse-health/greenpulse/internal/teststack"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
@@ -40,12 +38,6 @@ const (
 // seeded facilities: hospitals and centres with and without solar, in two
 // governorates, so that the area tables and the energy view have rows.
 var seeded = []string{"BG-H-001", "BG-H-002", "BG-P-001", "BG-P-002", "BA-H-001", "BA-P-001", "BA-P-002", "NI-H-001"}
-
-type dashboard struct {
-	url     string
-	b       *browser.Browser
-	downDir string
-}
 
 // startDashboard seeds InfluxDB with two simulated days of a few registry
 // facilities, rolls them up, writes a DHIS2 push log (writePushLog), runs
@@ -96,69 +88,9 @@ func startDashboard(t *testing.T) *dashboard {
 	t.Logf("rolled up in %s", time.Since(t0).Round(time.Millisecond))
 	teststack.RunCollector(t, cfg)
 	t.Logf("collector ready in %s", time.Since(t0).Round(time.Millisecond))
-
-	bctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	b, err := browser.Start(bctx, t.TempDir(), 1280, 900)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	d := openBrowser(t, "http://"+cfg.HTTP.Listen)
 	t.Logf("chromium started in %s", time.Since(t0).Round(time.Millisecond))
-	d := &dashboard{url: "http://" + cfg.HTTP.Listen, b: b, downDir: t.TempDir()}
-	if err := b.SaveDownloads(d.downDir); err != nil {
-		t.Fatal(err)
-	}
 	return d
-}
-
-// open loads a view fresh and waits until it is drawn with no error on
-// the page or in the console.
-func (d *dashboard) open(t *testing.T, view, hash string) {
-	t.Helper()
-	if err := d.b.Do(time.Minute, chromedp.Navigate("about:blank"), chromedp.Navigate(d.url+"/#/"+hash), browser.WaitReady(view)); err != nil {
-		t.Fatalf("open %s: %v", hash, err)
-	}
-	d.checkClean(t, hash)
-}
-
-func (d *dashboard) checkClean(t *testing.T, what string) {
-	t.Helper()
-	if err := d.b.Settle(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if errs := d.b.ConsoleErrors(); len(errs) > 0 {
-		t.Errorf("%s: console errors:\n%s", what, strings.Join(errs, "\n"))
-	}
-	if msg := eval[string](t, d.b, `document.querySelector('.error')?.textContent ?? ''`); msg != "" {
-		t.Errorf("%s: the page shows an error: %s", what, msg)
-	}
-}
-
-func (d *dashboard) waitFor(t *testing.T, js, what string) {
-	t.Helper()
-	browsertest.WaitFor(t, d.b, js, what)
-}
-
-func eval[T any](t *testing.T, b *browser.Browser, js string) T {
-	t.Helper()
-	return browsertest.Eval[T](t, b, js)
-}
-
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(resp.Body)
-		t.Fatalf("GET %s: %s %s", url, resp.Status, body)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
 }
 
 type apiRow struct {

@@ -13,16 +13,20 @@ export class API {
     this.cache = new Map(); // url → {answer, at}, oldest first
   }
 
-  get(path, params = {}) {
+  // url is the address of path with the params that are set.
+  url(path, params = {}) {
     const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== ''));
-    const url = `${this.base}${path}${q.toString() ? '?' + q : ''}`;
+    return `${this.base}${path}${q.toString() ? '?' + q : ''}`;
+  }
+
+  // get answers the JSON of path; an error answer throws an Error with
+  // the API's message and the HTTP status. fresh skips the cache (and
+  // refills it).
+  get(path, params = {}, {fresh = false} = {}) {
+    const url = this.url(path, params);
     const hit = this.cache.get(url);
-    if (hit && Date.now() - hit.at < freshFor) return hit.answer;
-    const answer = fetch(url, {headers: {Accept: 'application/json'}}).then(async (r) => {
-      const body = await r.json().catch(() => ({}));
-      if (!r.ok) throw new Error(body.error || `${r.status} ${r.statusText}`);
-      return body;
-    });
+    if (!fresh && hit && Date.now() - hit.at < freshFor) return hit.answer;
+    const answer = fetch(url, {headers: {Accept: 'application/json'}}).then(answerOf);
     answer.catch(() => this.cache.delete(url));
     this.cache.delete(url);
     this.cache.set(url, {answer, at: Date.now()});
@@ -46,6 +50,32 @@ export class API {
 
   // dhis2Pushes answers the push log, newest push first, up to limit.
   dhis2Pushes(limit) { return this.get('/api/v1/dhis2/pushes', {limit}); }
+
+  // alerts answers the alerts that filter ({state, severity, area,
+  // facility}) selects, newest first; always asked afresh, since an
+  // acknowledgement or a new event changes them. Alerts that are off are
+  // an error with status 404.
+  alerts(filter) { return this.get('/api/v1/alerts', filter, {fresh: true}); }
+
+  // alertsCSV is the address of the same selection as CSV.
+  alertsCSV(filter) { return this.url('/api/v1/alerts', {...filter, format: 'csv'}); }
+
+  // ack acknowledges alert id as by with comment, with the admin token;
+  // it answers the alert as it now is, or throws with the HTTP status.
+  ack(id, {by, comment, token}) {
+    return fetch(`${this.base}/api/v1/alerts/${encodeURIComponent(id)}/ack`, {
+      method: 'POST', headers: {'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${token}`},
+      body: JSON.stringify({by, comment}),
+    }).then(answerOf);
+  }
+}
+
+// answerOf reads a response's JSON, or throws an Error with the API's
+// message and the status.
+async function answerOf(r) {
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw Object.assign(new Error(body.error || `${r.status} ${r.statusText}`), {status: r.status});
+  return body;
 }
 
 const pad = (n) => String(n).padStart(2, '0');

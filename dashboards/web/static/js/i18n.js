@@ -37,6 +37,25 @@ const strings = {
     pushUnmapped: {one: '{n} facility without an org unit', other: '{n} facilities without an org unit'},
     conflictsOfPush: 'Values DHIS2 refused in this push', quantity: 'Quantity', errorCode: 'Error code', message: 'Message',
     andMore: 'and {n} more',
+    // Alerts (alerts view, facility page).
+    alerts: 'Alerts', alertsHint: 'Facility alerts raised by the collector, newest first. Acknowledging needs the admin token.',
+    alertsOff: 'Alerts are turned off in this collector (alerts.enabled: false in its configuration).',
+    alertsFailed: 'The alerts could not be loaded: ', noAlerts: 'No alerts match.', facilityAlerts: 'Alerts of this facility',
+    allGovernorates: 'All governorates', allSeverities: 'All severities', allRules: 'All rules', severity: 'Severity', rule: 'Rule',
+    firstSeen: 'Since', lastSeen: 'Last seen', count: 'Count', ackCol: 'Acknowledged', place: 'District, governorate',
+    ackedBy: 'Acknowledged by {by}, {when}', acknowledge: 'Acknowledge', ackBy: 'Your name', ackComment: 'Comment',
+    ackToken: 'Admin token', ackSend: 'Acknowledge', ackCancel: 'Cancel', ackSending: 'Sending…',
+    ackTokenHint: 'Kept only in this page’s memory until you reload it.',
+    ackErr: {401: 'The admin token was refused: check it and try again.', 403: 'This collector does not allow acknowledging alerts (no admin token is configured).',
+      409: 'This alert has cleared in the meantime; it can no longer be acknowledged.', 404: 'This alert no longer exists.', 400: 'Please give your name (and at most a short comment).',
+      other: 'Acknowledging failed: '},
+    csvAlerts: 'Download these alerts (CSV)',
+    filterState: {active: 'Active', active_unacknowledged: 'Not acknowledged', active_acknowledged: 'Acknowledged', cleared: 'Cleared', all: 'All'},
+    alertState: {active_unacknowledged: 'Active', active_acknowledged: 'Active, acknowledged', cleared: 'Cleared {when}'},
+    sev: {critical: 'Critical', warning: 'Warning', info: 'Info'},
+    rules: {open_burning: 'Open burning', open_dumping: 'Open dumping', storage_exceeded: 'Waste stored too long', agent_silent: 'Agent silent or offline',
+      outbox_backlog: 'Old outbox backlog', grid_availability_low: 'Low grid availability', solar_underperforming: 'Solar below its peers',
+      generator_fuel_high: 'High generator fuel per kWh', waste_not_reported: 'Waste not reported', rejections_repeated: 'Repeated rejected readings'},
     cat: {infectious: 'Infectious', sharps: 'Sharps', pathological: 'Pathological', pharmaceutical: 'Pharmaceutical', chemical: 'Chemical', radioactive: 'Radioactive', general: 'General'},
     treat: {autoclave: 'Autoclave', microwave: 'Microwave', incineration: 'Incineration', chemical: 'Chemical', encapsulation: 'Encapsulation', offsite: 'Off-site', landfill: 'Landfill', open_burning: 'Open burning', open_dumping: 'Open dumping', other: 'Other'},
     unit: {'%': '%', kWh: 'kWh', kg: 'kg', L: 'L', 'kg CO2e': 'kg CO2e', events: 'events', 'kWh per bed-day': 'kWh/bed-day', 'kg per bed-day': 'kg/bed-day'},
@@ -75,6 +94,24 @@ const strings = {
       many: '{n} مؤسسة بلا وحدة تنظيمية في DHIS2', other: '{n} مؤسسة بلا وحدة تنظيمية في DHIS2'},
     conflictsOfPush: 'القيم التي رفضها DHIS2 في هذا الإرسال', quantity: 'الكمية', errorCode: 'رمز الخطأ', message: 'الرسالة',
     andMore: 'و{n} غيرها',
+    alerts: 'التنبيهات', alertsHint: 'تنبيهات المؤسسات التي يصدرها المجمّع، الأحدث أولاً. يتطلب الإقرار رمز المسؤول.',
+    alertsOff: 'التنبيهات معطّلة في هذا المجمّع (alerts.enabled: false في إعداداته).',
+    alertsFailed: 'تعذّر تحميل التنبيهات: ', noAlerts: 'لا توجد تنبيهات مطابقة.', facilityAlerts: 'تنبيهات هذه المؤسسة',
+    allGovernorates: 'كل المحافظات', allSeverities: 'كل الدرجات', allRules: 'كل القواعد', severity: 'الخطورة', rule: 'القاعدة',
+    firstSeen: 'منذ', lastSeen: 'آخر رصد', count: 'العدد', ackCol: 'الإقرار', place: 'القضاء، المحافظة',
+    ackedBy: 'أقرّ به {by}، {when}', acknowledge: 'إقرار', ackBy: 'اسمك', ackComment: 'تعليق',
+    ackToken: 'رمز المسؤول', ackSend: 'إقرار', ackCancel: 'إلغاء', ackSending: 'جارٍ الإرسال…',
+    ackTokenHint: 'يُحفظ في ذاكرة هذه الصفحة فقط حتى تعيد تحميلها.',
+    ackErr: {401: 'رُفض رمز المسؤول: تحقّق منه وأعد المحاولة.', 403: 'هذا المجمّع لا يسمح بالإقرار بالتنبيهات (لم يُضبط رمز المسؤول).',
+      409: 'زال هذا التنبيه في الأثناء؛ لم يعد بالإمكان الإقرار به.', 404: 'لم يعد هذا التنبيه موجوداً.', 400: 'يرجى كتابة اسمك (وتعليق قصير إن شئت).',
+      other: 'تعذّر الإقرار: '},
+    csvAlerts: 'تنزيل هذه التنبيهات (CSV)',
+    filterState: {active: 'نشطة', active_unacknowledged: 'غير مُقرّ بها', active_acknowledged: 'مُقرّ بها', cleared: 'زالت', all: 'الكل'},
+    alertState: {active_unacknowledged: 'نشط', active_acknowledged: 'نشط، مُقرّ به', cleared: 'زال {when}'},
+    sev: {critical: 'حرج', warning: 'تحذير', info: 'معلومة'},
+    rules: {open_burning: 'حرق مكشوف', open_dumping: 'رمي مكشوف', storage_exceeded: 'نفايات مخزّنة مدة طويلة', agent_silent: 'الوكيل صامت أو غير متصل',
+      outbox_backlog: 'تراكم قديم في صندوق الإرسال', grid_availability_low: 'توفر منخفض لكهرباء الشبكة', solar_underperforming: 'الطاقة الشمسية دون نظيراتها',
+      generator_fuel_high: 'وقود مولد مرتفع لكل ك.و.س', waste_not_reported: 'لم يُبلّغ عن النفايات', rejections_repeated: 'قراءات مرفوضة متكررة'},
     cat: {infectious: 'معدية', sharps: 'أدوات حادة', pathological: 'باثولوجية', pharmaceutical: 'صيدلانية', chemical: 'كيميائية', radioactive: 'مشعة', general: 'عامة'},
     treat: {autoclave: 'تعقيم بالبخار', microwave: 'موجات دقيقة', incineration: 'حرق في محرقة', chemical: 'كيميائية', encapsulation: 'تغليف', offsite: 'خارج المؤسسة', landfill: 'طمر', open_burning: 'حرق مكشوف', open_dumping: 'رمي مكشوف', other: 'أخرى'},
     unit: {'%': '%', kWh: 'ك.و.س', kg: 'كغم', L: 'لتر', 'kg CO2e': 'كغم مكافئ CO2', events: 'مرات', 'kWh per bed-day': 'ك.و.س/سرير/يوم', 'kg per bed-day': 'كغم/سرير/يوم'},
@@ -95,6 +132,12 @@ export class I18n {
   category(c) { return this.s.cat[c] ?? c; }
   treatment(c) { return this.s.treat[c] ?? c; }
   unit(u) { return this.s.unit[u] ?? u; }
+  // rule names an alert rule; a rule this page does not know yet is shown
+  // by its id.
+  rule(id) { return this.s.rules[id] ?? strings.en.rules[id] ?? id; }
+  severity(s) { return this.s.sev[s] ?? s; }
+  // ruleIds are the alert rules this page has names for.
+  static ruleIds() { return Object.keys(strings.en.rules); }
   // indicator names a catalog entry.
   indicator(def) { return this.lang === 'ar' ? def.name_ar : def.name_en; }
 

@@ -12,9 +12,14 @@ import {facility} from './views/facility.js';
 import {energy} from './views/energy.js';
 import {waste} from './views/waste.js';
 import {reporting} from './views/reporting.js';
+import {alerts} from './views/alerts.js';
 
-const views = {national, area, facility, energy, waste, reporting};
-const navViews = ['national', 'energy', 'waste', 'reporting'];
+const views = {national, area, facility, energy, waste, reporting, alerts};
+const navViews = ['national', 'energy', 'waste', 'reporting', 'alerts'];
+
+// The pickers every view shares; other keys of the address are the view's
+// own (the alerts view's filters) and stay while the view is shown.
+const shared = new Set(['period', 'date', 'ind', 'lang']);
 
 // Names turns codes into names in the shown language.
 class Names {
@@ -43,6 +48,9 @@ class Shell {
     this.charts = [];
     this.maps = [];
     this.table = null;
+    // session holds what is kept only for the page's life, never stored or
+    // put in the address: the admin token the alerts' ack form was given.
+    this.session = {};
   }
 
   async start() {
@@ -67,13 +75,18 @@ class Shell {
       period: new Period(q.get('period') || 'month', q.get('date') || today),
       ind: this.catalog.has(q.get('ind')) ? q.get('ind') : 'renewable_share_pct',
       lang: ['en', 'ar'].includes(q.get('lang')) ? q.get('lang') : localStorage.getItem('greenpulse.lang') === 'ar' ? 'ar' : 'en',
+      params: Object.fromEntries([...q].filter(([k]) => !shared.has(k))),
     };
   }
 
-  // link returns the hash of a view with the current pickers, changed by over.
+  // link returns the hash of a view with the current pickers, changed by
+  // over; over.params are the view's own keys (kept from the address when
+  // the view stays the same and over has none).
   link(view, args = [], over = {}) {
     const s = {...this.s, ...over};
+    const own = over.params ?? (view === this.s.view ? this.s.params : {});
     const q = new URLSearchParams({period: s.period.kind, date: s.period.date, ind: s.ind, lang: s.lang});
+    for (const [k, v] of Object.entries(own)) if (v !== undefined && v !== '') q.set(k, v);
     return `#/${[view, ...args].join('/')}?${q}`;
   }
 

@@ -1,10 +1,12 @@
 // Facility page: what the facility is, its tiles for the period, and day
 // by day its energy mix, solar yield against what its kWp should give,
-// grid availability and emissions; its waste by category and treatment.
+// grid availability and emissions; its waste by category and treatment;
+// its alerts, active first.
 
 import {h, chart, palette, Table} from '../widgets.js';
 import {tiles, title, agentState, indicatorColumn} from './common.js';
 import {starts} from '../api.js';
+import {facilityAlerts} from './alertlist.js';
 
 const mixed = ['grid_kwh', 'generator_kwh', 'other_kwh', 'solar_kwh'];
 const mixColor = {grid_kwh: palette.grid, generator_kwh: palette.generator, other_kwh: palette.other, solar_kwh: palette.solar};
@@ -39,6 +41,7 @@ export async function facility(shell, s) {
     title(`${shell.names.area(id)} — ${i18n.calendar(p.date, p.kind)}`,
       `${i18n.t(f.type)} · ${i18n.t('beds')}: ${i18n.number(f.beds, 0)} · ${i18n.t('pvKwp')}: ${i18n.number(f.pv_kwp, 1)} · ${id}`),
     agentLine(shell, f),
+    facilityAlerts(shell, id),
     tiles(shell, s, own, ['energy_kwh', 'renewable_share_pct', 'grid_availability_pct', 'co2e_energy_kg', 'waste_kg', 'safely_treated_pct'], {count: false}),
   ];
   const charts = [
