@@ -32,14 +32,19 @@ type alertsPart struct {
 }
 
 // alertOptions returns the evaluator's options of cfg, whose governorate
-// overrides govs are (config.Alerts.RulesFor, checked by validation).
-func alertOptions(cfg config.Alerts, govs map[string]config.AlertRules) alerts.Options {
+// overrides govs are (config.Alerts.RulesFor, checked by validation);
+// storageLimit is the roll-up's, for rules that leave storage_hours 0.
+func alertOptions(cfg config.Alerts, govs map[string]config.AlertRules, storageLimit float64) alerts.Options {
 	rule := func(r config.AlertRule) alerts.Rule {
 		return alerts.Rule{Enabled: r.Enabled, Severity: alerts.Severity(r.Severity)}
 	}
 	events := func(r config.AlertRules) alerts.EventRules {
+		hours := r.StorageHours
+		if hours == 0 {
+			hours = storageLimit
+		}
 		return alerts.EventRules{OpenBurning: rule(r.OpenBurning), OpenDumping: rule(r.OpenDumping),
-			StorageExceeded: rule(r.StorageExceeded), StorageHours: r.StorageHours}
+			StorageExceeded: rule(r.StorageExceeded), StorageHours: hours}
 	}
 	opts := alerts.Options{EventRules: events(cfg.Rules), Governorates: map[string]alerts.EventRules{},
 		Windowed: map[string]alerts.Rule{}, EventWindow: cfg.EventWindow, CheckEvery: cfg.CheckEvery}
@@ -63,6 +68,8 @@ type alertInputs struct {
 	indicators sweep.Indicators
 	agents     sweep.Agents
 	loc        *time.Location
+	// storageLimit is rollup.storage_limit_hours.
+	storageLimit float64
 }
 
 // notifyOf makes a notifier that may read the alert store (the facility
@@ -108,7 +115,7 @@ func startAlerts(cfg config.Alerts, in alertInputs, reg *registry.Registry, prom
 	for _, mk := range extra {
 		notify = append(notify, mk(store))
 	}
-	eval := alerts.NewEvaluator(store, reg, alertOptions(cfg, govs), log, notify...)
+	eval := alerts.NewEvaluator(store, reg, alertOptions(cfg, govs, in.storageLimit), log, notify...)
 	prom.MustRegister(eval)
 	// Clear what expired while the collector was down before telling the
 	// notifier what is active, so Alertmanager is not told "firing" and

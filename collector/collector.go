@@ -77,7 +77,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		mapping: DHIS2Mapping(cfg.DHIS2), log: pushLog, warn: log})
 	var facilityAlerts *alertsPart
 	if cfg.Alerts.Enabled {
-		if facilityAlerts, err = startAlerts(cfg.Alerts, alertInputs{indicators: indicatorReader{store}, agents: statuses, loc: loc}, facilities, reg, log); err != nil {
+		if facilityAlerts, err = startAlerts(cfg.Alerts, alertInputs{indicators: indicatorReader{store}, agents: statuses, loc: loc, storageLimit: cfg.Rollup.StorageLimitHours}, facilities, reg, log); err != nil {
 			return err
 		}
 		defer facilityAlerts.stop()

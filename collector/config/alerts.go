@@ -51,7 +51,9 @@ type AlertRules struct {
 	OpenDumping     AlertRule `yaml:"open_dumping"`
 	StorageExceeded AlertRule `yaml:"storage_exceeded"`
 	// StorageHours is the limit above which a waste reading's
-	// stored_hours raises storage_exceeded.
+	// stored_hours raises storage_exceeded; 0 takes the roll-up's
+	// storage_limit_hours, so that the alert and the
+	// storage_exceeded_count indicator agree.
 	StorageHours float64 `yaml:"storage_hours"`
 	// The windowed rules (agent silent, outbox backlog, …).
 	windowed.Settings `yaml:",inline"`
@@ -71,8 +73,8 @@ type AlertmanagerConfig struct {
 }
 
 // DefaultAlerts is the section's defaults: on, a week's window, open
-// burning and dumping critical, storage beyond 48 h a warning, sent
-// nowhere.
+// burning and dumping critical, storage beyond the roll-up's limit a
+// warning, the windowed rules of windowed.DefaultSettings, sent nowhere.
 func DefaultAlerts() Alerts {
 	return Alerts{
 		Enabled:          true,
@@ -84,7 +86,6 @@ func DefaultAlerts() Alerts {
 			OpenBurning:     AlertRule{Enabled: true, Severity: "critical"},
 			OpenDumping:     AlertRule{Enabled: true, Severity: "critical"},
 			StorageExceeded: AlertRule{Enabled: true, Severity: "warning"},
-			StorageHours:    48,
 			Settings:        windowed.DefaultSettings(),
 		},
 		Alertmanager: AlertmanagerConfig{Timeout: alertmanager.DefaultTimeout, ResendEvery: alertmanager.DefaultResendEvery},
@@ -101,8 +102,8 @@ func (r AlertRules) validate(prefix string, bad func(key, format string, args ..
 			bad(prefix+key+".severity", "want critical, warning or info, got %q", rule.Severity)
 		}
 	}
-	if r.StorageHours <= 0 {
-		bad(prefix+"storage_hours", "must be a positive number of hours such as 48, got %g", r.StorageHours)
+	if r.StorageHours < 0 {
+		bad(prefix+"storage_hours", "must be a number of hours such as 48, or 0 for rollup.storage_limit_hours, got %g", r.StorageHours)
 	}
 	r.Settings.Validate(prefix, bad)
 }

@@ -12,7 +12,7 @@ func TestAlertsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := cfg.Alerts
-	if !a.Enabled || a.EventWindow != 7*24*time.Hour || a.Rules.StorageHours != 48 ||
+	if !a.Enabled || a.EventWindow != 7*24*time.Hour || a.Rules.StorageHours != 0 ||
 		a.Rules.OpenBurning.Severity != "critical" || a.Rules.StorageExceeded.Severity != "warning" || len(a.Alertmanager.URLs) != 0 {
 		t.Errorf("alerts defaults: %+v", a)
 	}
@@ -27,7 +27,7 @@ func TestAlertsValidationNamesTheKey(t *testing.T) {
 		{"alerts: {check_every: -1s}", "alerts.check_every"},
 		{"alerts: {rules: {open_burning: {severity: high}}}", `alerts.rules.open_burning.severity: want critical, warning or info, got "high"`},
 		{"alerts: {rules: {storage_exceeded: {severity: ''}}}", `alerts.rules.storage_exceeded.severity`},
-		{"alerts: {rules: {storage_hours: 0}}", "alerts.rules.storage_hours"},
+		{"alerts: {rules: {storage_hours: -1}}", "alerts.rules.storage_hours"},
 		{"alerts: {rules: {open_burnin: {severity: info}}}", "field open_burnin not found"},
 		{"alerts: {alertmanager: {urls: ['am:9093']}}", "alerts.alertmanager.urls"},
 		{"alerts: {alertmanager: {urls: ['http://u:s3cret@am:9093?x=1']}}", "alerts.alertmanager.urls: url \"http://u:xxxxx@am:9093?x=1\""},
