@@ -34,7 +34,12 @@ type Notifier struct {
 	backoff  time.Duration // before the first retry, doubled after
 	max      int           // events the queue holds
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// posted holds the first-seen time of each alert whose firing was
+	// queued, so that an alert is posted once when it fires and once when
+	// it clears, not at every change of its message (a silent agent's
+	// grows every few minutes: an SMS each time would bury the rest).
+	posted  map[string]time.Time
 	queue   []event       // oldest first
 	dropped int           // since Run last logged drops
 	wake    chan struct{} // buffered 1: the queue has events
@@ -91,14 +96,34 @@ func New(cfg Config, metrics *Metrics, log *slog.Logger) (*Notifier, error) {
 		backoff:  time.Second,
 		max:      QueueSize,
 		wake:     make(chan struct{}, 1),
+		posted:   map[string]time.Time{},
 	}, nil
 }
 
-// Firing queues a's firing (new or changed) for Run to post.
-func (n *Notifier) Firing(a alerts.Alert) { n.enqueue("firing", a) }
+// Firing queues a's firing for Run to post, once for each time it fires:
+// a change of an active alert (its count, its message) is not posted
+// again. After a restart every active alert is posted once more, since
+// what was posted is kept only in memory.
+func (n *Notifier) Firing(a alerts.Alert) {
+	n.mu.Lock()
+	first, done := n.posted[a.ID]
+	if !done || !first.Equal(a.FirstSeen) {
+		n.posted[a.ID] = a.FirstSeen
+	}
+	n.mu.Unlock()
+	if done && first.Equal(a.FirstSeen) {
+		return
+	}
+	n.enqueue("firing", a)
+}
 
 // Resolved queues a's clearing for Run to post.
-func (n *Notifier) Resolved(a alerts.Alert) { n.enqueue("resolved", a) }
+func (n *Notifier) Resolved(a alerts.Alert) {
+	n.mu.Lock()
+	delete(n.posted, a.ID)
+	n.mu.Unlock()
+	n.enqueue("resolved", a)
+}
 
 func (n *Notifier) enqueue(status string, a alerts.Alert) {
 	raw, err := json.Marshal(a)

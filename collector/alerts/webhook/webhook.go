@@ -5,8 +5,10 @@
 //
 //	alerts.Evaluator ─► Notifier.Firing / Resolved ─► queue (bounded) ─► Notifier.Run ─► POST <url>
 //
-// Firing and Resolved are called on the ingest path and never wait for
-// the network: they put the alert on a queue of QueueSize events, which
+// An alert is posted once when it fires and once when it clears, not at
+// each change while it is active (after a restart, active alerts are
+// posted once more). Firing and Resolved are called on the ingest path
+// and never wait for the network: they put the alert on a queue of QueueSize events, which
 // drops its oldest event (counted) when full. Run posts the events one at
 // a time in the order they came, so the events of one alert arrive in
 // order. Each is one POST with Content-Type application/json and

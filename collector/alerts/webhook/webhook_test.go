@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -348,6 +349,33 @@ func TestQueueDropsOldest(t *testing.T) {
 	}
 }
 
+// TestPostedOncePerFiring: changes of an active alert are not posted
+// again; its clearing is, and so is its firing anew.
+func TestPostedOncePerFiring(t *testing.T) {
+	url, reqs := serve(t, func(int, http.ResponseWriter, *http.Request) {})
+	n, _, _ := newTest(t, url)
+	run(t, n)
+	a := testAlert("open_burning.F001")
+	n.Firing(a)
+	a.Count, a.Message = 3, "Open burning reported again"
+	n.Firing(a) // a change: not posted
+	n.Resolved(a)
+	again := testAlert("open_burning.F001")
+	again.FirstSeen = again.FirstSeen.Add(24 * time.Hour)
+	n.Firing(again)
+	n.Firing(again) // the same firing: not posted
+	for _, want := range []string{`"status":"firing"`, `"status":"resolved"`, `"status":"firing"`} {
+		if r := next(t, reqs); !strings.Contains(r.body, want) {
+			t.Errorf("body %s, want %s", r.body, want)
+		}
+	}
+	select {
+	case r := <-reqs:
+		t.Errorf("one POST too many: %s", r.body)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
 // TestFiringNeverBlocks calls Firing far more often than the queue holds
 // while the webhook does not answer.
 func TestFiringNeverBlocks(t *testing.T) {
@@ -359,8 +387,8 @@ func TestFiringNeverBlocks(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for range 3 * QueueSize {
-			n.Firing(testAlert("a"))
+		for i := range 3 * QueueSize {
+			n.Firing(testAlert(fmt.Sprint("a", i)))
 		}
 	}()
 	select {
