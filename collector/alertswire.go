@@ -22,13 +22,17 @@ import (
 )
 
 // alertsPart is the facility alerts: their store, the evaluator the
-// pipeline feeds, and the goroutines that clear expired alerts and send
-// them to Alertmanager.
+// pipeline feeds, and the goroutines that clear expired alerts, run the
+// windowed rules and send alerts on.
 type alertsPart struct {
 	store      *alerts.Store
 	eval       *alerts.Evaluator
 	rejections *sweep.Rejections
-	stop       func()
+	// startWindowed starts the windowed rules; the collector calls it
+	// once InfluxDB answers and has its databases, since their first run
+	// reads it at once.
+	startWindowed func()
+	stop          func()
 }
 
 // alertOptions returns the evaluator's options of cfg, whose governorate
@@ -138,16 +142,22 @@ func startAlerts(cfg config.Alerts, in alertInputs, reg *registry.Registry, prom
 	rejections := sweep.NewRejections(func(id string) bool { _, ok := reg.Lookup(id); return ok }, keep)
 	sweeper := sweep.New(sweep.Options{Schedule: cfg.WindowedSchedule, Location: in.loc, Settings: settings,
 		Governorates: slices.Collect(maps.Keys(govs)), Started: time.Now()}, reg, in.indicators, in.agents, rejections, eval, prom, log)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := sweeper.Run(ctx); err != nil {
-			log.Error("windowed alert rules stopped", "err", err)
-		}
-	}()
+	var once sync.Once
+	startWindowed := func() {
+		once.Do(func() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := sweeper.Run(ctx); err != nil {
+					log.Error("windowed alert rules stopped", "err", err)
+				}
+			}()
+		})
+	}
 	log.Info("facility alerts on", "state_file", cfg.StateFile, "alertmanagers", len(cfg.Alertmanager.URLs),
 		"active", len(store.List(alerts.Filter{State: "active"})))
-	return &alertsPart{store: store, eval: eval, rejections: rejections, stop: func() { cancel(); wg.Wait() }}, nil
+	return &alertsPart{store: store, eval: eval, rejections: rejections, startWindowed: startWindowed,
+		stop: func() { cancel(); wg.Wait() }}, nil
 }
 
 // amNotify sends alerts to Alertmanager.

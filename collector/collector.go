@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/greenpulse-health/greenpulse/collector/alerts"
+	"github.com/greenpulse-health/greenpulse/collector/alerts/topic"
 	"github.com/greenpulse-health/greenpulse/collector/api"
 	"github.com/greenpulse-health/greenpulse/collector/config"
 	"github.com/greenpulse-health/greenpulse/collector/dhis2"
@@ -77,11 +79,21 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		mapping: DHIS2Mapping(cfg.DHIS2), log: pushLog, warn: log})
 	var facilityAlerts *alertsPart
 	if cfg.Alerts.Enabled {
-		if facilityAlerts, err = startAlerts(cfg.Alerts, alertInputs{indicators: indicatorReader{store}, agents: statuses, loc: loc, storageLimit: cfg.Rollup.StorageLimitHours}, facilities, reg, log); err != nil {
+		// Each facility's active alerts, retained on its alerts topic for
+		// its agent's page, and published again at every connect.
+		var alertsTopic *topic.Notifier
+		toTopic := func(s *alerts.Store) alerts.Notify {
+			alertsTopic = topic.New(s, sub, cfg.MQTT.TopicRoot, topic.Options{}, topic.NewMetrics(reg), log)
+			return alertsTopic
+		}
+		if facilityAlerts, err = startAlerts(cfg.Alerts, alertInputs{indicators: indicatorReader{store}, agents: statuses, loc: loc, storageLimit: cfg.Rollup.StorageLimitHours}, facilities, reg, log, toTopic); err != nil {
 			return err
 		}
 		defer facilityAlerts.stop()
-		apiHandlers.EnableAlerts(facilityAlerts.store, cfg.HTTP.AdminToken)
+		sub.OnConnect(alertsTopic.Reconnected)
+		stopTopic := goRun(alertsTopic.Run)
+		defer stopTopic()
+		apiHandlers.EnableAlerts(alertsTopic.Acks(facilityAlerts.store), cfg.HTTP.AdminToken)
 	}
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
@@ -108,6 +120,9 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 
 	if err := bootstrap(ctx, store, log); err != nil {
 		return err
+	}
+	if facilityAlerts != nil {
+		facilityAlerts.startWindowed()
 	}
 
 	pipeline := ingest.NewPipeline(cfg.Ingest, cfg.MQTT.TopicRoot, facilities, store, sub, statuses, metrics, log)
@@ -150,6 +165,15 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// goRun runs run in a goroutine of its own until the returned stop is
+// called, which waits for it to return.
+func goRun(run func(context.Context) error) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = run(ctx) }()
+	return func() { cancel(); <-done }
 }
 
 // NewRollup returns the roll-up that cfg describes, over the facilities of

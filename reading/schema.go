@@ -21,6 +21,15 @@ const (
 	Status Stream = "status"
 )
 
+// AlertsLevel is the last level of <root>/<facility>/alerts, where the
+// collector keeps each facility's active alerts (retained) for its agent:
+// a topic of the MQTT contract, but not a stream of readings, so
+// ParseStream does not know it.
+const AlertsLevel = "alerts"
+
+// AlertsTopic returns facility's alerts topic under root.
+func AlertsTopic(root, facility string) string { return root + "/" + facility + "/" + AlertsLevel }
+
 // DataStreams lists the streams that carry readings, in topic order;
 // Status carries the agent's state instead.
 func DataStreams() []Stream { return []Stream{Energy, Solar, Waste} }

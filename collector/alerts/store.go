@@ -24,7 +24,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/greenpulse-health/greenpulse/internal/jsonstate"
 	"github.com/greenpulse-health/greenpulse/reading"
@@ -444,29 +443,15 @@ func clone(a *Alert) Alert {
 	return c
 }
 
-// validText reports whether s is valid UTF-8 of at most max runes without
-// control characters other than newline and tab.
-func validText(s string, max int) bool {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
-		return false
-	}
-	for _, c := range s {
-		if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
 // CheckAck checks an acknowledgement's fields and returns the name of the
 // field at fault and why, or "" and nil.
 func CheckAck(by, comment string) (field string, err error) {
 	switch {
 	case strings.TrimSpace(by) == "":
 		return "by", errors.New("required: who acknowledges the alert")
-	case !validText(by, 100) || strings.ContainsAny(by, "\n\t"):
+	case !reading.PlainText(by, 100) || strings.ContainsAny(by, "\n\t"):
 		return "by", errors.New("must be at most 100 characters on one line, without control characters")
-	case !validText(comment, 1000):
+	case !reading.PlainText(comment, 1000):
 		return "comment", errors.New("must be at most 1000 characters without control characters")
 	}
 	return "", nil

@@ -29,7 +29,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "greenpulse_collector_messages_total",
-			Help: "MQTT messages received, by stream (other: a topic whose stream is unknown).",
+			Help: "MQTT messages received, by stream (other: a topic whose stream is unknown; alerts: the collector's own facility alert lists, left alone).",
 		}, []string{"stream"}),
 		readings: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "greenpulse_collector_readings_total",
@@ -87,7 +87,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.influxErrors, m.pointsDropped, m.ackDelay, m.pending, m.mqttConnected, m.mqttConnLost, m.rejectPublishE)
 	// Start every label at zero so that rate() and alerts see the series
 	// before the first event.
-	for _, s := range []string{"energy", "solar", "waste", "status", "other"} {
+	for _, s := range []string{"energy", "solar", "waste", "status", "alerts", "other"} {
 		m.messages.WithLabelValues(s)
 	}
 	for _, s := range []string{"energy", "solar", "waste"} {

@@ -40,6 +40,9 @@ type Subscriber struct {
 	// subscribed is set once the broker has answered SUBSCRIBE on the
 	// current connection: only then is the collector ready.
 	subscribed atomic.Bool
+
+	hooksMu sync.Mutex
+	hooks   []func() // OnConnect's
 }
 
 // NewSubscriber builds the client; Connect starts it.
@@ -84,10 +87,25 @@ func (s *Subscriber) Filter() string {
 	return f
 }
 
+// OnConnect adds f to what runs on every (re)connect, in a goroutine of
+// its own; f must not wait on the connection. The facility alerts topic
+// publishes its lists again from it.
+func (s *Subscriber) OnConnect(f func()) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.hooks = append(s.hooks, f)
+}
+
 func (s *Subscriber) onConnect(c mqtt.Client) {
 	s.subscribed.Store(false)
 	s.metrics.mqttConnected.Set(1)
 	s.log.Info("mqtt connected", "broker", s.cfg.Broker, "client_id", s.cfg.ClientID)
+	s.hooksMu.Lock()
+	hooks := append([]func(){}, s.hooks...)
+	s.hooksMu.Unlock()
+	for _, f := range hooks {
+		go f()
+	}
 	// Subscribe from a goroutine: waiting on the token inside OnConnect
 	// would block the client's own goroutine that delivers the SUBACK.
 	go func() {
@@ -148,6 +166,25 @@ func (s *Subscriber) Publish(topic string, payload []byte) {
 		s.log.Warn("republishing a rejection failed", "topic", topic, "err", tok.Error())
 	}()
 }
+
+// PublishRetained sends a retained QoS 1 message and waits until the
+// broker acknowledged it or ctx ends. Used for the facilities' alert lists;
+// it may wait, so it is for a goroutine of its own, never the message
+// handler's.
+func (s *Subscriber) PublishRetained(ctx context.Context, topic string, payload []byte) error {
+	tok := s.client.Publish(topic, 1, true, payload)
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-ctx.Done():
+		// paho keeps the message and sends it after a reconnect.
+		return fmt.Errorf("no acknowledgement from %s: %w", s.cfg.Broker, ctx.Err())
+	}
+}
+
+// Connected reports whether the connection to the broker is up (it may
+// not be subscribed yet; see Ready).
+func (s *Subscriber) Connected() bool { return s.client.IsConnectionOpen() }
 
 // StopReceiving makes the handler leave new messages to the broker.
 func (s *Subscriber) StopReceiving() { s.stopOnce.Do(func() { close(s.stopping) }) }

@@ -256,6 +256,10 @@ func (p *Pipeline) drain(queue <-chan Message, cur *batch, flush func()) {
 // the order in which the broker sent the messages.
 func (p *Pipeline) accumulate(b *batch, m Message) {
 	b.messages = append(b.messages, m)
+	if p.collectorsOwn(m.Topic) {
+		p.metrics.messages.WithLabelValues(reading.AlertsLevel).Inc()
+		return
+	}
 	facility, stream, rerr := p.route(m)
 	if rerr != nil {
 		p.rejections.reject(m, facility, string(stream), -1, rerr)
@@ -294,6 +298,16 @@ func (p *Pipeline) accumulate(b *batch, m Message) {
 	if len(res.Readings) > 0 {
 		p.statuses.SawReading(facility, newest)
 	}
+}
+
+// collectorsOwn reports whether topic is a facility's alerts topic, which
+// the collector itself writes (package topic) and its subscription
+// receives too: it is neither a reading nor a rejection, and is
+// acknowledged and left alone whatever its facility or size, since a
+// facility since removed from the registry keeps its retained list.
+func (p *Pipeline) collectorsOwn(t string) bool {
+	_, s, ok := splitTopic(p.root, t)
+	return ok && s == reading.AlertsLevel
 }
 
 // route checks the topic, the facility and the size of a message.

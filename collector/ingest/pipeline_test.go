@@ -274,3 +274,50 @@ func TestIdleFlushServesASmallBrokerWindow(t *testing.T) {
 		t.Errorf("stored %d points, want %d", got, window*windows)
 	}
 }
+
+// TestAlertsTopicIsLeftAlone sends the collector's own retained alert
+// lists as its subscription receives them, among readings: each is
+// acknowledged in its place, and none is stored, rejected or counted as a
+// reading, whatever its facility or payload.
+func TestAlertsTopicIsLeftAlone(t *testing.T) {
+	w := &scriptedWriter{}
+	pub := &recordingPublisher{}
+	p, statuses := newTestPipeline(t, w, pub)
+	queue := make(chan Message, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, queue) }()
+
+	acks := &ackLog{}
+	msgs := []struct{ topic, payload string }{
+		{"greenpulse/F1/alerts", `[{"id":"open_burning.F1","facility":"F1","severity":"critical"}]`},
+		{"greenpulse/F1/energy", fmt.Sprintf(`{"ts":%d,"source":"grid","kwh_total":1}`, time.Now().Add(-time.Hour).UnixMilli())},
+		{"greenpulse/F1/alerts", `[]`},
+		{"greenpulse/GONE/alerts", `[]`},                     // not in the registry
+		{"greenpulse/F1/alerts", strings.Repeat("x", 2<<20)}, // beyond max_payload_bytes
+		{"greenpulse/F1/alerts", `not json`},
+		{"greenpulse/F1/alertz", `{}`}, // an unknown stream is still rejected
+	}
+	for i, m := range msgs {
+		queue <- acks.message(i, m.topic, m.payload)
+	}
+	waitFor(t, "all acks", func() bool { return len(acks.snapshot()) == len(msgs) })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	for i, got := range acks.snapshot() {
+		if got != i {
+			t.Fatalf("acks %v, want in order", acks.snapshot())
+		}
+	}
+	if got := w.stored(); len(got) != 1 || !strings.HasPrefix(got[0], "energy,") {
+		t.Errorf("stored %q, want the one energy reading", got)
+	}
+	if len(pub.topics) != 1 || pub.topics[0] != "greenpulse/_rejected/F1/alertz" {
+		t.Errorf("rejections published to %v, want only the unknown stream's", pub.topics)
+	}
+	if _, ok := statuses.Get("F1"); ok {
+		t.Error("an alert list was taken for an agent status")
+	}
+}
