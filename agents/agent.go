@@ -10,6 +10,11 @@
 // Waste that staff enter (RecordWaste) also goes to a list of the last
 // entries beside the outbox (package wastelog), which the web page shows
 // as queued or sent by asking the outbox whether each is still there.
+//
+// The publisher also subscribes to the facility's alerts topic, which the
+// collector writes; the last list that arrived is kept beside the outbox
+// (package alertlist) and shown on the page (Alerts), so it is still
+// there while the link is down and after a restart offline.
 package agents
 
 import (
@@ -21,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/greenpulse-health/greenpulse/agents/alertlist"
 	"github.com/greenpulse-health/greenpulse/agents/config"
 	"github.com/greenpulse-health/greenpulse/agents/meterlog"
 	"github.com/greenpulse-health/greenpulse/agents/outbox"
@@ -50,6 +56,7 @@ type Agent struct {
 	sim     *simulate.Sim
 	waste   *wastelog.Log
 	meters  *meterlog.Log
+	alerts  *alertlist.List
 
 	mu        sync.Mutex
 	appendErr error
@@ -100,9 +107,14 @@ func newAgent(cfg config.Config, version string, m *Metrics, log *slog.Logger, r
 		ob.Close()
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, log: log, metrics: m, outbox: ob, waste: wl, meters: ml}
-	a.pub, err = publish.New(cfg.MQTT, publish.Options{Facility: cfg.Facility, Version: version, Publish: cfg.Publish},
-		ob, m.Publish, log)
+	al, err := alertlist.Open(cfg.Outbox.Dir, cfg.Facility, log)
+	if err != nil {
+		ob.Close()
+		return nil, err
+	}
+	a := &Agent{cfg: cfg, log: log, metrics: m, outbox: ob, waste: wl, meters: ml, alerts: al}
+	a.pub, err = publish.New(cfg.MQTT, publish.Options{Facility: cfg.Facility, Version: version, Publish: cfg.Publish,
+		Alerts: a.takeAlerts}, ob, m.Publish, log)
 	if err != nil {
 		ob.Close()
 		return nil, err
@@ -174,6 +186,18 @@ func (a *Agent) RecordWaste(r reading.Reading, note string) error {
 	}
 	return nil
 }
+
+// takeAlerts keeps a message of the alerts topic as the facility's list.
+func (a *Agent) takeAlerts(payload []byte, received time.Time) {
+	if err := a.alerts.Update(payload, received); err != nil {
+		a.log.Warn("alert list from the collector not kept", "err", err)
+	}
+}
+
+// Alerts returns the facility's alerts as the collector last sent them,
+// and whether the link to the broker is up now (when it is not, the list
+// may be out of date).
+func (a *Agent) Alerts() (alertlist.View, bool) { return a.alerts.View(), a.pub.Connected() }
 
 // RecentWaste returns the last waste entries, newest first, each with
 // whether its reading still waits in the outbox.

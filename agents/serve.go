@@ -65,6 +65,7 @@ func webOptions(cfg config.Config, a *Agent, g prometheus.Gatherer, log *slog.Lo
 		WrongPasswordDelay: web.WrongPasswordDelay,
 		Gatherer:           g,
 		Logger:             log,
+		Alerts:             a,
 	}
 	if cfg.Sources.Manual.Enabled {
 		opt.Waste = a

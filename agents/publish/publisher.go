@@ -42,6 +42,12 @@ type Options struct {
 	Facility string
 	Version  string
 	Publish  config.Publish
+	// Alerts, when set, is handed each message of the facility's alerts
+	// topic (<root>/<facility>/alerts, retained, written by the
+	// collector), which the publisher subscribes to at QoS 1 on every
+	// connect. It is called from the MQTT client's goroutine, one message
+	// at a time: it must be quick and must not publish.
+	Alerts func(payload []byte, received time.Time)
 }
 
 // Publisher owns one MQTT connection and drains one outbox through it. Run
@@ -102,13 +108,41 @@ func New(mc config.MQTT, opt Options, q Queue, m *Metrics, log *slog.Logger) (*P
 	return p, nil
 }
 
-func (p *Publisher) onConnect(mqtt.Client) {
+func (p *Publisher) onConnect(c mqtt.Client) {
 	p.setConnected(true)
 	p.log.Info("mqtt connected", "broker", p.mqttCfg.Broker, "client_id", p.mqttCfg.ClientID)
+	if p.opt.Alerts != nil {
+		// The session is clean: every connect subscribes anew, and the
+		// broker then sends the retained list. From a goroutine, since
+		// waiting on the token here would block the client's own.
+		go p.subscribeAlerts(c)
+	}
 	select {
 	case p.connects <- struct{}{}:
 	default:
 	}
+}
+
+// subscribeAlerts subscribes to the facility's alerts topic.
+func (p *Publisher) subscribeAlerts(c mqtt.Client) {
+	topic := reading.AlertsTopic(p.mqttCfg.TopicRoot, p.opt.Facility)
+	tok := c.Subscribe(topic, 1, func(_ mqtt.Client, m mqtt.Message) {
+		p.opt.Alerts(m.Payload(), time.Now())
+	})
+	if !tok.WaitTimeout(p.mqttCfg.AckTimeout) {
+		p.log.Warn("alerts: subscribe timed out; the page keeps the last list until the next connect", "topic", topic)
+		return
+	}
+	if err := tok.Error(); err != nil {
+		p.log.Warn("alerts: subscribe failed; the page keeps the last list until the next connect", "topic", topic, "err", err)
+		return
+	}
+	if st, ok := tok.(*mqtt.SubscribeToken); ok && st.Result()[topic] == 0x80 {
+		// MQTT 3.1.1 SUBACK failure: the broker's ACL refuses it.
+		p.log.Warn("alerts: the broker refused the subscription (does its ACL let this facility read its alerts topic?)", "topic", topic)
+		return
+	}
+	p.log.Debug("alerts: subscribed", "topic", topic)
 }
 
 func (p *Publisher) setConnected(up bool) {

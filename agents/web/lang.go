@@ -132,6 +132,55 @@ type words struct {
 
 	// Meter is the meter readings part of the page.
 	Meter *meterWords
+	// Alerts is the list of the facility's active alerts.
+	Alerts *alertWords
+}
+
+// alertWords is the text of the list of active alerts, in one language.
+type alertWords struct {
+	Title, Loading string
+	// Script holds alerts.js's messages, by key; Severities names
+	// critical, warning and info.
+	Script     map[string]string
+	Severities map[string]string
+}
+
+func englishAlertWords() *alertWords {
+	return &alertWords{
+		Title:   "Active alerts",
+		Loading: "Loading…",
+		Script: map[string]string{
+			"none":               "No active alerts.",
+			"offline":            "Last known list, received {time}; the link to the collector is down.",
+			"offline_never":      "No list of alerts has been received yet; the link to the collector is down.",
+			"since":              "since {time}",
+			"acked":              "acknowledged by {by}",
+			"skipped":            "{n} alerts from the server could not be shown; the agent's log says why.",
+			"recent_logged_out":  "You are logged out. Reload the page and log in again.",
+			"recent_failed":      "Could not load the alerts: the agent answered {status}{detail}.",
+			"recent_unreachable": "Could not load the alerts: the agent could not be reached ({err}). Retrying…",
+		},
+		Severities: map[string]string{"critical": "Critical", "warning": "Warning", "info": "Info"},
+	}
+}
+
+func arabicAlertWords() *alertWords {
+	return &alertWords{
+		Title:   "التنبيهات النشطة",
+		Loading: "جارٍ التحميل…",
+		Script: map[string]string{
+			"none":               "لا توجد تنبيهات نشطة.",
+			"offline":            "آخر قائمة معروفة، وصلت في {time}؛ الاتصال بالخادم المركزي مقطوع.",
+			"offline_never":      "لم تصل أي قائمة تنبيهات بعد؛ الاتصال بالخادم المركزي مقطوع.",
+			"since":              "منذ {time}",
+			"acked":              "أقرّ به {by}",
+			"skipped":            "تعذّر عرض {n} من التنبيهات الواردة من الخادم؛ يبيّن سجلّ البرنامج السبب.",
+			"recent_logged_out":  "انتهت جلستك. أعد تحميل الصفحة وسجّل الدخول مرة أخرى.",
+			"recent_failed":      "تعذّر تحميل التنبيهات: أجاب البرنامج بالرمز {status}{detail}.",
+			"recent_unreachable": "تعذّر تحميل التنبيهات: تعذّر الوصول إلى البرنامج ({err}). جارٍ إعادة المحاولة…",
+		},
+		Severities: map[string]string{"critical": "حرج", "warning": "تحذير", "info": "للعلم"},
+	}
 }
 
 // meterWords is the text of the meter readings form and lists, in one
@@ -245,7 +294,8 @@ func englishWords(maxNote, keep int) *words {
 			"queued_title":       "kept on this computer until the server confirms it",
 			"sent_title":         "the server has it",
 		},
-		Meter: englishMeterWords(keep),
+		Meter:  englishMeterWords(keep),
+		Alerts: englishAlertWords(),
 	}
 }
 
@@ -326,7 +376,8 @@ func arabicWords(maxNote, keep int) *words {
 			"queued_title":       "محفوظ على هذا الحاسوب حتى يؤكد الخادم استلامه",
 			"sent_title":         "وصل إلى الخادم",
 		},
-		Meter: arabicMeterWords(maxNote, keep),
+		Meter:  arabicMeterWords(maxNote, keep),
+		Alerts: arabicAlertWords(),
 		Fields: map[string]string{
 			"category":     "فئة النفايات غير صحيحة: اختر فئة من القائمة.",
 			"treatment":    "طريقة المعالجة غير صحيحة: اختر طريقة من القائمة.",

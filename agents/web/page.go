@@ -59,6 +59,14 @@ type script struct {
 	Categories map[string]string `json:"categories"`
 	Treatments map[string]string `json:"treatments"`
 	Meter      meterScript       `json:"meter"`
+	Alerts     alertsScript      `json:"alerts"`
+}
+
+// alertsScript is what the page hands alerts.js: its messages and the
+// names of the severities.
+type alertsScript struct {
+	Text       map[string]string `json:"text"`
+	Severities map[string]string `json:"severities"`
 }
 
 // meterScript is what the page hands meter.js: its messages, and how to
@@ -127,6 +135,7 @@ func newPage(opt Options, au *auth) *page {
 					Counters: names(counters, w.Meter.Counters),
 					Units:    w.Meter.Units,
 				},
+				Alerts: alertsScript{Text: w.Alerts.Script, Severities: w.Alerts.Severities},
 			},
 		}
 	}

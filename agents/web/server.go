@@ -1,6 +1,8 @@
 // Package web serves the agent's HTTP endpoints on the facility LAN: the
-// waste entry and meter readings page (GET /), its API (POST /api/v1/waste,
-// GET /api/v1/waste/recent, POST and GET /api/v1/meter), the login that guards them (POST /login,
+// waste entry and meter readings page (GET /), which also lists the
+// facility's active alerts, its API (POST /api/v1/waste,
+// GET /api/v1/waste/recent, POST and GET /api/v1/meter, GET /api/v1/alerts),
+// the login that guards them (POST /login,
 // POST /logout), the choice of its language (POST /lang), /metrics and
 // /healthz.
 package web
@@ -50,6 +52,9 @@ type Options struct {
 	Waste Waste
 	// Meters takes the meter readings staff type; nil turns them off.
 	Meters Meters
+	// Alerts tells the facility's alerts that the page lists; nil lists
+	// none.
+	Alerts Alerts
 	// Password guards the page and the waste API; empty leaves them open
 	// and the page says so.
 	Password string
@@ -104,6 +109,7 @@ func Handler(a Agent, opt Options) http.Handler {
 	mux.Handle("GET /api/v1/waste/recent", au.require(recentWaste(opt.Waste)))
 	mux.Handle("POST /api/v1/meter", au.require(postMeter(opt)))
 	mux.Handle("GET /api/v1/meter", au.require(getMeters(opt.Meters)))
+	mux.Handle("GET /api/v1/alerts", au.require(getAlerts(opt.Alerts)))
 	return mux
 }
 

@@ -1,5 +1,5 @@
-// What app.js (waste) and meter.js (meter readings) share: loaded before
-// both, it defines only GreenPulse: the page's words, keeping the agent's
+// What app.js (waste), meter.js (meter readings) and alerts.js (the
+// facility's alerts) share: loaded before them, it defines only GreenPulse: the page's words, keeping the agent's
 // English apart in an Arabic page, sending a form and wording the agent's
 // refusals, marking the fields it names, keeping a draft across a switch
 // of language, loading the lists, writing their numbers, times and cells,
