@@ -8,14 +8,18 @@ import (
 	"testing"
 	"time"
 
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
 	"github.com/greenpulse-health/greenpulse/internal/teststack"
+	"github.com/greenpulse-health/greenpulse/reading"
 )
 
 // TestLoginAndACL runs the broker as configs/mosquitto/ documents for
 // production: no anonymous clients, a password per agent and for the
 // collector, and the shipped per-facility ACL. An agent with its password
-// delivers; one with a wrong password says so in its status and keeps its
-// readings.
+// delivers, and receives its facility's alert list from the collector but
+// cannot overwrite it; one with a wrong password says so in its status
+// and keeps its readings.
 func TestLoginAndACL(t *testing.T) {
 	s := teststack.Start(t)
 	if err := s.Broker.Stop(); err != nil {
@@ -43,6 +47,48 @@ func TestLoginAndACL(t *testing.T) {
 		return n == 10, fmt.Sprintf("%d of 10", n)
 	})
 
+	// Open burning: the collector writes the alert list on the facility's
+	// alerts topic, which the agent may read.
+	if err := a.Record("test", []reading.Reading{openBurning(t, facility, time.Now().Add(-time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	teststack.Eventually(t, 30*time.Second, "the alert list reaches the agent under the ACL", func() (bool, string) {
+		v, _ := a.Alerts()
+		return len(v.Alerts) == 1 && v.Alerts[0].ID == "open_burning."+facility, fmt.Sprintf("%+v", v)
+	})
+	// The agent's own user may not overwrite it: a forged empty list is
+	// dropped by the broker, and the retained list stays the collector's.
+	forger := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(s.Broker.URL()).SetClientID("forger").
+		SetUsername(facility).SetPassword("agent-pw"))
+	if tok := forger.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect as the facility: %v", tok.Error())
+	}
+	t.Cleanup(func() { forger.Disconnect(100) })
+	if tok := forger.Publish(reading.AlertsTopic("greenpulse", facility), 1, true, "[]"); !tok.WaitTimeout(10 * time.Second) {
+		t.Fatal("publish not acknowledged")
+	}
+	got := make(chan string, 1)
+	watcher := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(s.Broker.URL()).SetClientID("watcher").
+		SetUsername("greenpulse-collector").SetPassword("collector-pw"))
+	if tok := watcher.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect the watcher: %v", tok.Error())
+	}
+	t.Cleanup(func() { watcher.Disconnect(100) })
+	watcher.Subscribe(reading.AlertsTopic("greenpulse", facility), 1, func(_ mqtt.Client, m mqtt.Message) {
+		select {
+		case got <- string(m.Payload()):
+		default:
+		}
+	})
+	select {
+	case list := <-got:
+		if !strings.Contains(list, "open_burning."+facility) {
+			t.Errorf("the retained alert list is %s: the facility's own user overwrote it", list)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("no retained alert list")
+	}
+
 	bad := agentConfig(t, s, t.TempDir())
 	bad.Facility, bad.MQTT.ClientID = "BG-H-002", "greenpulse-agent-BG-H-002"
 	bad.MQTT.Username, bad.MQTT.Password = "BG-H-002", "wrong"
@@ -61,4 +107,18 @@ func TestLoginAndACL(t *testing.T) {
 	if st := b.Status(); st.LastError == "" {
 		t.Errorf("status does not carry the login error: %+v", st)
 	}
+}
+
+// openBurning is a waste reading of open burning at facility.
+func openBurning(t *testing.T, facility string, at time.Time) reading.Reading {
+	t.Helper()
+	b, _ := reading.NewBuilder(reading.Waste)
+	b.SetTag("category", "infectious")
+	b.SetTag("treatment", "open_burning")
+	b.SetFloat("mass_kg", 3)
+	r, err := b.Build(facility, at, time.Now(), reading.Limits{MaxFuture: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
