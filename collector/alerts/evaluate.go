@@ -109,11 +109,11 @@ func (e *Evaluator) Stored(rs []reading.Reading) {
 		case t == "open_burning" && rules.OpenBurning.Enabled:
 			events = e.event(events, r, f, RuleOpenBurning, rules.OpenBurning.Severity,
 				fmt.Sprintf("Open burning of %s waste (%s kg) reported", r.Tag("category"), mass(r)),
-				fmt.Sprintf("تم الإبلاغ عن حرق مكشوف لنفايات %s (%s كغ)", r.Tag("category"), mass(r)))
+				fmt.Sprintf("تم الإبلاغ عن حرق مكشوف لنفايات %s (%s كغ)", categoryAr(r.Tag("category")), mass(r)))
 		case t == "open_dumping" && rules.OpenDumping.Enabled:
 			events = e.event(events, r, f, RuleOpenDumping, rules.OpenDumping.Severity,
 				fmt.Sprintf("Open dumping of %s waste (%s kg) reported", r.Tag("category"), mass(r)),
-				fmt.Sprintf("تم الإبلاغ عن رمي مكشوف لنفايات %s (%s كغ)", r.Tag("category"), mass(r)))
+				fmt.Sprintf("تم الإبلاغ عن رمي مكشوف لنفايات %s (%s كغ)", categoryAr(r.Tag("category")), mass(r)))
 		}
 		if !rules.StorageExceeded.Enabled {
 			continue
@@ -123,7 +123,7 @@ func (e *Evaluator) Stored(rs []reading.Reading) {
 			limit := strconv.FormatFloat(rules.StorageHours, 'f', -1, 64)
 			events = e.event(events, r, f, RuleStorageExceeded, rules.StorageExceeded.Severity,
 				fmt.Sprintf("%s waste stored %s h before treatment, beyond the %s h limit", r.Tag("category"), h, limit),
-				fmt.Sprintf("خُزنت نفايات %s لمدة %s ساعة قبل المعالجة، متجاوزةً الحد البالغ %s ساعة", r.Tag("category"), h, limit))
+				fmt.Sprintf("خُزنت نفايات %s لمدة %s ساعة قبل المعالجة، متجاوزةً الحد البالغ %s ساعة", categoryAr(r.Tag("category")), h, limit))
 		}
 	}
 	if len(events) == 0 {
@@ -140,6 +140,19 @@ func (e *Evaluator) Stored(rs []reading.Reading) {
 			n.Firing(a)
 		}
 	}
+}
+
+// categoriesAr are the waste categories in Arabic, as the dashboard and
+// the agent's page name them.
+var categoriesAr = map[string]string{"infectious": "معدية", "sharps": "أدوات حادة", "pathological": "باثولوجية",
+	"pharmaceutical": "صيدلانية", "chemical": "كيميائية", "radioactive": "مشعة", "general": "عامة"}
+
+// categoryAr is category in Arabic, or as it is when it has no name.
+func categoryAr(category string) string {
+	if ar, ok := categoriesAr[category]; ok {
+		return ar
+	}
+	return category
 }
 
 func mass(r *reading.Reading) string {

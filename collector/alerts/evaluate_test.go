@@ -120,6 +120,24 @@ func TestEventRules(t *testing.T) {
 	}
 }
 
+// TestEventMessagesInBothLanguages: the Arabic message names the waste
+// category in Arabic, as the dashboard does.
+func TestEventMessagesInBothLanguages(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "state.json"))
+	e := NewEvaluator(s, oneFacility{}, defaultOptions(), quiet())
+	e.now = func() time.Time { return t0 }
+	e.Stored([]reading.Reading{waste(t, t0, "open_burning", 50)})
+	for id, want := range map[string][2]string{
+		"open_burning.F1":     {"Open burning of infectious waste (4.5 kg)", "حرق مكشوف لنفايات معدية (4.5 كغ)"},
+		"storage_exceeded.F1": {"infectious waste stored 50 h before treatment, beyond the 48 h limit", "نفايات معدية لمدة 50 ساعة"},
+	} {
+		a, _ := s.Get(id)
+		if !strings.Contains(a.Message, want[0]) || !strings.Contains(a.MessageAr, want[1]) {
+			t.Errorf("%s: %q / %q, want %q / %q", id, a.Message, a.MessageAr, want[0], want[1])
+		}
+	}
+}
+
 // TestEventAlertClearsAfterItsWindow: an alert stays while events come
 // and clears a window after the last.
 func TestEventAlertClearsAfterItsWindow(t *testing.T) {
