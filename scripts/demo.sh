@@ -52,14 +52,21 @@ scripts/devstack.sh start
 mkdir -p "$state" bin
 go build -o bin/greenpulse-collector ./cmd/greenpulse-collector
 go build -o bin/greenpulse-agent ./cmd/greenpulse-agent
-bin/greenpulse-collector check-config --config configs/collector.yaml
+# The demo's collector config is the shipped one with two changes: the
+# registry by its full path (the state files land in $state beside it),
+# and the windowed alert rules every 20 s instead of every 5 min, so that
+# the alerts of the history show before the demo ends.
+collector_cfg="$state/collector.yaml"
+sed -e "s|^registry: facilities.csv|registry: $root/configs/facilities.csv|" \
+  -e 's|^  windowed_schedule: .*|  windowed_schedule: "@every 20s"|' configs/collector.yaml >"$collector_cfg"
+bin/greenpulse-collector check-config --config "$collector_cfg"
 
 stop_proc agent
 stop_proc device
 stop_proc backfill
 stop_proc fleet
 stop_proc collector
-bin/greenpulse-collector serve --config configs/collector.yaml >"$state/collector.log" 2>&1 &
+bin/greenpulse-collector serve --config "$collector_cfg" >"$state/collector.log" 2>&1 &
 echo $! >"$state/collector.pid"
 for _ in $(seq 1 100); do
   curl -fsS "http://$http/readyz" >/dev/null 2>&1 && break
@@ -190,7 +197,8 @@ days=${history%d}
 first_day=$(date -u -d "@$(( $(date +%s) + 10800 - 86400 * days ))" +%F)
 tomorrow=$(date -u -d "@$(( $(date +%s) + 10800 + 86400 ))" +%F)
 echo "== rolling up indicators from $first_day (greenpulse-collector rollup)"
-bin/greenpulse-collector rollup --config configs/collector.yaml --from "$first_day" --to "$tomorrow" 2>/dev/null | tail -1
+bin/greenpulse-collector rollup --config "$collector_cfg" --from "$first_day" --to "$tomorrow" 2>/dev/null | tail -1
+rolled_up=$(date +%s)
 month=$(date -u -d "@$(( $(date +%s) + 10800 ))" +%Y-%m-01)
 api() { curl -fsS "http://$http/api/v1/indicators?$1"; }
 echo
@@ -207,6 +215,13 @@ curl -fsS -o /dev/null -D - "http://$http/api/v1/export/dhis2?period=$period" |
   awk -F': ' 'tolower($1) == "x-greenpulse-values" { v = $2 } tolower($1) == "x-greenpulse-unmapped-facilities" { u = $2 }
     END { gsub(/\r/, "", v); gsub(/\r/, "", u); printf "  %s data values; %s facilities without a DHIS2 org unit\n", v, u }' || true
 echo
+# The windowed rules (grid availability, solar against peers, …) read the
+# rolled-up days: wait for their first run after the roll-up.
+for _ in $(seq 1 60); do
+  swept=$(curl -fsS "http://$http/metrics" | awk '$1 == "greenpulse_collector_alerts_sweep_last_success_timestamp_seconds" { printf "%d", $2 }')
+  [ "${swept:-0}" -gt "$rolled_up" ] && break
+  sleep 1
+done
 echo "== facility alerts raised from the history (GET /api/v1/alerts?state=active&format=csv)"
 curl -fsS "http://$http/api/v1/alerts?state=active&format=csv" |
   awk -F, 'NR > 1 { n[$2 " (" $6 ")"]++ } END { for (r in n) printf "  %-32s %4d %s\n", r, n[r], n[r] == 1 ? "facility" : "facilities" }' | sort || true
