@@ -211,6 +211,14 @@ func (c Config) Validate() error {
 	if c.MQTT.SharedGroup != "" && !reading.ValidName(c.MQTT.SharedGroup) {
 		bad("mqtt.shared_group", "%q must be 1-64 letters, digits, '_' or '-'", c.MQTT.SharedGroup)
 	}
+	if c.MQTT.SharedGroup != "" && c.Alerts.Enabled {
+		// Each collector of a shared group receives a share of the
+		// messages and keeps alerts of its own: its silent agents would be
+		// the other's, its counts a fraction, and the collectors would
+		// overwrite each other's retained alert lists.
+		bad("alerts.enabled", "facility alerts need every facility's messages in one collector; with mqtt.shared_group %q "+
+			"each collector receives only a share, so set alerts.enabled: false in a shared group", c.MQTT.SharedGroup)
+	}
 
 	if u, err := url.Parse(c.InfluxDB.URL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		bad("influxdb.url", "want a URL such as http://127.0.0.1:8086, got %q", c.InfluxDB.URL)
