@@ -1,9 +1,12 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -130,12 +133,40 @@ func (a Alerts) RulesFor() (map[string]AlertRules, error) {
 		}
 		rules := a.Rules
 		if err := yamlfile.Decode(data, &rules); err != nil {
-			return nil, fmt.Errorf("%s: %w", code, err)
+			return nil, fmt.Errorf("%s: %s", code, overrideError(err, node.Line))
 		}
 		out[code] = rules
 	}
 	return out, nil
 }
+
+// overrideError rewrites the error of decoding a governorate's override,
+// re-encoded on its own, for the file's reader: lines counted from the
+// file's line first (where the override starts), and "unknown key" for
+// yaml's "field … not found in type struct {…}", which names Go's types.
+func overrideError(err error, first int) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err.Error()
+	}
+	msgs := make([]string, 0, len(te.Errors))
+	for _, m := range te.Errors {
+		if sub := unknownField.FindStringSubmatch(m); sub != nil {
+			m = fmt.Sprintf("line %s: unknown key %q", sub[1], sub[2])
+		}
+		m = lineOf.ReplaceAllStringFunc(m, func(l string) string {
+			n, _ := strconv.Atoi(strings.TrimPrefix(l, "line "))
+			return fmt.Sprintf("line %d", first+n-1)
+		})
+		msgs = append(msgs, m)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+var (
+	unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type`)
+	lineOf       = regexp.MustCompile(`^line \d+`)
+)
 
 // Client returns the Alertmanager client's config.
 func (a AlertmanagerConfig) Client() alertmanager.Config {
