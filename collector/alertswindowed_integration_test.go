@@ -33,7 +33,7 @@ func TestWindowedAlertsEndToEnd(t *testing.T) {
 	const silentAfter = 4 * time.Second
 	cfg.Alerts.Rules.AgentSilent.SilentAfter = silentAfter
 	cfg.Alerts.Rules.RejectionsRepeated.Count = 3
-	cfg.Alerts.Rules.RejectionsRepeated.Within = time.Minute
+	cfg.Alerts.Rules.RejectionsRepeated.Within = 2 * time.Second // counted by the minute: this takes the last minute or two
 	cfg.Alerts.Rules.GridAvailabilityLow.BelowPct = 10
 	var govs map[string]yaml.Node
 	if err := yaml.Unmarshal([]byte("IQ-BG:\n  grid_availability_low: {below_pct: 30, severity: critical}\n"), &govs); err != nil {
@@ -47,7 +47,8 @@ func TestWindowedAlertsEndToEnd(t *testing.T) {
 	yesterday := indicators.PeriodOf(indicators.Day, time.Now().AddDate(0, 0, -1), loc)
 	// Grid available 20 % of yesterday at a Baghdad facility (below its
 	// governorate's 30 %) and at an Anbar one (not below the country's 10 %).
-	runCollector(t, cfg)
+	cfg.HTTP.AdminToken = "windowed-test-token"
+	stop := runCollector(t, cfg)
 	writeIndicators(t, s.influx.URL(), cfg.InfluxDB.IndicatorBucket, yesterday.Start,
 		"grid_availability_pct", map[string]float64{"BG-H-001": 20, "AN-H-001": 20})
 	api := "http://" + cfg.HTTP.Listen + "/api/v1/alerts"
@@ -99,6 +100,21 @@ func TestWindowedAlertsEndToEnd(t *testing.T) {
 	})
 	if v := teststack.MetricValue(t, cfg.HTTP.Listen, `greenpulse_collector_alerts_firing{rule="grid_availability_low",severity="critical"}`); v != 1 {
 		t.Errorf("greenpulse_collector_alerts_firing for grid_availability_low = %v, want 1", v)
+	}
+
+	// A facility never heard from is silent too; acknowledged, its alert
+	// stays acknowledged through a restart, when the collector has heard
+	// nobody yet and cannot judge anyone silent for a while.
+	const never = "agent_silent.AN-H-003"
+	ackAlert(t, api+"/"+never+"/ack", cfg.HTTP.AdminToken, `{"by":"Dr. Salma","comment":"the agent's router is broken"}`)
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	runCollector(t, cfg)
+	time.Sleep(2500 * time.Millisecond) // more than two runs of the rules, less than silent_after
+	after, _ := getAlerts(t, api+"?facility=AN-H-003")
+	if a := alertOf(after, never); a.State != alerts.ActiveAcknowledged || a.Ack == nil || a.Ack.By != "Dr. Salma" {
+		t.Errorf("after a restart: %+v, want still acknowledged by Dr. Salma", a)
 	}
 }
 

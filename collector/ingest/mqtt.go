@@ -43,6 +43,10 @@ type Subscriber struct {
 
 	hooksMu sync.Mutex
 	hooks   []func() // OnConnect's
+
+	// listening is when the current connection's subscription was
+	// answered, in Unix nanoseconds; 0 while not connected and subscribed.
+	listening atomic.Int64
 }
 
 // NewSubscriber builds the client; Connect starts it.
@@ -66,6 +70,7 @@ func NewSubscriber(cfg config.MQTT, queue chan<- Message, metrics *Metrics, log 
 		SetDefaultPublishHandler(s.handle).
 		SetOnConnectHandler(s.onConnect).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			s.listening.Store(0)
 			metrics.mqttConnected.Set(0)
 			metrics.mqttConnLost.Inc()
 			log.Warn("mqtt connection lost; reconnecting", "broker", cfg.Broker, "err", err)
@@ -121,6 +126,7 @@ func (s *Subscriber) onConnect(c mqtt.Client) {
 			return
 		}
 		s.subscribed.Store(true)
+		s.listening.Store(time.Now().UnixNano())
 		s.log.Info("mqtt subscribed", "filter", s.Filter(), "qos", 1)
 	}()
 }
@@ -153,6 +159,17 @@ func (s *Subscriber) Connect(ctx context.Context) error {
 
 // Ready reports whether the client is connected and subscribed.
 func (s *Subscriber) Ready() bool { return s.client.IsConnectionOpen() && s.subscribed.Load() }
+
+// ListeningSince is when the collector last became able to hear every
+// facility (connected and subscribed), and false while it cannot: an agent
+// is silent only for as long as the collector could have heard it.
+func (s *Subscriber) ListeningSince() (time.Time, bool) {
+	ns := s.listening.Load()
+	if ns == 0 || !s.client.IsConnectionOpen() {
+		return time.Time{}, false
+	}
+	return time.Unix(0, ns), true
+}
 
 // Publish sends a QoS 1 message without waiting for the broker's answer; the
 // client keeps it until the broker has it. Used for rejections.

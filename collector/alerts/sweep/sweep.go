@@ -56,6 +56,11 @@ type Options struct {
 	Governorates []string
 	// Started is when the collector started (see windowed.Snapshot).
 	Started time.Time
+	// Listening, when set, says since when the collector has been
+	// connected and subscribed, or false while it is not; silence is
+	// counted from then instead of from Started, so that the collector's
+	// own outage does not make every agent silent.
+	Listening func() (time.Time, bool)
 }
 
 // Sweeper runs the windowed rules.
@@ -123,7 +128,7 @@ func (s *Sweeper) snapshot(ctx context.Context, now time.Time) (windowed.Snapsho
 	// keep the month to one indicator, and run side by side since each is
 	// mostly InfluxDB's time.
 	var energy []indicators.ID
-	for _, id := range windowed.Indicators {
+	for _, id := range windowed.Indicators() {
 		if id != indicators.WasteKg {
 			energy = append(energy, id)
 		}
@@ -164,7 +169,13 @@ func (s *Sweeper) snapshot(ctx context.Context, now time.Time) (windowed.Snapsho
 			byID[row.Indicator][ago] = row.Value
 		}
 	}
-	snap := windowed.Snapshot{Now: now, Started: s.opts.Started}
+	snap := windowed.Snapshot{Now: now, Started: s.opts.Started, Location: loc}
+	if s.opts.Listening != nil {
+		snap.Started = now // deaf: no agent can be judged silent
+		if since, ok := s.opts.Listening(); ok {
+			snap.Started = since
+		}
+	}
 	for _, f := range s.reg.Facilities() {
 		fs := windowed.Facility{ID: f.ID, District: f.District, Governorate: f.Governorate, PVkWp: f.PVkWp, Days: days[f.ID]}
 		fs.LastReading, _ = s.agents.LastReading(f.ID)
@@ -219,7 +230,9 @@ func (s *Sweeper) Run(ctx context.Context) error {
 	if _, err := c.AddFunc(s.opts.Schedule, run); err != nil {
 		return fmt.Errorf("alerts.windowed_schedule %q: %w", s.opts.Schedule, err)
 	}
-	run()
+	// The first run, at once, under the same recovery as the scheduled
+	// ones: a bug in a rule must not stop the collector.
+	cron.Recover(logger)(cron.FuncJob(run)).Run()
 	c.Start()
 	<-ctx.Done()
 	<-c.Stop().Done()

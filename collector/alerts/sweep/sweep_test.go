@@ -117,8 +117,11 @@ func TestSweepReadsTheDaysBeforeToday(t *testing.T) {
 	if v, ok := j.of(windowed.RuleGridAvailabilityLow, "BA-1"); !ok || v.Firing {
 		t.Errorf("Basra's 40 %% is above its 30 %% override: %+v (found %v)", v, ok)
 	}
-	if v, ok := j.of(windowed.RuleAgentSilent, "BA-1"); !ok || v.Firing {
-		t.Errorf("BA-1, unheard for the hour since start, is within 6 h: %+v (found %v)", v, ok)
+	if v, ok := j.of(windowed.RuleAgentSilent, "BA-1"); ok {
+		t.Errorf("BA-1, unheard for the hour since start, cannot be judged within 6 h: %+v", v)
+	}
+	if v, ok := j.of(windowed.RuleAgentSilent, "BG-1"); !ok || v.Firing {
+		t.Errorf("BG-1, heard a minute ago: %+v (found %v), want clear", v, ok)
 	}
 	var waste rollup.Query
 	for _, q := range ind.queries {
@@ -128,6 +131,37 @@ func TestSweepReadsTheDaysBeforeToday(t *testing.T) {
 	}
 	if want := day(31); !waste.From.Equal(want) || !waste.To.Equal(day(0)) {
 		t.Errorf("waste read from %s to %s, want %s to %s", waste.From, waste.To, want, day(0))
+	}
+}
+
+// TestSweepCountsSilenceFromWhenTheCollectorListens: while the collector
+// is not connected no agent is judged silent, and after a reconnect
+// silence counts from then, so its own outage opens no alerts.
+func TestSweepCountsSilenceFromWhenTheCollectorListens(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		listening func() (time.Time, bool)
+		firing    bool
+	}{
+		{"listening for a day", func() (time.Time, bool) { return now.Add(-24 * time.Hour), true }, true},
+		{"disconnected", func() (time.Time, bool) { return time.Time{}, false }, false},
+		{"reconnected an hour ago", func() (time.Time, bool) { return now.Add(-time.Hour), true }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := &judged{}
+			s := New(Options{Schedule: "@every 1m", Location: time.UTC, Settings: func(string) windowed.Settings { return windowed.DefaultSettings() },
+				Started: now.Add(-48 * time.Hour), Listening: tt.listening}, testRegistry(t), &fakeIndicators{},
+				fakeAgents{"BG-1": now.Add(-12 * time.Hour)}, nil, j, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if _, err := s.Sweep(context.Background(), now); err != nil {
+				t.Fatal(err)
+			}
+			v, _ := j.of(windowed.RuleAgentSilent, "BG-1")
+			if v.Firing != tt.firing {
+				t.Errorf("BG-1, last heard 12 h ago: firing %v, want %v (%+v)", v.Firing, tt.firing, v)
+			}
+		})
 	}
 }
 

@@ -40,7 +40,7 @@ func benchSnapshot(n, govs, days int) Snapshot {
 			f.Rejections = rng.IntN(40)
 		}
 		f.Days = map[indicators.ID]map[int]float64{}
-		for _, id := range Indicators {
+		for _, id := range Indicators() {
 			f.Days[id] = make(map[int]float64, days)
 		}
 		weak := odd && rng.IntN(2) == 0

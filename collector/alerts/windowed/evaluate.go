@@ -22,7 +22,7 @@ import (
 func Evaluate(s Snapshot, settings func(governorate string) Settings) []Finding {
 	e := newEvaluation(&s, settings)
 	var out []Finding
-	for _, rule := range Rules {
+	for _, rule := range Rules() {
 		for _, i := range e.order {
 			st := e.settings[i]
 			r := st.rule(rule)
@@ -127,7 +127,7 @@ func (e *evaluation) judge(rule string, i int) verdict {
 	case RuleAgentSilent:
 		return agentSilent(e.snap, f, st)
 	case RuleOutboxBacklog:
-		return outboxBacklog(e.snap.Now, f, st)
+		return outboxBacklog(e.snap, f, st)
 	case RuleGridAvailabilityLow:
 		return gridAvailabilityLow(f, st)
 	case RuleSolarUnderperforming:
@@ -137,7 +137,7 @@ func (e *evaluation) judge(rule string, i int) verdict {
 	case RuleWasteNotReported:
 		return wasteNotReported(f, st)
 	case RuleRejectionsRepeated:
-		return rejectionsRepeated(f, st)
+		return rejectionsRepeated(e.snap, f, st)
 	}
 	panic("windowed: unknown rule " + rule)
 }
@@ -152,69 +152,81 @@ func value(f *Facility, id indicators.ID, day int) (float64, bool) {
 	return v, true
 }
 
-// agentSilent fires when the facility's newest reading (or, never heard
-// since the collector started, the start) is at least silent_after old,
-// or when the agent's status has said {"online": false} for at least
-// silent_after. The offline message wins when both hold: it says why. A
-// facility never heard from in a snapshot without Started is undecided.
-// The status is taken as it is even when readings arrived after it: a
-// reconnecting agent replaces its retained status before it publishes.
+// agentSilent fires when nothing was heard from the facility for
+// silent_after: counted from its newest reading or, when that is older or
+// there is none, from Started, since when the collector has been able to
+// hear (a restart or a reconnection does not make an agent that was quiet
+// while the collector could not listen count as silent at once). It fires
+// too when the agent's status has said {"online": false} for at least
+// silent_after, a status received since Started; the offline message wins
+// when both hold: it says why. It clears only on a reading less than
+// silent_after old that no later offline status contradicts, and is
+// undecided otherwise: never heard (or heard long ago) with less than
+// silent_after since Started, which leaves an alert raised before a
+// restart as it is, and never heard in a snapshot without Started.
 func agentSilent(s *Snapshot, f *Facility, st *Settings) verdict {
 	after := st.AgentSilent.SilentAfter
-	if o := f.Status; o != nil && o.Online != nil && !*o.Online && !f.StatusAt.IsZero() {
-		if d := s.Now.Sub(f.StatusAt); d >= after {
-			return firing(f.StatusAt,
-				fmt.Sprintf("The agent went offline %s ago (at %s)", durEn(d), at(f.StatusAt)),
-				fmt.Sprintf("انقطع اتصال الوكيل منذ %s (في %s)", durAr(d), at(f.StatusAt)))
-		}
+	heard := !f.LastReading.IsZero()
+	offline := f.Status != nil && f.Status.Online != nil && !*f.Status.Online && !f.StatusAt.IsZero()
+	if offline && !f.StatusAt.Before(s.Started) && s.Now.Sub(f.StatusAt) >= after {
+		return firing(f.StatusAt,
+			"The agent went offline at "+atEn(f.StatusAt, s.Location),
+			"انقطع اتصال الوكيل في "+atAr(f.StatusAt, s.Location))
 	}
-	if !f.LastReading.IsZero() {
-		d := s.Now.Sub(f.LastReading)
-		if d < after {
-			return cleared()
-		}
-		return firing(f.LastReading,
-			fmt.Sprintf("No reading for %s (last at %s)", durEn(d), at(f.LastReading)),
-			fmt.Sprintf("لا توجد قراءات منذ %s (آخر قراءة في %s)", durAr(d), at(f.LastReading)))
-	}
-	if s.Started.IsZero() {
+	if !heard && s.Started.IsZero() {
 		return undecided()
 	}
-	d := s.Now.Sub(s.Started)
-	if d < after {
+	ref := f.LastReading
+	if s.Started.After(ref) {
+		ref = s.Started
+	}
+	if s.Now.Sub(ref) >= after {
+		if heard {
+			return firing(f.LastReading,
+				"No reading since "+atEn(f.LastReading, s.Location),
+				"لا توجد قراءات منذ "+atAr(f.LastReading, s.Location))
+		}
+		return firing(s.Started,
+			"No reading since "+atEn(s.Started, s.Location)+", when the collector began listening",
+			"لم تصل أي قراءة منذ "+atAr(s.Started, s.Location)+"، حين بدأ المُجمِّع الاستماع")
+	}
+	if heard && s.Now.Sub(f.LastReading) < after && !(offline && f.StatusAt.After(f.LastReading)) {
 		return cleared()
 	}
-	return firing(s.Started,
-		fmt.Sprintf("No reading since the collector started %s ago", durEn(d)),
-		fmt.Sprintf("لم تصل أي قراءة منذ بدء تشغيل المُجمِّع قبل %s", durAr(d)))
+	return undecided()
 }
 
 // outboxBacklog fires when the agent's last status names an oldest unsent
 // reading more than older_than before now. Without a status since the
-// collector started it is undecided; a status with outbox_depth 0 or no
-// oldest_unsent clears.
-func outboxBacklog(now time.Time, f *Facility, st *Settings) verdict {
+// collector started it is undecided, and so on an offline status (the
+// broker's will says {"online": false} and nothing of the outbox) unless
+// that names a backlog beyond the limit; a status that is not offline
+// clears with outbox_depth 0, without oldest_unsent or with a fresh one.
+func outboxBacklog(s *Snapshot, f *Facility, st *Settings) verdict {
 	o := f.Status
 	if o == nil {
 		return undecided()
 	}
-	if o.OldestUnsent == nil || (o.OutboxDepth != nil && *o.OutboxDepth <= 0) {
-		return cleared()
+	clear := cleared()
+	if o.Online != nil && !*o.Online {
+		clear = undecided()
 	}
-	age := now.Sub(*o.OldestUnsent)
+	if o.OldestUnsent == nil || (o.OutboxDepth != nil && *o.OutboxDepth <= 0) {
+		return clear
+	}
 	limit := st.OutboxBacklog.OlderThan
-	if age <= limit {
-		return cleared()
+	if s.Now.Sub(*o.OldestUnsent) <= limit {
+		return clear
 	}
 	held, heldAr := "unsent readings", "قراءات غير مرسلة"
 	if o.OutboxDepth != nil {
 		held, heldAr = fmt.Sprintf("%d unsent readings", *o.OutboxDepth), fmt.Sprintf("قراءات غير مرسلة عددها %d", *o.OutboxDepth)
 	}
 	return firing(*o.OldestUnsent,
-		fmt.Sprintf("The agent's outbox holds %s, the oldest %s old (from %s), beyond the %s limit",
-			held, durEn(age), at(*o.OldestUnsent), durEn(limit)),
-		fmt.Sprintf("يحتفظ صندوق الصادر لدى الوكيل ب%s، وعمر أقدمها %s (منذ %s)، متجاوزًا الحد البالغ %s",
-			heldAr, durAr(age), at(*o.OldestUnsent), durAr(limit)))
+		fmt.Sprintf("The agent's outbox holds %s, the oldest from %s, older than the %s limit",
+			held, atEn(*o.OldestUnsent, s.Location), durEn(limit)),
+		fmt.Sprintf("يحتفظ صندوق الصادر لدى الوكيل ب%s، أقدمها من %s، متجاوزًا الحد البالغ %s",
+			heldAr, atAr(*o.OldestUnsent, s.Location), durAr(limit)))
 }
 
 // gridAvailabilityLow fires when yesterday's grid_availability_pct is
@@ -290,9 +302,14 @@ func wasteNotReported(f *Facility, st *Settings) verdict {
 }
 
 // rejectionsRepeated fires when at least count of the facility's messages
-// or batch items were rejected within the window.
-func rejectionsRepeated(f *Facility, st *Settings) verdict {
+// or batch items were rejected within the window. It is undecided while
+// Started is less than the window ago: the counts then cover only part of
+// it, and a clear would drop an alert that may still hold.
+func rejectionsRepeated(s *Snapshot, f *Facility, st *Settings) verdict {
 	r := st.RejectionsRepeated
+	if s.Now.Sub(s.Started) < r.Within {
+		return undecided()
+	}
 	if f.Rejections < r.Count {
 		return cleared()
 	}

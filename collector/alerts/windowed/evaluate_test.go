@@ -1,14 +1,27 @@
 package windowed
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // Asia/Baghdad wherever the tests run
 
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
+
+// baghdad is Asia/Baghdad, UTC+3 all year, from the tzdata embedded in
+// the test binary.
+func baghdad(t testing.TB) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Baghdad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
 
 func TestAgentSilent(t *testing.T) {
 	offline := reading.AgentStatus{Online: ptr(false)}
@@ -18,42 +31,91 @@ func TestAgentSilent(t *testing.T) {
 			want: []want{{facility: "F1", outcome: clears}}},
 		{name: "reading at the limit", facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(6*time.Hour)))},
 			want: []want{{facility: "F1", outcome: fires, since: ago(6 * time.Hour), severity: "warning",
-				msg:   []string{"No reading for 6 h (last at 2026-12-01 07:20 UTC)"},
-				msgAr: []string{"لا توجد قراءات منذ 6 ساعات", "2026-12-01 07:20 UTC"}}}},
+				msg:   []string{"No reading since 1 Dec 2026 07:20 UTC"},
+				msgAr: []string{"لا توجد قراءات منذ 1 كانون الأول 2026 07:20 UTC"}}}},
 		{name: "reading beyond the limit", facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(7*time.Hour+20*time.Minute)))},
 			want: []want{{facility: "F1", outcome: fires, since: ago(7*time.Hour + 20*time.Minute),
-				msg:   []string{"No reading for 7 h 20 min (last at 2026-12-01 06:00 UTC)"},
-				msgAr: []string{"منذ 7 ساعات و20 دقيقة"}}}},
+				msg:   []string{"No reading since 1 Dec 2026 06:00 UTC"},
+				msgAr: []string{"لا توجد قراءات منذ 1 كانون الأول 2026 06:00 UTC"}}}},
 		{name: "silent for days", facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(50*time.Hour+10*time.Minute)))},
-			want: []want{{facility: "F1", outcome: fires, msg: []string{"No reading for 2 days 2 h ("}, msgAr: []string{"منذ يومين وساعتين"}}}},
+			want: []want{{facility: "F1", outcome: fires, since: ago(50*time.Hour + 10*time.Minute),
+				msg: []string{"No reading since 29 Nov 2026 11:10 UTC"}, msgAr: []string{"منذ 29 تشرين الثاني 2026 11:10 UTC"}}}},
+		{name: "in Baghdad time", loc: baghdad(t), facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(7*time.Hour+20*time.Minute)))},
+			want: []want{{facility: "F1", outcome: fires, msg: []string{"No reading since 1 Dec 2026 09:00 +03"},
+				msgAr: []string{"لا توجد قراءات منذ 1 كانون الأول 2026 09:00 +03"}}}},
+		{name: "heard before a reconnection, silent since for the limit", started: ptr(ago(6 * time.Hour)),
+			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(10*time.Hour)))},
+			want:       []want{{facility: "F1", outcome: fires, since: ago(10 * time.Hour), msg: []string{"No reading since 1 Dec 2026 03:20 UTC"}}}},
+		{name: "heard before a recent reconnection: not yet judged", started: ptr(ago(time.Hour)),
+			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(10*time.Hour)))},
+			want:       []want{{facility: "F1", outcome: none}}},
 		{name: "never heard, collector started at the limit", started: ptr(ago(6 * time.Hour)),
 			facilities: []Facility{fac("F1", "IQ-BG")},
 			want: []want{{facility: "F1", outcome: fires, since: ago(6 * time.Hour),
-				msg:   []string{"No reading since the collector started 6 h ago"},
-				msgAr: []string{"منذ بدء تشغيل المُجمِّع قبل 6 ساعات"}}}},
+				msg:   []string{"No reading since 1 Dec 2026 07:20 UTC, when the collector began listening"},
+				msgAr: []string{"لم تصل أي قراءة منذ 1 كانون الأول 2026 07:20 UTC، حين بدأ المُجمِّع الاستماع"}}}},
 		{name: "never heard, collector started just under the limit", started: ptr(ago(6*time.Hour - time.Minute)),
 			facilities: []Facility{fac("F1", "IQ-BG")},
+			want:       []want{{facility: "F1", outcome: none}}},
+		{name: "restart: never heard yet", started: ptr(testNow()),
+			facilities: []Facility{fac("F1", "IQ-BG")},
+			want:       []want{{facility: "F1", outcome: none}}},
+		{name: "restart: an offline will redelivered", started: ptr(testNow()),
+			facilities: []Facility{fac("F1", "IQ-BG", status(offline, testNow()))},
+			want:       []want{{facility: "F1", outcome: none}}},
+		{name: "restart: heard recently", started: ptr(testNow()),
+			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(time.Minute)))},
 			want:       []want{{facility: "F1", outcome: clears}}},
+		{name: "disconnected: heard long ago", started: ptr(testNow()),
+			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(30*time.Hour)), status(offline, ago(29*time.Hour)))},
+			want:       []want{{facility: "F1", outcome: none}}},
 		{name: "never heard, start unknown", started: &time.Time{},
 			facilities: []Facility{fac("F1", "IQ-BG")},
 			want:       []want{{facility: "F1", outcome: none}}},
 		{name: "offline at the limit despite a recent reading",
 			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(time.Minute)), status(offline, ago(6*time.Hour)))},
 			want: []want{{facility: "F1", outcome: fires, since: ago(6 * time.Hour),
-				msg:   []string{"The agent went offline 6 h ago (at 2026-12-01 07:20 UTC)"},
-				msgAr: []string{"انقطع اتصال الوكيل منذ 6 ساعات"}}}},
-		{name: "offline just under the limit",
+				msg:   []string{"The agent went offline at 1 Dec 2026 07:20 UTC"},
+				msgAr: []string{"انقطع اتصال الوكيل في 1 كانون الأول 2026 07:20 UTC"}}}},
+		{name: "offline in Baghdad time", loc: baghdad(t),
+			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(time.Minute)), status(offline, ago(6*time.Hour)))},
+			want: []want{{facility: "F1", outcome: fires, msg: []string{"The agent went offline at 1 Dec 2026 10:20 +03"},
+				msgAr: []string{"انقطع اتصال الوكيل في 1 كانون الأول 2026 10:20 +03"}}}},
+		{name: "offline just under the limit, before the last reading",
 			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(time.Minute)), status(offline, ago(6*time.Hour-time.Minute)))},
 			want:       []want{{facility: "F1", outcome: clears}}},
-		{name: "offline and silent: the offline message",
+		{name: "offline at the last reading's time",
+			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(time.Hour)), status(offline, ago(time.Hour)))},
+			want:       []want{{facility: "F1", outcome: clears}}},
+		{name: "offline since the last reading, under the limit",
+			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(2*time.Hour)), status(offline, ago(time.Hour)))},
+			want:       []want{{facility: "F1", outcome: none}}},
+		{name: "offline and silent: the offline message", started: ptr(ago(100 * time.Hour)),
 			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(80*time.Hour)), status(offline, ago(79*time.Hour)))},
 			want: []want{{facility: "F1", outcome: fires, since: ago(79 * time.Hour),
-				msg: []string{"The agent went offline 3 days 7 h ago"}}}},
+				msg: []string{"The agent went offline at 28 Nov 2026 06:20 UTC"}}}},
+		{name: "offline status from before the start: the silence",
+			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(80*time.Hour)), status(offline, ago(79*time.Hour)))},
+			want: []want{{facility: "F1", outcome: fires, since: ago(80 * time.Hour),
+				msg: []string{"No reading since 28 Nov 2026 05:20 UTC"}}}},
+		{name: "offline status received at the start, held for the limit", started: ptr(ago(6 * time.Hour)),
+			facilities: []Facility{fac("F1", "IQ-BG", status(offline, ago(6*time.Hour)))},
+			want:       []want{{facility: "F1", outcome: fires, since: ago(6 * time.Hour), msg: []string{"The agent went offline at 1 Dec 2026 07:20 UTC"}}}},
+		{name: "offline status without a time, start unknown", started: &time.Time{},
+			facilities: []Facility{fac("F1", "IQ-BG", status(offline, time.Time{}))},
+			want:       []want{{facility: "F1", outcome: none}}},
+		{name: "offline status from before a recent reconnection", started: ptr(ago(time.Hour)),
+			facilities: []Facility{fac("F1", "IQ-BG", status(offline, ago(7*time.Hour)))},
+			want:       []want{{facility: "F1", outcome: none}}},
 		{name: "offline recently but silent long: the silence",
 			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(8*time.Hour)), status(offline, ago(time.Hour)))},
-			want:       []want{{facility: "F1", outcome: fires, since: ago(8 * time.Hour), msg: []string{"No reading for 8 h ("}}}},
+			want: []want{{facility: "F1", outcome: fires, since: ago(8 * time.Hour),
+				msg: []string{"No reading since 1 Dec 2026 05:20 UTC"}}}},
 		{name: "online status long ago, recent reading",
 			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(time.Minute)), status(online, ago(30*time.Hour)))},
+			want:       []want{{facility: "F1", outcome: clears}}},
+		{name: "online status after the last reading",
+			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(2*time.Hour)), status(online, ago(time.Hour)))},
 			want:       []want{{facility: "F1", outcome: clears}}},
 		{name: "status without online key",
 			facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(time.Minute)), status(reading.AgentStatus{Version: "1.2"}, ago(30*time.Hour)))},
@@ -68,12 +130,29 @@ func TestOutboxBacklog(t *testing.T) {
 	withOldest := func(depth *int64, age time.Duration) facOpt {
 		return status(reading.AgentStatus{Online: ptr(true), OutboxDepth: depth, OldestUnsent: ptr(ago(age))}, ago(time.Minute))
 	}
+	offlineWith := func(depth *int64, age time.Duration) facOpt {
+		return status(reading.AgentStatus{Online: ptr(false), OutboxDepth: depth, OldestUnsent: ptr(ago(age))}, ago(time.Minute))
+	}
 	runRuleCases(t, RuleOutboxBacklog, []ruleCase{
 		{name: "no status", facilities: []Facility{fac("F1", "IQ-BG", lastReading(ago(time.Minute)))},
 			want: []want{{facility: "F1", outcome: none}}},
 		{name: "status without oldest_unsent",
 			facilities: []Facility{fac("F1", "IQ-BG", status(reading.AgentStatus{Online: ptr(true), OutboxDepth: ptr(int64(3))}, ago(time.Minute)))},
 			want:       []want{{facility: "F1", outcome: clears}}},
+		{name: "status without online key or oldest_unsent",
+			facilities: []Facility{fac("F1", "IQ-BG", status(reading.AgentStatus{Version: "1.2"}, ago(time.Minute)))},
+			want:       []want{{facility: "F1", outcome: clears}}},
+		{name: "offline will", facilities: []Facility{fac("F1", "IQ-BG", status(reading.AgentStatus{Online: ptr(false)}, ago(time.Minute)))},
+			want: []want{{facility: "F1", outcome: none}}},
+		{name: "offline will redelivered at a restart", started: ptr(testNow()),
+			facilities: []Facility{fac("F1", "IQ-BG", status(reading.AgentStatus{Online: ptr(false)}, testNow()))},
+			want:       []want{{facility: "F1", outcome: none}}},
+		{name: "offline, empty outbox", facilities: []Facility{fac("F1", "IQ-BG", offlineWith(ptr(int64(0)), 72*time.Hour))},
+			want: []want{{facility: "F1", outcome: none}}},
+		{name: "offline, fresh oldest_unsent", facilities: []Facility{fac("F1", "IQ-BG", offlineWith(ptr(int64(4)), time.Hour))},
+			want: []want{{facility: "F1", outcome: none}}},
+		{name: "offline, naming a backlog beyond the limit", facilities: []Facility{fac("F1", "IQ-BG", offlineWith(ptr(int64(4)), 30*time.Hour))},
+			want: []want{{facility: "F1", outcome: fires, since: ago(30 * time.Hour), msg: []string{"holds 4 unsent readings"}}}},
 		{name: "empty outbox with a stale oldest_unsent", facilities: []Facility{fac("F1", "IQ-BG", withOldest(ptr(int64(0)), 72*time.Hour))},
 			want: []want{{facility: "F1", outcome: clears}}},
 		{name: "just under the limit", facilities: []Facility{fac("F1", "IQ-BG", withOldest(ptr(int64(120)), 24*time.Hour-time.Minute))},
@@ -82,14 +161,18 @@ func TestOutboxBacklog(t *testing.T) {
 			want: []want{{facility: "F1", outcome: clears}}},
 		{name: "just over the limit", facilities: []Facility{fac("F1", "IQ-BG", withOldest(ptr(int64(120)), 24*time.Hour+time.Minute))},
 			want: []want{{facility: "F1", outcome: fires, since: ago(24*time.Hour + time.Minute),
-				msg:   []string{"holds 120 unsent readings, the oldest 24 h 1 min old (from 2026-11-30 13:19 UTC), beyond the 24 h limit"},
-				msgAr: []string{"بقراءات غير مرسلة عددها 120،", "وعمر أقدمها 24 ساعة ودقيقة", "الحد البالغ 24 ساعة"}}}},
+				msg:   []string{"The agent's outbox holds 120 unsent readings, the oldest from 30 Nov 2026 13:19 UTC, older than the 24 h limit"},
+				msgAr: []string{"بقراءات غير مرسلة عددها 120،", "أقدمها من 30 تشرين الثاني 2026 13:19 UTC،", "الحد البالغ 24 ساعة"}}}},
 		{name: "days old, depth unknown", facilities: []Facility{fac("F1", "IQ-BG", withOldest(nil, 50*time.Hour))},
-			want: []want{{facility: "F1", outcome: fires, msg: []string{"holds unsent readings, the oldest 2 days 2 h old"},
-				msgAr: []string{"بقراءات غير مرسلة،", "يومين وساعتين"}}}},
+			want: []want{{facility: "F1", outcome: fires, msg: []string{"holds unsent readings, the oldest from 29 Nov 2026 11:20 UTC,"},
+				msgAr: []string{"بقراءات غير مرسلة،", "من 29 تشرين الثاني 2026 11:20 UTC"}}}},
+		{name: "in Baghdad time", loc: baghdad(t), facilities: []Facility{fac("F1", "IQ-BG", withOldest(ptr(int64(340)), 51*time.Hour+20*time.Minute))},
+			want: []want{{facility: "F1", outcome: fires,
+				msg:   []string{"The agent's outbox holds 340 unsent readings, the oldest from 29 Nov 2026 13:00 +03, older than the 24 h limit"},
+				msgAr: []string{"أقدمها من 29 تشرين الثاني 2026 13:00 +03،"}}}},
 		{name: "governorate override", override: map[string]func(*Settings){"IQ-BA": func(s *Settings) { s.OutboxBacklog.OlderThan = 72 * time.Hour }},
 			facilities: []Facility{fac("BA1", "IQ-BA", withOldest(ptr(int64(9)), 48*time.Hour)), fac("BG1", "IQ-BG", withOldest(ptr(int64(9)), 48*time.Hour))},
-			want:       []want{{facility: "BA1", outcome: clears}, {facility: "BG1", outcome: fires, msg: []string{"beyond the 24 h limit"}}}},
+			want:       []want{{facility: "BA1", outcome: clears}, {facility: "BG1", outcome: fires, msg: []string{"older than the 24 h limit"}}}},
 	})
 }
 
@@ -198,6 +281,20 @@ func TestWasteNotReported(t *testing.T) {
 
 func TestRejectionsRepeated(t *testing.T) {
 	runRuleCases(t, RuleRejectionsRepeated, []ruleCase{
+		{name: "started just under the window", started: ptr(ago(time.Hour - time.Minute)),
+			facilities: []Facility{fac("F1", "IQ-BG", rejections(30)), fac("F2", "IQ-BG")},
+			want:       []want{{facility: "F1", outcome: none}, {facility: "F2", outcome: none}}},
+		{name: "restart", started: ptr(testNow()),
+			facilities: []Facility{fac("F1", "IQ-BG")}, want: []want{{facility: "F1", outcome: none}}},
+		{name: "started a window ago", started: ptr(ago(time.Hour)),
+			facilities: []Facility{fac("F1", "IQ-BG", rejections(30)), fac("F2", "IQ-BG")},
+			want:       []want{{facility: "F1", outcome: fires}, {facility: "F2", outcome: clears}}},
+		{name: "start unknown", started: &time.Time{},
+			facilities: []Facility{fac("F1", "IQ-BG")}, want: []want{{facility: "F1", outcome: clears}}},
+		{name: "window overridden longer than the uptime", started: ptr(ago(2 * time.Hour)),
+			override:   map[string]func(*Settings){"IQ-BA": func(s *Settings) { s.RejectionsRepeated.Within = 3 * time.Hour }},
+			facilities: []Facility{fac("BA1", "IQ-BA", rejections(30)), fac("BG1", "IQ-BG", rejections(30))},
+			want:       []want{{facility: "BA1", outcome: none}, {facility: "BG1", outcome: fires}}},
 		{name: "none", facilities: []Facility{fac("F1", "IQ-BG")}, want: []want{{facility: "F1", outcome: clears}}},
 		{name: "just under", facilities: []Facility{fac("F1", "IQ-BG", rejections(19))}, want: []want{{facility: "F1", outcome: clears}}},
 		{name: "at the count", facilities: []Facility{fac("F1", "IQ-BG", rejections(20))},
@@ -230,7 +327,7 @@ func TestEveryRuleFires(t *testing.T) {
 	got := Evaluate(Snapshot{Now: testNow(), Started: ago(48 * time.Hour), Facilities: everything("F1", "IQ-BG")},
 		func(string) Settings { return DefaultSettings() })
 	checkInvariants(t, got)
-	for _, rule := range Rules {
+	for _, rule := range Rules() {
 		if outcome, f := find(got, rule, "F1"); outcome != fires {
 			t.Errorf("%s: got %s (%+v), want firing", rule, outcome, f)
 		}
@@ -346,5 +443,76 @@ func TestEmptyWindowsNoPanic(t *testing.T) {
 		if outcome, f := find(got, rule, "F1"); outcome != none {
 			t.Errorf("%s with an empty window: got %s (%+v), want no finding", rule, outcome, f)
 		}
+	}
+}
+
+// TestMessagesStableAcrossSweeps checks that a condition that holds gives
+// the same messages at every sweep: a changed message republishes the
+// facility's alerts and notifies again.
+func TestMessagesStableAcrossSweeps(t *testing.T) {
+	offline := reading.AgentStatus{Online: ptr(false)}
+	backlog := reading.AgentStatus{Online: ptr(true), OutboxDepth: ptr(int64(340)), OldestUnsent: ptr(ago(50 * time.Hour))}
+	for _, c := range []struct {
+		name    string
+		rule    string
+		started time.Time
+		f       Facility
+		// sinceNow: the rule knows no start of the condition, so Since is
+		// each sweep's Now.
+		sinceNow bool
+	}{
+		{"silent since a reading", RuleAgentSilent, ago(48 * time.Hour), fac("F1", "IQ-BG", lastReading(ago(7*time.Hour+20*time.Minute))), false},
+		{"never heard since the start", RuleAgentSilent, ago(7 * time.Hour), fac("F1", "IQ-BG"), false},
+		{"offline", RuleAgentSilent, ago(48 * time.Hour), fac("F1", "IQ-BG", lastReading(ago(time.Minute)), status(offline, ago(7*time.Hour))), false},
+		{"outbox backlog", RuleOutboxBacklog, ago(48 * time.Hour), fac("F1", "IQ-BG", status(backlog, ago(time.Minute))), false},
+		{"rejections", RuleRejectionsRepeated, ago(48 * time.Hour), fac("F1", "IQ-BG", rejections(25)), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var first *Finding
+			for _, later := range []time.Duration{0, time.Minute, 37 * time.Minute, 2*time.Hour + 5*time.Minute, 26 * time.Hour} {
+				snap := Snapshot{Now: testNow().Add(later), Started: c.started, Location: baghdad(t), Facilities: []Facility{c.f}}
+				outcome, f := find(Evaluate(snap, settingsFunc(nil, nil)), c.rule, "F1")
+				if outcome != fires {
+					t.Fatalf("%s later: %s, want firing", later, outcome)
+				}
+				if first == nil {
+					first = f
+					continue
+				}
+				if f.Message != first.Message || f.MessageAr != first.MessageAr || (!c.sinceNow && !f.Since.Equal(first.Since)) {
+					t.Errorf("%s later: %q / %q since %s, was %q / %q since %s", later, f.Message, f.MessageAr, f.Since,
+						first.Message, first.MessageAr, first.Since)
+				}
+			}
+		})
+	}
+}
+
+// TestListsFresh checks that Rules and Indicators give callers their own
+// slices: changing one changes neither the next call nor Evaluate.
+func TestListsFresh(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		get   func() any // the list
+		spoil func()
+	}{
+		{"Rules", func() any { return Rules() }, func() { rs := Rules(); rs[0], rs[1] = "bogus", rs[0] }},
+		{"Indicators", func() any { return Indicators() }, func() { ids := Indicators(); ids[0], ids[1] = "bogus", ids[0] }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			want := fmt.Sprintf("%q", c.get()) // a copy, should c.get alias
+			c.spoil()
+			if got := fmt.Sprintf("%q", c.get()); got != want {
+				t.Errorf("after changing a result: %v, want %v", got, want)
+			}
+			got := Evaluate(Snapshot{Now: testNow(), Started: ago(48 * time.Hour), Facilities: everything("F1", "IQ-BG")},
+				func(string) Settings { return DefaultSettings() })
+			checkInvariants(t, got)
+			for _, rule := range Rules() {
+				if outcome, _ := find(got, rule, "F1"); outcome != fires {
+					t.Errorf("%s after changing a result: %s, want firing", rule, outcome)
+				}
+			}
+		})
 	}
 }

@@ -12,7 +12,13 @@ import (
 func ExampleEvaluate() {
 	now := time.Date(2026, 12, 1, 13, 20, 0, 0, time.UTC)
 	offline, depth, oldest := false, int64(340), now.Add(-50*time.Hour)
-	snap := windowed.Snapshot{Now: now, Started: now.Add(-6 * time.Hour), Facilities: []windowed.Facility{
+	iraq, err := time.LoadLocation("Asia/Baghdad")
+	if err != nil {
+		panic(err)
+	}
+	// The collector has been connected since yesterday; the messages give
+	// times in Iraq.
+	snap := windowed.Snapshot{Now: now, Started: now.Add(-30 * time.Hour), Location: iraq, Facilities: []windowed.Facility{
 		{ID: "BA-001", Governorate: "IQ-BA", LastReading: now.Add(-7*time.Hour - 20*time.Minute),
 			Days: map[indicators.ID]map[int]float64{indicators.GridAvailabilityPct: {1: 42.34}}},
 		{ID: "BA-002", Governorate: "IQ-BA",
@@ -37,15 +43,15 @@ func ExampleEvaluate() {
 	}
 	// Output:
 	// agent_silent BA-001: warning since 2026-12-01T06:00:00Z
-	//   No reading for 7 h 20 min (last at 2026-12-01 06:00 UTC)
-	//   لا توجد قراءات منذ 7 ساعات و20 دقيقة (آخر قراءة في 2026-12-01 06:00 UTC)
+	//   No reading since 1 Dec 2026 09:00 +03
+	//   لا توجد قراءات منذ 1 كانون الأول 2026 09:00 +03
 	// agent_silent BA-002: warning since 2026-11-30T11:20:00Z
-	//   The agent went offline 26 h ago (at 2026-11-30 11:20 UTC)
-	//   انقطع اتصال الوكيل منذ 26 ساعة (في 2026-11-30 11:20 UTC)
+	//   The agent went offline at 30 Nov 2026 14:20 +03
+	//   انقطع اتصال الوكيل في 30 تشرين الثاني 2026 14:20 +03
 	// agent_silent BG-001: clear
 	// outbox_backlog BA-002: warning since 2026-11-29T11:20:00Z
-	//   The agent's outbox holds 340 unsent readings, the oldest 2 days 2 h old (from 2026-11-29 11:20 UTC), beyond the 24 h limit
-	//   يحتفظ صندوق الصادر لدى الوكيل بقراءات غير مرسلة عددها 340، وعمر أقدمها يومين وساعتين (منذ 2026-11-29 11:20 UTC)، متجاوزًا الحد البالغ 24 ساعة
+	//   The agent's outbox holds 340 unsent readings, the oldest from 29 Nov 2026 14:20 +03, older than the 24 h limit
+	//   يحتفظ صندوق الصادر لدى الوكيل بقراءات غير مرسلة عددها 340، أقدمها من 29 تشرين الثاني 2026 14:20 +03، متجاوزًا الحد البالغ 24 ساعة
 	// grid_availability_low BA-001: clear
 	// grid_availability_low BG-001: warning since 2026-12-01T13:20:00Z
 	//   The grid was available 42.3 % of yesterday, below 50 %

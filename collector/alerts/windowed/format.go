@@ -106,8 +106,27 @@ func splitDur(d time.Duration) (days, h, m int64) {
 	return days, h, m
 }
 
-// at writes t as "2026-12-01 06:00 UTC".
-func at(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+// atEn writes t in loc (nil: UTC) as "1 Dec 2026 09:00 +03", with the
+// zone's abbreviation or, where it has none, its offset: "UTC", "+03".
+func atEn(t time.Time, loc *time.Location) string { return in(t, loc).Format("2 Jan 2006 15:04 MST") }
+
+// atAr is atEn with the month's name as written in Iraq:
+// "1 كانون الأول 2026 09:00 +03".
+func atAr(t time.Time, loc *time.Location) string {
+	t = in(t, loc)
+	return fmt.Sprintf("%d %s %d %s", t.Day(), arMonths[t.Month()-1], t.Year(), t.Format("15:04 MST"))
+}
+
+// arMonths are the months' names in Iraq, from January.
+var arMonths = [12]string{"كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران",
+	"تموز", "آب", "أيلول", "تشرين الأول", "تشرين الثاني", "كانون الأول"}
+
+func in(t time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc)
+}
 
 // num writes a configured threshold as the user wrote it: 50, 0.6.
 func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }

@@ -96,6 +96,7 @@ type ruleCase struct {
 	set        func(*Settings)            // changes the defaults for every governorate
 	override   map[string]func(*Settings) // and further for some
 	started    *time.Time                 // default: two days ago
+	loc        *time.Location             // the snapshot's Location
 	facilities []Facility
 	want       []want
 }
@@ -108,7 +109,7 @@ func runRuleCases(t *testing.T, rule string, cases []ruleCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			snap := Snapshot{Now: testNow(), Started: ago(48 * time.Hour), Facilities: c.facilities}
+			snap := Snapshot{Now: testNow(), Started: ago(48 * time.Hour), Location: c.loc, Facilities: c.facilities}
 			if c.started != nil {
 				snap.Started = *c.started
 			}
@@ -187,7 +188,7 @@ func find(fs []Finding, rule, facility string) (string, *Finding) {
 func checkInvariants(t *testing.T, fs []Finding) {
 	t.Helper()
 	rank := map[string]int{}
-	for i, r := range Rules {
+	for i, r := range Rules() {
 		rank[r] = i
 	}
 	for i, f := range fs {

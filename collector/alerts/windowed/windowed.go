@@ -26,17 +26,27 @@ const (
 	RuleRejectionsRepeated   = "rejections_repeated"
 )
 
-// Rules lists the windowed rules in the order Evaluate applies them.
-var Rules = []string{RuleAgentSilent, RuleOutboxBacklog, RuleGridAvailabilityLow, RuleSolarUnderperforming,
-	RuleGeneratorFuelHigh, RuleWasteNotReported, RuleRejectionsRepeated}
+// Rules returns the windowed rules in the order Evaluate applies them, in
+// a new slice each call.
+func Rules() []string {
+	return []string{RuleAgentSilent, RuleOutboxBacklog, RuleGridAvailabilityLow, RuleSolarUnderperforming,
+		RuleGeneratorFuelHigh, RuleWasteNotReported, RuleRejectionsRepeated}
+}
 
 // Snapshot is what the collector knows of every facility at Now.
 type Snapshot struct {
 	Now time.Time
-	// Started is when the collector started: a facility not heard from
-	// since is counted silent from then, since the collector cannot know
-	// when it was heard before.
-	Started    time.Time
+	// Started is since when the collector has been able to hear the
+	// facilities: the later of its start and its last reconnection to the
+	// broker, or Now while it is disconnected. Silence is counted from
+	// the later of it and a facility's last reading, so a restart or a
+	// lost connection neither fires nor clears agent_silent before a
+	// whole silent_after has been heard; rejections are judged only once
+	// Started is a whole rejections_repeated.within ago.
+	Started time.Time
+	// Location is the zone the messages write times in, with its
+	// abbreviation or offset ("1 Dec 2026 09:00 +03"); nil is UTC.
+	Location   *time.Location
 	Facilities []Facility
 }
 
@@ -69,7 +79,9 @@ type Finding struct {
 	Firing   bool
 	Severity string // of the facility's governorate's settings
 	// Message and MessageAr say what is wrong, with the figures, in
-	// English and Arabic; empty when clear.
+	// English and Arabic; empty when clear. They name fixed times, in
+	// the snapshot's Location, not running durations, so that a
+	// condition that holds gives the same messages at every sweep.
 	Message, MessageAr string
 	// Since is when the condition started, when known (the last reading
 	// of a silent agent, the oldest unsent reading); else Now.
@@ -142,6 +154,9 @@ func (s Settings) LookbackDays() int {
 	return max(1, s.SolarUnderperforming.Days, s.WasteNotReported.Days+s.WasteNotReported.UsualDays)
 }
 
-// Indicators are the daily indicators the rules read.
-var Indicators = []indicators.ID{indicators.GridAvailabilityPct, indicators.SolarKWh,
-	indicators.GeneratorFuelL, indicators.GeneratorKWh, indicators.WasteKg}
+// Indicators returns the daily indicators the rules read, in a new slice
+// each call.
+func Indicators() []indicators.ID {
+	return []indicators.ID{indicators.GridAvailabilityPct, indicators.SolarKWh,
+		indicators.GeneratorFuelL, indicators.GeneratorKWh, indicators.WasteKg}
+}
