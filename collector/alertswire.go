@@ -55,16 +55,34 @@ func alertOptions(cfg config.Alerts, govs map[string]config.AlertRules, storageL
 	for code, r := range govs {
 		opts.Governorates[code] = events(r)
 	}
-	w := cfg.Rules.Settings
-	for name, r := range map[string]windowed.Rule{
+	for name, r := range windowedRules(cfg.Rules.Settings) {
+		opts.Windowed[name] = alerts.Rule{Enabled: r.Enabled, Severity: alerts.Severity(r.Severity)}
+	}
+	return opts
+}
+
+// windowedRules are w's rules' switches and severities by rule name.
+func windowedRules(w windowed.Settings) map[string]windowed.Rule {
+	return map[string]windowed.Rule{
 		windowed.RuleAgentSilent: w.AgentSilent.Rule, windowed.RuleOutboxBacklog: w.OutboxBacklog.Rule,
 		windowed.RuleGridAvailabilityLow: w.GridAvailabilityLow.Rule, windowed.RuleSolarUnderperforming: w.SolarUnderperforming.Rule,
 		windowed.RuleGeneratorFuelHigh: w.GeneratorFuelHigh.Rule, windowed.RuleWasteNotReported: w.WasteNotReported.Rule,
 		windowed.RuleRejectionsRepeated: w.RejectionsRepeated.Rule,
-	} {
-		opts.Windowed[name] = alerts.Rule{Enabled: r.Enabled, Severity: alerts.Severity(r.Severity)}
 	}
-	return opts
+}
+
+// ruleEnabled reports whether rule is on in r; a rule this version does
+// not know (from an older state file) is not.
+func ruleEnabled(r config.AlertRules, rule string) bool {
+	switch rule {
+	case alerts.RuleOpenBurning:
+		return r.OpenBurning.Enabled
+	case alerts.RuleOpenDumping:
+		return r.OpenDumping.Enabled
+	case alerts.RuleStorageExceeded:
+		return r.StorageExceeded.Enabled
+	}
+	return windowedRules(r.Settings)[rule].Enabled
 }
 
 // alertInputs are what the windowed rules read besides the alert store.
@@ -74,6 +92,8 @@ type alertInputs struct {
 	loc        *time.Location
 	// storageLimit is rollup.storage_limit_hours.
 	storageLimit float64
+	// listening is the subscriber's ListeningSince.
+	listening func() (time.Time, bool)
 }
 
 // notifyOf makes a notifier that may read the alert store (the facility
@@ -121,10 +141,19 @@ func startAlerts(cfg config.Alerts, in alertInputs, reg *registry.Registry, prom
 	}
 	eval := alerts.NewEvaluator(store, reg, alertOptions(cfg, govs, in.storageLimit), log, notify...)
 	prom.MustRegister(eval)
-	// Clear what expired while the collector was down before telling the
-	// notifier what is active, so Alertmanager is not told "firing" and
-	// then "resolved" a moment later.
+	// Clear what expired while the collector was down, and what no rule
+	// would clear any more (a facility gone from the registry, a rule
+	// turned off), before telling the notifiers what is active, so that
+	// Alertmanager is not told "firing" and then "resolved" a moment later.
 	eval.Expire(time.Now())
+	eval.Retire(func(a alerts.Alert) bool {
+		f, known := reg.Lookup(a.Facility)
+		rules := cfg.Rules
+		if r, ok := govs[f.Governorate]; ok {
+			rules = r
+		}
+		return !known || !ruleEnabled(rules, a.Rule)
+	})
 	eval.Resend()
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = eval.Run(ctx) }()
@@ -141,7 +170,7 @@ func startAlerts(cfg config.Alerts, in alertInputs, reg *registry.Registry, prom
 	}
 	rejections := sweep.NewRejections(func(id string) bool { _, ok := reg.Lookup(id); return ok }, keep)
 	sweeper := sweep.New(sweep.Options{Schedule: cfg.WindowedSchedule, Location: in.loc, Settings: settings,
-		Governorates: slices.Collect(maps.Keys(govs)), Started: time.Now()}, reg, in.indicators, in.agents, rejections, eval, prom, log)
+		Governorates: slices.Collect(maps.Keys(govs)), Started: time.Now(), Listening: in.listening}, reg, in.indicators, in.agents, rejections, eval, prom, log)
 	var once sync.Once
 	startWindowed := func() {
 		once.Do(func() {

@@ -41,3 +41,15 @@ func TestAlertOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestRuleEnabled(t *testing.T) {
+	r := config.DefaultAlerts().Rules
+	r.GridAvailabilityLow.Enabled = false
+	r.OpenDumping.Enabled = false
+	for rule, want := range map[string]bool{"open_burning": true, "open_dumping": false, "agent_silent": true,
+		"grid_availability_low": false, "rejections_repeated": true, "no_such_rule": false} {
+		if got := ruleEnabled(r, rule); got != want {
+			t.Errorf("ruleEnabled(%s) = %v, want %v", rule, got, want)
+		}
+	}
+}

@@ -86,7 +86,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 			alertsTopic = topic.New(s, sub, cfg.MQTT.TopicRoot, topic.Options{}, topic.NewMetrics(reg), log)
 			return alertsTopic
 		}
-		if facilityAlerts, err = startAlerts(cfg.Alerts, alertInputs{indicators: indicatorReader{store}, agents: statuses, loc: loc, storageLimit: cfg.Rollup.StorageLimitHours}, facilities, reg, log, toTopic); err != nil {
+		if facilityAlerts, err = startAlerts(cfg.Alerts, alertInputs{indicators: indicatorReader{store}, agents: statuses, loc: loc, storageLimit: cfg.Rollup.StorageLimitHours, listening: sub.ListeningSince}, facilities, reg, log, toTopic); err != nil {
 			return err
 		}
 		defer facilityAlerts.stop()

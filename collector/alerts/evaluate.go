@@ -47,7 +47,8 @@ type Options struct {
 	// for the firing gauge's zero series.
 	Windowed map[string]Rule
 	// EventWindow is how long an event alert stays active without
-	// another matching event.
+	// another matching event, and a windowed alert without a run that
+	// finds it firing.
 	EventWindow time.Duration
 	// CheckEvery is how often Run clears expired alerts (default 1 min).
 	CheckEvery time.Duration
@@ -192,26 +193,33 @@ func (e *Evaluator) Judge(vs []Verdict) {
 	}
 }
 
-// Expire clears the event alerts whose last event is older than the
-// window at now.
+// Expire clears the alerts whose last event (for a windowed rule: the last
+// run that found it firing) is older than the window at now. A windowed
+// alert that no run judges any more (its data stopped, the facility lost
+// its peers) so does not stay active forever.
 func (e *Evaluator) Expire(now time.Time) {
+	e.retire(func(a *Alert) bool { return now.Sub(a.LastSeen) >= e.opts.EventWindow }, now, "clear expired")
+}
+
+// Retire clears the active alerts for which stale is true, at now: at
+// start, those of facilities no longer in the registry and of rules since
+// turned off, which no rule would ever clear.
+func (e *Evaluator) Retire(stale func(Alert) bool) {
+	e.retire(func(a *Alert) bool { return stale(*a) }, e.now(), "retire")
+}
+
+func (e *Evaluator) retire(stale func(*Alert) bool, now time.Time, what string) {
 	e.notifyMu.Lock()
 	defer e.notifyMu.Unlock()
-	cleared, err := e.store.clearIf(func(a *Alert) bool {
-		return isEventRule(a.Rule) && now.Sub(a.LastSeen) >= e.opts.EventWindow
-	}, now)
+	cleared, err := e.store.clearIf(stale, now)
 	if err != nil {
-		e.log.Error("alerts: clear expired", "err", err)
+		e.log.Error("alerts: "+what, "err", err)
 	}
 	for _, a := range cleared {
 		for _, n := range e.notify {
 			n.Resolved(a)
 		}
 	}
-}
-
-func isEventRule(rule string) bool {
-	return rule == RuleOpenBurning || rule == RuleOpenDumping || rule == RuleStorageExceeded
 }
 
 // Resend tells notify of every active alert, so that a notifier started

@@ -16,7 +16,9 @@ type Verdict struct {
 
 // Settle applies verdicts at now. A firing verdict opens the rule's alert
 // for the facility (first seen at the verdict's At) or updates the active
-// one (last seen now, one more count, the new message); a clear verdict
+// one (last seen now; when its message changed, the new message and one
+// more count, so that the count tells distinct findings, such as days of
+// low grid, not runs of the rules); a clear verdict
 // clears the active alert. Facilities a rule had no verdict on are left
 // as they are: a rule that cannot judge (no data) neither opens nor
 // clears. It returns the alerts that opened or whose message changed, and
@@ -41,10 +43,10 @@ func (s *Store) Settle(verdicts []Verdict, now time.Time) (fired, cleared []Aler
 		case v.Firing && active:
 			if a.Message != v.Message || a.MessageAr != v.MessageAr {
 				a.Message, a.MessageAr = v.Message, v.MessageAr
+				a.Count++
 				changed[id] = true
 			}
 			a.LastSeen = now
-			a.Count++
 			s.dirty = true
 		case v.Firing:
 			first := v.At.UTC()

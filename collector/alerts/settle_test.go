@@ -30,11 +30,11 @@ func TestSettle(t *testing.T) {
 		wantCount   int
 	}{
 		{"opens", []Verdict{verdict("F1", true, "silent 6 h", t0.Add(-6*time.Hour))}, t0, 1, 0, ActiveAcknowledged, 1},
-		{"same message: updated, not notified", []Verdict{verdict("F1", true, "silent 6 h", t0.Add(-6*time.Hour))}, t0.Add(5 * time.Minute), 0, 0, ActiveAcknowledged, 2},
-		{"new message: notified", []Verdict{verdict("F1", true, "silent 7 h", t0.Add(-6*time.Hour))}, t0.Add(time.Hour), 1, 0, ActiveAcknowledged, 3},
-		{"no verdict: left as it is", []Verdict{verdict("F2", false, "", t0)}, t0.Add(2 * time.Hour), 0, 0, ActiveAcknowledged, 3},
-		{"clear verdict: cleared", []Verdict{verdict("F1", false, "", t0)}, t0.Add(3 * time.Hour), 0, 1, Cleared, 3},
-		{"clear again: nothing", []Verdict{verdict("F1", false, "", t0)}, t0.Add(4 * time.Hour), 0, 0, Cleared, 3},
+		{"same message: updated, not notified", []Verdict{verdict("F1", true, "silent 6 h", t0.Add(-6*time.Hour))}, t0.Add(5 * time.Minute), 0, 0, ActiveAcknowledged, 1},
+		{"new message: notified", []Verdict{verdict("F1", true, "silent 7 h", t0.Add(-6*time.Hour))}, t0.Add(time.Hour), 1, 0, ActiveAcknowledged, 2},
+		{"no verdict: left as it is", []Verdict{verdict("F2", false, "", t0)}, t0.Add(2 * time.Hour), 0, 0, ActiveAcknowledged, 2},
+		{"clear verdict: cleared", []Verdict{verdict("F1", false, "", t0)}, t0.Add(3 * time.Hour), 0, 1, Cleared, 2},
+		{"clear again: nothing", []Verdict{verdict("F1", false, "", t0)}, t0.Add(4 * time.Hour), 0, 0, Cleared, 2},
 		{"fires again: a new alert", []Verdict{verdict("F1", true, "silent 6 h", t0.Add(-time.Hour))}, t0.Add(5 * time.Hour), 1, 0, ActiveUnacknowledged, 1},
 	}
 	for _, st := range steps {
@@ -82,5 +82,31 @@ func TestSettleKeepsTheAckWhileActive(t *testing.T) {
 	}
 	if a, _ := s.Get("agent_silent.F1"); a.State != ActiveAcknowledged || a.Message != "b" {
 		t.Errorf("%+v", a)
+	}
+}
+
+// TestWindowedAlertsExpireAndRetire: a windowed alert that no run finds
+// firing for the window clears like an event alert; Retire clears what
+// the caller says no rule will clear, and tells the notifiers.
+func TestWindowedAlertsExpireAndRetire(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "state.json"))
+	rec := &recorder{}
+	e := NewEvaluator(s, oneFacility{}, defaultOptions(), quiet(), rec)
+	e.now = func() time.Time { return t0 }
+	e.Judge([]Verdict{verdict("F1", true, "silent", t0), verdict("F2", true, "silent", t0)})
+	e.Expire(t0.Add(6 * 24 * time.Hour))
+	if a, _ := s.Get("agent_silent.F1"); a.State != ActiveUnacknowledged {
+		t.Fatalf("cleared within its window: %+v", a)
+	}
+	e.Retire(func(a Alert) bool { return a.Facility == "F2" })
+	if a, _ := s.Get("agent_silent.F2"); a.State != Cleared {
+		t.Errorf("not retired: %+v", a)
+	}
+	e.Expire(t0.Add(7 * 24 * time.Hour))
+	if a, _ := s.Get("agent_silent.F1"); a.State != Cleared {
+		t.Errorf("a week without a firing run: %+v", a)
+	}
+	if len(rec.cleared) != 2 || rec.cleared[0] != "agent_silent.F2" || rec.cleared[1] != "agent_silent.F1" {
+		t.Errorf("notified cleared %v", rec.cleared)
 	}
 }

@@ -2,16 +2,14 @@
 // facility, which fires, may be acknowledged (who, when, comment), and
 // clears, in the three states ThingsBoard has (active unacknowledged,
 // active acknowledged, cleared). The Store holds them and their state
-// across restarts; the Evaluator turns stored readings into alerts and
-// clears event alerts after their window.
+// across restarts; the Evaluator turns stored readings (event rules) and
+// the verdicts of the windowed rules (package windowed, run by package
+// sweep) into alerts, and clears alerts after their window.
 //
-//	ingest (batch written) ─► Evaluator.Stored ─► Store.Raise ─► notify (Alertmanager)
-//	ticker ─► Evaluator.Expire ─► Store (clear) ─► notify resolved
+//	ingest (batch written) ─► Evaluator.Stored ─► Store.Raise  ─┐
+//	sweep (cron) ─► Evaluator.Judge ─► Store.Settle ────────────┼─► notify (Alertmanager, webhook, topic)
+//	ticker ─► Evaluator.Expire ─► Store (clear) ────────────────┘
 //	API ─► Store.List, Store.Ack
-//
-// Only event rules exist so far (open burning, open dumping, waste stored
-// beyond the limit); windowed rules (agent silent, grid availability, …)
-// are not built.
 package alerts
 
 import (

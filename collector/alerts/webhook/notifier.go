@@ -35,11 +35,11 @@ type Notifier struct {
 	max      int           // events the queue holds
 
 	mu sync.Mutex
-	// posted holds the first-seen time of each alert whose firing was
-	// queued, so that an alert is posted once when it fires and once when
-	// it clears, not at every change of its message (a silent agent's
-	// grows every few minutes: an SMS each time would bury the rest).
-	posted  map[string]time.Time
+	// posted holds the alerts whose firing was queued and that have not
+	// cleared since, so that an alert is posted once when it fires and
+	// once when it clears, not at every change while it lasts (an SMS at
+	// each would bury the rest).
+	posted  map[string]bool
 	queue   []event       // oldest first
 	dropped int           // since Run last logged drops
 	wake    chan struct{} // buffered 1: the queue has events
@@ -96,7 +96,7 @@ func New(cfg Config, metrics *Metrics, log *slog.Logger) (*Notifier, error) {
 		backoff:  time.Second,
 		max:      QueueSize,
 		wake:     make(chan struct{}, 1),
-		posted:   map[string]time.Time{},
+		posted:   map[string]bool{},
 	}, nil
 }
 
@@ -106,12 +106,10 @@ func New(cfg Config, metrics *Metrics, log *slog.Logger) (*Notifier, error) {
 // what was posted is kept only in memory.
 func (n *Notifier) Firing(a alerts.Alert) {
 	n.mu.Lock()
-	first, done := n.posted[a.ID]
-	if !done || !first.Equal(a.FirstSeen) {
-		n.posted[a.ID] = a.FirstSeen
-	}
+	done := n.posted[a.ID]
+	n.posted[a.ID] = true
 	n.mu.Unlock()
-	if done && first.Equal(a.FirstSeen) {
+	if done {
 		return
 	}
 	n.enqueue("firing", a)

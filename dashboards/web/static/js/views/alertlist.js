@@ -79,7 +79,7 @@ function openForm(shell, a, row) {
   const send = h('button', {type: 'submit', class: 'ack-send'}, i18n.t('ackSend'));
   const form = h('form', {class: 'ack-form', dataset: {id: a.id}},
     field('by', i18n.t('ackBy'), {required: true, maxlength: 100, value: session.by ?? '', autocomplete: 'name'}),
-    field('comment', i18n.t('ackComment'), {maxlength: 500, size: 40}),
+    field('comment', i18n.t('ackComment'), {maxlength: 1000, size: 40}),
     field('token', i18n.t('ackToken'), {type: 'password', required: true, value: session.token ?? '', autocomplete: 'off', title: i18n.t('ackTokenHint')}),
     send, h('button', {type: 'button', class: 'ack-cancel', onclick: () => formRow.remove()}, i18n.t('ackCancel')), msg);
   const formRow = h('tr', {class: 'ack-row'}, h('td', {colspan: columns.length}, form));
