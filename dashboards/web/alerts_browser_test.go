@@ -101,8 +101,9 @@ type seededAlert struct {
 }
 
 // seeded alerts: active ones in Baghdad (IQ-BG) and Basra (IQ-BA), the
-// facility page's BG-H-001 with three cleared ones, one acknowledged, one
-// of a rule the page has no name for.
+// facility page's BG-H-001 with three cleared ones, one acknowledged, and
+// of a rule neither the collector nor the page knows (the collector clears
+// the active one at its start).
 var seededAlerts = []seededAlert{
 	{rule: "open_burning", facility: "BG-H-001", severity: alerts.Critical, state: alerts.ActiveUnacknowledged, first: 3, last: 1, count: 2,
 		msg: "Open burning of infectious waste (12.5 kg) reported", msgAr: "تم الإبلاغ عن حرق مكشوف لنفايات infectious (12.5 كغ)"},
