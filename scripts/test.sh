@@ -47,7 +47,9 @@ fuzz ./collector/dhis2 FuzzImportReport
 fuzz ./registry/importer FuzzOrgUnitsPage
 fuzz ./registry/importer FuzzHeRAMSCSV
 fuzz ./internal/dhis2test FuzzDataValueSet
+fuzz ./internal/dhis2test FuzzMetadata
 fuzz ./collector/alerts FuzzDecodeState
+fuzz ./agents/alertlist FuzzDecode
 fuzz ./agents/config FuzzModbusRegister
 fuzz ./agents/source/modbus/regmap FuzzDecode
 fuzz ./agents/source/modbus/bus FuzzValidate
