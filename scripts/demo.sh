@@ -237,7 +237,7 @@ $real's agent reads its inverter and meters over Modbus every 10 s.
   agents' metrics     http://$fleet_http/metrics
   indicators API      http://$http/api/v1/indicators?level=governorate&period=month   (catalog: /api/v1/catalog)
   DHIS2 export        http://$http/api/v1/export/dhis2?period=$period   (&format=csv; pushing it: docs/dhis2.md)
-  facility alerts     http://$http/api/v1/alerts?state=active   (&format=csv; Alertmanager: README, Metrics and health)
+  facility alerts     http://$http/#/alerts   (API: /api/v1/alerts?state=active; routing them on: docs/alerts.md)
   InfluxDB            http://127.0.0.1:8086 (database greenpulse), e.g.
     curl -G http://127.0.0.1:8086/query --data-urlencode db=greenpulse --data-urlencode "q=SELECT * FROM solar WHERE facility='BG-H-001' ORDER BY time DESC LIMIT 5"
   Modbus devices      $real's inverter (unit 1), grid meter (2), generator controller (3) on tcp://$modbus_listen
