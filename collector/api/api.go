@@ -60,11 +60,15 @@ type API struct {
 
 	alerts      Alerts
 	alertsToken string
+
+	// silentGrace is how long an agent may be online without a reading
+	// before GET /api/v1/facilities calls it online but silent.
+	silentGrace time.Duration
 }
 
 // New returns the API. loc is the roll-up timezone in which dates are read.
 func New(ind Indicators, fac Facilities, reg *registry.Registry, loc *time.Location) *API {
-	return &API{ind: ind, fac: fac, reg: reg, loc: loc}
+	return &API{ind: ind, fac: fac, reg: reg, loc: loc, silentGrace: DefaultSilentGrace}
 }
 
 // EnableRollup turns on POST /api/v1/rollup for requests that carry token.
@@ -312,10 +316,91 @@ type facility struct {
 	LastReading  *time.Time           `json:"last_reading"`
 	Agent        *reading.AgentStatus `json:"agent_status"`
 	StatusAt     *time.Time           `json:"agent_status_received_at,omitempty"`
+	// OnlineButSilent says that the agent has said it is online for at
+	// least the grace (SetSilentGrace) and no reading of it has arrived
+	// since it came online, SilentSince.
+	OnlineButSilent bool       `json:"online_but_silent,omitempty"`
+	SilentSince     *time.Time `json:"silent_since,omitempty"`
+}
+
+// DefaultSilentGrace is how long an agent may say it is online without a
+// reading arriving before GET /api/v1/facilities calls it online but
+// silent. An agent publishes readings every few minutes, so a quarter of
+// an hour without one is not a slow sample but a publish the broker
+// refused: MQTT 3.1.1 acknowledges a publish its ACL denies as if it had
+// been accepted, so the agent cannot tell.
+const DefaultSilentGrace = 15 * time.Minute
+
+// silentSlack is how long before the agent came online a reading may have
+// arrived and still count: an agent that reconnects sends its status and
+// its waiting readings together, in either order.
+const silentSlack = time.Minute
+
+// SetSilentGrace sets how long an agent may be online without a reading
+// before it is called online but silent (DefaultSilentGrace unless set).
+// Call it before Register.
+func (a *API) SetSilentGrace(d time.Duration) { a.silentGrace = d }
+
+// agentRuns is what a Facilities may also tell (ingest.StatusBook does):
+// since when an agent has been saying it is online, and when its last
+// reading arrived. Without it, the last status's arrival and the newest
+// reading's timestamp stand in, and an agent sending an old backlog looks
+// silent.
+type agentRuns interface {
+	OnlineSince(facility string) (time.Time, bool)
+	LastArrival(facility string) (time.Time, bool)
+}
+
+// agentSeen is what the collector knows of one facility's agent, for
+// onlineButSilent. A zero time is one not known.
+type agentSeen struct {
+	status reading.AgentStatus
+	// onlineSince is when the agent's current run of online statuses began.
+	onlineSince time.Time
+	// lastReading is when the newest reading arrived (or, from a Facilities
+	// that does not say, the newest reading's timestamp).
+	lastReading time.Time
+}
+
+// seen gathers what fac knows of facility's agent.
+func seen(fac Facilities, facility string) agentSeen {
+	var s agentSeen
+	st, at, ok := fac.Status(facility)
+	if !ok {
+		return s
+	}
+	s.status = st
+	if runs, ok := fac.(agentRuns); ok {
+		s.onlineSince, _ = runs.OnlineSince(facility)
+		s.lastReading, _ = runs.LastArrival(facility)
+		return s
+	}
+	if st.Online != nil && *st.Online {
+		s.onlineSince = at
+	}
+	s.lastReading, _ = fac.LastReading(facility)
+	return s
+}
+
+// onlineButSilent says whether the agent seen has been online for at least
+// grace at now with no reading arriving since it came online, and since
+// when.
+func onlineButSilent(s agentSeen, now time.Time, grace time.Duration) (since time.Time, silent bool) {
+	if s.status.Online == nil || !*s.status.Online || s.onlineSince.IsZero() {
+		return time.Time{}, false
+	}
+	if now.Sub(s.onlineSince) < grace {
+		return time.Time{}, false
+	}
+	if !s.lastReading.IsZero() && !s.lastReading.Before(s.onlineSince.Add(-silentSlack)) {
+		return time.Time{}, false
+	}
+	return s.onlineSince, true
 }
 
 func (a *API) facilities(w http.ResponseWriter, _ *http.Request) {
 	all := a.reg.Facilities()
+	now := time.Now()
 	out := make([]facility, 0, len(all)) // an empty registry is [], not null
 	for _, f := range all {
 		x := facility{ID: f.ID, Name: f.Name, NameAr: f.NameAr, Type: string(f.Type), Beds: f.Beds,
@@ -325,6 +410,9 @@ func (a *API) facilities(w http.ResponseWriter, _ *http.Request) {
 		}
 		if st, at, ok := a.fac.Status(f.ID); ok {
 			x.Agent, x.StatusAt = &st, &at
+			if since, silent := onlineButSilent(seen(a.fac, f.ID), now, a.silentGrace); silent {
+				x.OnlineButSilent, x.SilentSince = true, &since
+			}
 		}
 		out = append(out, x)
 	}

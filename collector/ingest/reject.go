@@ -95,26 +95,53 @@ type AgentStatus struct {
 	ReceivedAt time.Time
 }
 
-// StatusBook keeps each facility's last agent status. It is safe for
-// concurrent use.
+// StatusBook keeps each facility's last agent status, since when its agent
+// has been saying it is online, and its newest reading: both the reading's
+// timestamp and when the collector received it, since an agent that sends
+// a backlog has old timestamps. It is safe for concurrent use.
 type StatusBook struct {
 	mu       sync.RWMutex
 	statuses map[string]AgentStatus
+	online   map[string]time.Time // arrival of the first status of the current online run
 	last     map[string]time.Time // newest reading timestamp per facility
+	arrived  map[string]time.Time // when the collector last received a reading per facility
 }
 
 // NewStatusBook returns an empty book.
 func NewStatusBook() *StatusBook {
-	return &StatusBook{statuses: map[string]AgentStatus{}, last: map[string]time.Time{}}
+	return &StatusBook{statuses: map[string]AgentStatus{}, online: map[string]time.Time{},
+		last: map[string]time.Time{}, arrived: map[string]time.Time{}}
 }
 
-// SawReading records a reading of facility taken at ts.
+// SawReading records a reading of facility taken at ts, received now.
 func (b *StatusBook) SawReading(facility string, ts time.Time) {
+	now := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if ts.After(b.last[facility]) {
 		b.last[facility] = ts
 	}
+	b.arrived[facility] = now
+}
+
+// LastArrival is when the collector last received a reading from facility
+// since it started, whatever the reading's own timestamp.
+func (b *StatusBook) LastArrival(facility string) (time.Time, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	t, ok := b.arrived[facility]
+	return t, ok
+}
+
+// OnlineSince is when the first of facility's run of statuses saying
+// online arrived; false when its last status does not say online. An agent
+// republishes its status every minute, so the last status's arrival says
+// nothing of how long it has been connected.
+func (b *StatusBook) OnlineSince(facility string) (time.Time, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	t, ok := b.online[facility]
+	return t, ok
 }
 
 // LastReading is the newest reading timestamp received from facility since
@@ -132,11 +159,17 @@ func (b *StatusBook) Status(facility string) (reading.AgentStatus, time.Time, bo
 	return s.Status, s.ReceivedAt, ok
 }
 
-// Set records facility's status.
+// Set records facility's status, which arrived at at.
 func (b *StatusBook) Set(facility string, s reading.AgentStatus, at time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.statuses[facility] = AgentStatus{Status: s, ReceivedAt: at}
+	switch _, running := b.online[facility]; {
+	case s.Online == nil || !*s.Online:
+		delete(b.online, facility)
+	case !running:
+		b.online[facility] = at
+	}
 }
 
 // Get returns facility's last status.

@@ -26,6 +26,11 @@ const strings = {
     never: 'never', noneOffline: 'Every agent is online.', noneFound: 'None in this period.', completeness: 'Reporting completeness by governorate (%)', rows: 'rows',
     agentStatusHint: 'Silent: no reading for 2 hours. Offline: the agent said goodbye or its link dropped (MQTT will).',
     since: 'since the collector started',
+    // Agents online whose readings never arrive (reporting view); {when}
+    // is when the agent came online.
+    onlineButSilent: 'Online but silent', silentSince: 'online since {when}, no reading since',
+    onlineButSilentHint: 'The agent is connected but its readings do not arrive: most often its broker user may not publish under this facility id (check the broker ACL and the facility id in the agent’s config).',
+    noneOnlineButSilent: 'No agent is online without its readings arriving.',
     comma: ', ',
     // The latest push to DHIS2 (reporting view). {month} is the month
     // pushed, {when} the local date and time the push started.
@@ -84,6 +89,9 @@ const strings = {
     never: 'أبداً', noneOffline: 'جميع الوكلاء متصلون.', noneFound: 'لا شيء في هذه الفترة.', completeness: 'اكتمال الإبلاغ حسب المحافظة (%)', rows: 'صفوف',
     agentStatusHint: 'صامت: لا قراءة منذ ساعتين. غير متصل: أعلن الوكيل انقطاعه أو انقطع اتصاله.',
     since: 'منذ بدء تشغيل المجمّع',
+    onlineButSilent: 'متصل لكن صامت', silentSince: 'متصل منذ {when}، دون أي قراءة منذ ذلك',
+    onlineButSilentHint: 'الوكيل متصل لكن قراءاته لا تصل: في الغالب لا يُسمح لمستخدمه في الوسيط بالنشر تحت معرّف هذه المؤسسة (راجع قائمة صلاحيات الوسيط ACL ومعرّف المؤسسة في إعدادات الوكيل).',
+    noneOnlineButSilent: 'لا يوجد وكيل متصل دون وصول قراءاته.',
     comma: '، ',
     pushed: 'DHIS2: أُرسلت بيانات {month} في {when}', nothingPushed: 'DHIS2: لم تُرسل أي بيانات بعد',
     pushLogFailed: 'DHIS2: تعذّرت قراءة سجل الإرسال', pushStopped: 'توقّف الإرسال: ', dryRun: '(تشغيل تجريبي)',

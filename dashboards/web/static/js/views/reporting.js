@@ -1,6 +1,7 @@
 // Reporting view: completeness by governorate, the agents that are
-// offline or silent, so that an operator knows whom to call, and what the
-// latest push to DHIS2 sent and what DHIS2 refused.
+// offline or silent, those online whose readings never arrive, so that an
+// operator knows whom to call, and what the latest push to DHIS2 sent and
+// what DHIS2 refused.
 
 import {h, Table} from '../widgets.js';
 import {Period} from '../api.js';
@@ -46,8 +47,34 @@ export async function reporting(shell, s) {
     title(`${i18n.t('reporting')} — ${i18n.calendar(p.date, p.kind)}`, i18n.t('agentStatusHint')),
     push,
     h('section', {class: 'tiles', id: 'agent-states'}, ['online', 'silent', 'offline', 'unknown'].map(count)),
+    onlineButSilent(shell, facilities),
     h('div', {class: 'grid2'}, bars, h('section', {class: 'card'}, h('h3', {}, i18n.t('agentsOffline')), table.el)),
   ];
+}
+
+// onlineButSilent is the card of the facilities whose agent says it is
+// online but none of whose readings arrive (the API's online_but_silent):
+// MQTT 3.1.1 acknowledges a publish the broker's ACL denies as if it had
+// been accepted, so the agent itself sees nothing wrong. The longest
+// silent come first. Its data-state is shown, or none (and the card
+// hidden) when there are none.
+function onlineButSilent(shell, facilities) {
+  const {i18n} = shell;
+  const silent = facilities.filter((f) => f.online_but_silent)
+    .sort((a, b) => Date.parse(a.silent_since) - Date.parse(b.silent_since) || a.id.localeCompare(b.id));
+  const el = h('section', {class: 'card', id: 'online-silent', hidden: silent.length === 0,
+    dataset: {state: silent.length ? 'shown' : 'none', count: silent.length}},
+  h('h3', {}, i18n.t('onlineButSilent')),
+  h('p', {class: 'hint'}, i18n.t('onlineButSilentHint')));
+  if (silent.length === 0) {
+    el.append(h('p', {}, i18n.t('noneOnlineButSilent')));
+    return el;
+  }
+  el.append(h('ul', {class: 'silent-list'}, silent.map((f) => h('li', {dataset: {facility: f.id}},
+    h('a', {href: shell.link('facility', [f.id])}, shell.names.of(f)),
+    i18n.t('comma'), shell.names.area(f.governorate),
+    i18n.t('comma'), i18n.fill('silentSince', {when: i18n.moment(f.silent_since)})))));
+  return el;
 }
 
 // pushesRead is how many records of the push log the view asks for: the
