@@ -142,17 +142,33 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
-	cfg, err := Parse(data)
+	cfg, err := decode(data)
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	yamlfile.Resolve(path, &cfg.Outbox.Dir, &cfg.Sources.Simulate.Registry)
+	// Paths are the config file's, before validation looks at the files
+	// (the TLS ones must exist), so that a config copied to
+	// /etc/greenpulse with its certificates beside it works from anywhere.
+	yamlfile.Resolve(path, &cfg.Outbox.Dir, &cfg.Sources.Simulate.Registry,
+		&cfg.MQTT.TLS.CAFile, &cfg.MQTT.TLS.CertFile, &cfg.MQTT.TLS.KeyFile)
+	if err := cfg.Validate(); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
 	return cfg, nil
 }
 
 // Parse decodes YAML over the defaults, applies the environment and
 // validates.
 func Parse(data []byte) (Config, error) {
+	cfg, err := decode(data)
+	if err != nil {
+		return Config{}, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// decode is Parse without the validation.
+func decode(data []byte) (Config, error) {
 	cfg := Default()
 	if err := yamlfile.Decode(data, &cfg); err != nil {
 		return Config{}, err
@@ -167,7 +183,7 @@ func Parse(data []byte) (Config, error) {
 	if cfg.MQTT.ClientID == "" && cfg.Facility != "" {
 		cfg.MQTT.ClientID = "greenpulse-agent-" + cfg.Facility
 	}
-	return cfg, cfg.Validate()
+	return cfg, nil
 }
 
 // Validate checks every key and reports every problem, each naming its key.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -72,5 +73,33 @@ func TestShippedConfigLoads(t *testing.T) {
 	def.Outbox.Dir, def.Sources.Simulate.Registry = cfg.Outbox.Dir, cfg.Sources.Simulate.Registry
 	if !reflect.DeepEqual(cfg, def) {
 		t.Errorf("configs/agent.yaml departs from the defaults it documents:\n file %+v\n code %+v", cfg, def)
+	}
+}
+
+// TestTLSPathsAreTheConfigFiles: a config copied with its certificates
+// beside it (as greenpulse-registry provision writes them) loads from any
+// working directory.
+func TestTLSPathsAreTheConfigFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"ca.crt", "agent.crt", "agent.key"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("pem"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "agent.yaml")
+	yaml := "facility: BG-H-001\nmqtt:\n  broker: ssl://127.0.0.1:8883\n  tls: {ca_file: ca.crt, cert_file: agent.crt, key_file: agent.key}\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load from another folder: %v", err)
+	}
+	if want := filepath.Join(dir, "ca.crt"); cfg.MQTT.TLS.CAFile != want {
+		t.Errorf("ca_file = %q, want %q", cfg.MQTT.TLS.CAFile, want)
+	}
+	if want := filepath.Join(dir, "agent.key"); cfg.MQTT.TLS.KeyFile != want {
+		t.Errorf("key_file = %q, want %q", cfg.MQTT.TLS.KeyFile, want)
 	}
 }

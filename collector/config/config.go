@@ -148,17 +148,32 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
-	cfg, err := Parse(data)
+	cfg, err := decode(data)
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	yamlfile.Resolve(path, &cfg.Registry, &cfg.Rollup.StateFile, &cfg.DHIS2.PushLog, &cfg.Alerts.StateFile)
+	// Paths are the config file's, before validation looks at the files
+	// (the TLS ones must exist).
+	yamlfile.Resolve(path, &cfg.Registry, &cfg.Rollup.StateFile, &cfg.DHIS2.PushLog, &cfg.Alerts.StateFile,
+		&cfg.MQTT.TLS.CAFile, &cfg.MQTT.TLS.CertFile, &cfg.MQTT.TLS.KeyFile)
+	if err := cfg.Validate(); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
 	return cfg, nil
 }
 
 // Parse decodes YAML over the defaults, applies the environment overrides and
 // validates.
 func Parse(data []byte) (Config, error) {
+	cfg, err := decode(data)
+	if err != nil {
+		return Config{}, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// decode is Parse without the validation.
+func decode(data []byte) (Config, error) {
 	cfg := Default()
 	if err := yamlfile.Decode(data, &cfg); err != nil {
 		return Config{}, err
@@ -178,7 +193,7 @@ func Parse(data []byte) (Config, error) {
 	if v := os.Getenv(EnvDHIS2Password); v != "" {
 		cfg.DHIS2.Password = v
 	}
-	return cfg, cfg.Validate()
+	return cfg, nil
 }
 
 // Validate checks every key and reports every problem, each naming its key.

@@ -160,3 +160,27 @@ func TestLooseSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestTLSPathsAreTheConfigFiles: the collector's client certificate
+// beside its config loads from any working directory.
+func TestTLSPathsAreTheConfigFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"ca.crt", "collector.crt", "collector.key"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("pem"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "collector.yaml")
+	yaml := "mqtt:\n  broker: ssl://127.0.0.1:8883\n  tls: {ca_file: ca.crt, cert_file: collector.crt, key_file: collector.key}\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load from another folder: %v", err)
+	}
+	if want := filepath.Join(dir, "collector.crt"); cfg.MQTT.TLS.CertFile != want {
+		t.Errorf("cert_file = %q, want %q", cfg.MQTT.TLS.CertFile, want)
+	}
+}
