@@ -50,6 +50,7 @@ fuzz ./internal/dhis2test FuzzDataValueSet
 fuzz ./internal/dhis2test FuzzMetadata
 fuzz ./collector/alerts FuzzDecodeState
 fuzz ./agents/alertlist FuzzDecode
+fuzz ./registry/provision FuzzParseState
 fuzz ./agents/config FuzzModbusRegister
 fuzz ./agents/source/modbus/regmap FuzzDecode
 fuzz ./agents/source/modbus/bus FuzzValidate

@@ -5,6 +5,7 @@
 //	greenpulse-registry check FILE
 //	greenpulse-registry import-dhis2 --url URL --root UID [--merge FILE] --out FILE
 //	greenpulse-registry import-herams --in EXPORT.csv [--columns …] [--merge FILE] --out FILE
+//	greenpulse-registry provision --registry FILE --out DIR [--broker URL] [--tls] [--rotate ID] [--topic-root greenpulse]
 //
 // The imports are described in docs/registry-import.md.
 package main
@@ -49,7 +50,7 @@ func run(args []string, stdout io.Writer) error {
 	return c.run(context.Background(), args)
 }
 
-const usage = "usage: greenpulse-registry generate -n N -seed S [-o FILE] | check FILE | import-dhis2 … | import-herams … (-h for each)"
+const usage = "usage: greenpulse-registry generate -n N -seed S [-o FILE] | check FILE | import-dhis2 … | import-herams … | provision … (-h for each)"
 
 func (c cli) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -64,8 +65,10 @@ func (c cli) run(ctx context.Context, args []string) error {
 		return c.importDHIS2(ctx, args[1:])
 	case "import-herams":
 		return c.importHeRAMS(args[1:])
+	case "provision":
+		return c.provision(args[1:])
 	}
-	return fmt.Errorf("unknown subcommand %q: want generate, check, import-dhis2 or import-herams", args[0])
+	return fmt.Errorf("unknown subcommand %q: want generate, check, import-dhis2, import-herams or provision", args[0])
 }
 
 func generate(args []string, stdout io.Writer) (err error) {
