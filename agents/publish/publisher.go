@@ -61,6 +61,7 @@ type Publisher struct {
 	client    mqtt.Client
 	started   time.Time
 	connected atomic.Bool
+	sent      atomic.Int64  // readings the broker acknowledged since start
 	connects  chan struct{} // a value after each (re)connect
 	lastErr   atomic.Pointer[string]
 	freshCut  time.Time
@@ -299,6 +300,7 @@ func (p *Publisher) round() (int, error) {
 			continue
 		}
 		acked = append(acked, m.Seqs...)
+		p.sent.Add(int64(len(m.Seqs)))
 		p.metrics.messages.Inc()
 		p.metrics.readings.WithLabelValues(string(m.Stream)).Add(float64(len(m.Seqs)))
 	}
@@ -350,8 +352,9 @@ func (p *Publisher) Status(online bool) reading.AgentStatus {
 	st := p.queue.Stats()
 	depth := st.Readings
 	uptime := time.Since(p.started).Seconds()
+	sent := p.sent.Load()
 	s := reading.AgentStatus{Online: &online, Version: p.opt.Version, OutboxDepth: &depth,
-		UptimeS: &uptime, LastError: p.LastError()}
+		UptimeS: &uptime, LastError: p.LastError(), Sent: &sent}
 	if !st.Oldest.IsZero() {
 		oldest := st.Oldest.UTC()
 		s.OldestUnsent = &oldest

@@ -349,6 +349,7 @@ func (a *API) SetSilentGrace(d time.Duration) { a.silentGrace = d }
 type agentRuns interface {
 	OnlineSince(facility string) (time.Time, bool)
 	LastArrival(facility string) (time.Time, bool)
+	SentSinceOnline(facility string) (int64, bool)
 }
 
 // agentSeen is what the collector knows of one facility's agent, for
@@ -360,6 +361,10 @@ type agentSeen struct {
 	// lastReading is when the newest reading arrived (or, from a Facilities
 	// that does not say, the newest reading's timestamp).
 	lastReading time.Time
+	// sent is how many readings the agent says the broker acknowledged
+	// since it came online; sentKnown is false when it does not say.
+	sent      int64
+	sentKnown bool
 }
 
 // seen gathers what fac knows of facility's agent.
@@ -373,6 +378,7 @@ func seen(fac Facilities, facility string) agentSeen {
 	if runs, ok := fac.(agentRuns); ok {
 		s.onlineSince, _ = runs.OnlineSince(facility)
 		s.lastReading, _ = runs.LastArrival(facility)
+		s.sent, s.sentKnown = runs.SentSinceOnline(facility)
 		return s
 	}
 	if st.Online != nil && *st.Online {
@@ -383,10 +389,13 @@ func seen(fac Facilities, facility string) agentSeen {
 }
 
 // onlineButSilent says whether the agent seen has been online for at least
-// grace at now with no reading arriving since it came online, and since
-// when.
+// grace at now, has had readings acknowledged by the broker since it came
+// online, and yet none of them arrived; and since when. An agent with
+// nothing to send (a facility that only types waste entries, on a quiet
+// day) is idle, not silent, and one that does not report its count cannot
+// be judged.
 func onlineButSilent(s agentSeen, now time.Time, grace time.Duration) (since time.Time, silent bool) {
-	if s.status.Online == nil || !*s.status.Online || s.onlineSince.IsZero() {
+	if s.status.Online == nil || !*s.status.Online || s.onlineSince.IsZero() || !s.sentKnown || s.sent <= 0 {
 		return time.Time{}, false
 	}
 	if now.Sub(s.onlineSince) < grace {

@@ -15,6 +15,17 @@ import (
 
 func status(online bool) reading.AgentStatus { return reading.AgentStatus{Online: &online} }
 
+// sending is an online status whose agent says the broker acknowledged
+// sent readings since it started.
+func sending(sent int64) reading.AgentStatus {
+	s := status(true)
+	s.Sent = &sent
+	return s
+}
+
+// sent says the agent had n readings acknowledged since it came online.
+func sent(s agentSeen, n int64) agentSeen { s.sent, s.sentKnown = n, true; return s }
+
 func TestOnlineButSilent(t *testing.T) {
 	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
 	ago := func(d time.Duration) time.Time { return now.Add(-d) }
@@ -23,15 +34,17 @@ func TestOnlineButSilent(t *testing.T) {
 		seen   agentSeen
 		silent bool
 	}{
-		{"online, readings arriving", agentSeen{status: status(true), onlineSince: ago(time.Hour), lastReading: ago(time.Minute)}, false},
-		{"online longer than the grace, no reading", agentSeen{status: status(true), onlineSince: ago(DefaultSilentGrace + time.Second)}, true},
-		{"online exactly the grace, no reading", agentSeen{status: status(true), onlineSince: ago(DefaultSilentGrace)}, true},
-		{"online, last reading from before it came online", agentSeen{status: status(true), onlineSince: ago(time.Hour), lastReading: ago(2 * time.Hour)}, true},
-		{"online, a reading just before the status", agentSeen{status: status(true), onlineSince: ago(time.Hour), lastReading: ago(time.Hour + silentSlack/2)}, false},
-		{"offline", agentSeen{status: status(false), onlineSince: ago(time.Hour)}, false},
-		{"status without online", agentSeen{status: reading.AgentStatus{Version: "1.0"}, onlineSince: ago(time.Hour)}, false},
-		{"online, status too recent", agentSeen{status: status(true), onlineSince: ago(DefaultSilentGrace - time.Second)}, false},
-		{"online since unknown", agentSeen{status: status(true)}, false},
+		{"online, readings arriving", sent(agentSeen{status: status(true), onlineSince: ago(time.Hour), lastReading: ago(time.Minute)}, 40), false},
+		{"online longer than the grace, sending, nothing arrives", sent(agentSeen{status: status(true), onlineSince: ago(DefaultSilentGrace + time.Second)}, 40), true},
+		{"online exactly the grace, sending, nothing arrives", sent(agentSeen{status: status(true), onlineSince: ago(DefaultSilentGrace)}, 1), true},
+		{"online, nothing to send (idle, not silent)", sent(agentSeen{status: status(true), onlineSince: ago(time.Hour)}, 0), false},
+		{"online, count not reported", agentSeen{status: status(true), onlineSince: ago(time.Hour)}, false},
+		{"online, last reading from before it came online", sent(agentSeen{status: status(true), onlineSince: ago(time.Hour), lastReading: ago(2 * time.Hour)}, 40), true},
+		{"online, a reading just before the status", sent(agentSeen{status: status(true), onlineSince: ago(time.Hour), lastReading: ago(time.Hour + silentSlack/2)}, 40), false},
+		{"offline", sent(agentSeen{status: status(false), onlineSince: ago(time.Hour)}, 40), false},
+		{"status without online", sent(agentSeen{status: reading.AgentStatus{Version: "1.0"}, onlineSince: ago(time.Hour)}, 40), false},
+		{"online, status too recent", sent(agentSeen{status: status(true), onlineSince: ago(DefaultSilentGrace - time.Second)}, 40), false},
+		{"online since unknown", sent(agentSeen{status: status(true)}, 40), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			since, silent := onlineButSilent(tc.seen, now, DefaultSilentGrace)
@@ -56,25 +69,33 @@ func TestSeenFromStatusBook(t *testing.T) {
 		feed   func(b *ingest.StatusBook)
 		silent bool
 	}{
-		{"online an hour, no reading", func(b *ingest.StatusBook) {
-			b.Set("F", status(true), now.Add(-time.Hour))
+		{"online an hour, sending, no reading", func(b *ingest.StatusBook) {
+			b.Set("F", sending(0), now.Add(-time.Hour))
+			b.Set("F", sending(120), now.Add(-time.Minute))
 		}, true},
-		{"online an hour, status republished since, no reading", func(b *ingest.StatusBook) {
+		{"online an hour, nothing sent", func(b *ingest.StatusBook) {
+			b.Set("F", sending(7), now.Add(-time.Hour))
+			b.Set("F", sending(7), now.Add(-time.Minute))
+		}, false},
+		{"online an hour, an agent that reports no count", func(b *ingest.StatusBook) {
 			b.Set("F", status(true), now.Add(-time.Hour))
 			b.Set("F", status(true), now.Add(-time.Minute))
-		}, true},
+		}, false},
 		{"online an hour, a reading arriving now", func(b *ingest.StatusBook) {
-			b.Set("F", status(true), now.Add(-time.Hour))
+			b.Set("F", sending(0), now.Add(-time.Hour))
+			b.Set("F", sending(50), now.Add(-time.Minute))
 			b.SawReading("F", now.Add(-30*time.Second))
 		}, false},
 		{"online an hour, a backlog of old timestamps arriving now", func(b *ingest.StatusBook) {
-			b.Set("F", status(true), now.Add(-time.Hour))
+			b.Set("F", sending(0), now.Add(-time.Hour))
+			b.Set("F", sending(5000), now.Add(-time.Minute))
 			b.SawReading("F", now.Add(-72*time.Hour))
 		}, false},
-		{"readings, then offline, then online again recently", func(b *ingest.StatusBook) {
-			b.Set("F", status(true), now.Add(-2*time.Hour))
+		{"online, then offline, then online again recently", func(b *ingest.StatusBook) {
+			b.Set("F", sending(0), now.Add(-2*time.Hour))
 			b.Set("F", status(false), now.Add(-time.Hour))
-			b.Set("F", status(true), now.Add(-time.Minute))
+			b.Set("F", sending(10), now.Add(-2*time.Minute))
+			b.Set("F", sending(30), now.Add(-time.Minute))
 		}, false},
 		{"offline an hour", func(b *ingest.StatusBook) {
 			b.Set("F", status(false), now.Add(-time.Hour))
@@ -90,8 +111,8 @@ func TestSeenFromStatusBook(t *testing.T) {
 	}
 }
 
-// timestampsOnly is a Facilities that tells no arrival times: the API
-// falls back on the last status's arrival and the readings' timestamps.
+// timestampsOnly is a Facilities that tells no arrival times or online
+// runs: the API cannot tell what the agent sent, so judges nobody.
 type timestampsOnly struct{ b *ingest.StatusBook }
 
 func (f timestampsOnly) LastReading(id string) (time.Time, bool) { return f.b.LastReading(id) }
@@ -102,15 +123,13 @@ func (f timestampsOnly) Status(id string) (reading.AgentStatus, time.Time, bool)
 func TestSeenWithoutArrivals(t *testing.T) {
 	now := time.Now()
 	b := ingest.NewStatusBook()
-	b.Set("F", status(true), now.Add(-time.Hour))
-	b.SawReading("F", now.Add(-2*time.Minute))
-	if _, silent := onlineButSilent(seen(timestampsOnly{b}, "F"), now, DefaultSilentGrace); silent {
-		t.Error("a reading taken after the status counts as silent")
+	b.Set("G", sending(0), now.Add(-time.Hour))
+	b.Set("G", sending(100), now.Add(-time.Minute))
+	if _, silent := onlineButSilent(seen(timestampsOnly{b}, "G"), now, DefaultSilentGrace); silent {
+		t.Error("judged silent without knowing what the agent sent since it came online")
 	}
-	b.Set("G", status(true), now.Add(-time.Hour))
-	b.SawReading("G", now.Add(-3*time.Hour))
-	if _, silent := onlineButSilent(seen(timestampsOnly{b}, "G"), now, DefaultSilentGrace); !silent {
-		t.Error("with timestamps only, a reading taken before the status should not count")
+	if _, silent := onlineButSilent(seen(b, "G"), now, DefaultSilentGrace); !silent {
+		t.Error("the book itself knows: 100 sent, none arrived")
 	}
 }
 
@@ -121,12 +140,17 @@ func TestFacilitiesOnlineButSilent(t *testing.T) {
 	}
 	now := time.Now()
 	book := ingest.NewStatusBook()
-	book.Set("BG-H-001", status(true), now.Add(-time.Hour)) // online, nothing arrives
-	book.Set("BG-H-002", status(true), now.Add(-time.Hour)) // online, readings arrive
+	book.Set("BG-H-001", sending(0), now.Add(-time.Hour)) // online, sending, nothing arrives
+	book.Set("BG-H-001", sending(60), now.Add(-time.Minute))
+	book.Set("BG-H-002", sending(0), now.Add(-time.Hour)) // online, readings arrive
+	book.Set("BG-H-002", sending(60), now.Add(-time.Minute))
 	book.SawReading("BG-H-002", now.Add(-time.Minute))
-	book.Set("BG-P-001", status(true), now.Add(-5*time.Minute)) // online, too recently to tell
-	book.Set("BG-P-002", status(false), now.Add(-time.Hour))    // offline
-	book.SawReading("BA-H-001", now.Add(-time.Minute))          // readings, no status
+	book.Set("BG-P-001", sending(0), now.Add(-5*time.Minute)) // online, too recently to tell
+	book.Set("BG-P-001", sending(5), now.Add(-time.Minute))
+	book.Set("BG-P-002", status(false), now.Add(-time.Hour)) // offline
+	book.SawReading("BA-H-001", now.Add(-time.Minute))       // readings, no status
+	book.Set("BA-P-001", sending(3), now.Add(-time.Hour))    // online, nothing to send
+	book.Set("BA-P-001", sending(3), now.Add(-time.Minute))
 
 	list := func(a *API) (map[string]facility, map[string]map[string]json.RawMessage) {
 		t.Helper()
@@ -180,7 +204,7 @@ func TestFacilitiesOnlineButSilent(t *testing.T) {
 			t.Errorf("grace 1m: %s not online but silent", id)
 		}
 	}
-	for _, id := range []string{"BG-H-002", "BG-P-002", "BA-H-001"} {
+	for _, id := range []string{"BG-H-002", "BG-P-002", "BA-H-001", "BA-P-001"} {
 		if facs[id].OnlineButSilent {
 			t.Errorf("grace 1m: %s online but silent", id)
 		}

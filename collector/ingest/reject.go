@@ -103,13 +103,14 @@ type StatusBook struct {
 	mu       sync.RWMutex
 	statuses map[string]AgentStatus
 	online   map[string]time.Time // arrival of the first status of the current online run
+	sentAt0  map[string]int64     // that status's sent count, when it had one
 	last     map[string]time.Time // newest reading timestamp per facility
 	arrived  map[string]time.Time // when the collector last received a reading per facility
 }
 
 // NewStatusBook returns an empty book.
 func NewStatusBook() *StatusBook {
-	return &StatusBook{statuses: map[string]AgentStatus{}, online: map[string]time.Time{},
+	return &StatusBook{statuses: map[string]AgentStatus{}, online: map[string]time.Time{}, sentAt0: map[string]int64{},
 		last: map[string]time.Time{}, arrived: map[string]time.Time{}}
 }
 
@@ -167,9 +168,28 @@ func (b *StatusBook) Set(facility string, s reading.AgentStatus, at time.Time) {
 	switch _, running := b.online[facility]; {
 	case s.Online == nil || !*s.Online:
 		delete(b.online, facility)
+		delete(b.sentAt0, facility)
 	case !running:
 		b.online[facility] = at
+		if s.Sent != nil {
+			b.sentAt0[facility] = *s.Sent
+		}
 	}
+}
+
+// SentSinceOnline is how many readings facility's agent says the broker
+// acknowledged since its current run of online statuses began: its last
+// status's sent count less the first's. False when either status had no
+// count (an older agent) or the agent is not online.
+func (b *StatusBook) SentSinceOnline(facility string) (int64, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	first, ok := b.sentAt0[facility]
+	st := b.statuses[facility].Status
+	if !ok || st.Sent == nil {
+		return 0, false
+	}
+	return *st.Sent - first, true
 }
 
 // Get returns facility's last status.

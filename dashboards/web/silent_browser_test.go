@@ -141,9 +141,14 @@ func TestReportingOnlineButSilent(t *testing.T) {
 		t.Errorf("before any agent: card %v, want state none and hidden", st)
 	}
 
-	publishTo(t, agent(t, broker, silent), "greenpulse/"+silent+"/status", true, `{"online":true,"version":"1.0","outbox_depth":0}`)
+	// Each agent says online, then, a status later, that the broker
+	// acknowledged readings since: the silent one's never arrive.
+	s1 := agent(t, broker, silent)
+	publishTo(t, s1, "greenpulse/"+silent+"/status", true, `{"online":true,"version":"1.0","outbox_depth":0,"sent":0}`)
+	publishTo(t, s1, "greenpulse/"+silent+"/status", true, `{"online":true,"version":"1.0","outbox_depth":0,"sent":12}`)
 	b := agent(t, broker, backlog)
-	publishTo(t, b, "greenpulse/"+backlog+"/status", true, `{"online":true,"version":"1.0","outbox_depth":3}`)
+	publishTo(t, b, "greenpulse/"+backlog+"/status", true, `{"online":true,"version":"1.0","outbox_depth":3,"sent":0}`)
+	publishTo(t, b, "greenpulse/"+backlog+"/status", true, `{"online":true,"version":"1.0","outbox_depth":0,"sent":3}`)
 	old := time.Now().Add(-6 * time.Hour).Truncate(time.Second)
 	var items []string
 	for i := range 3 {

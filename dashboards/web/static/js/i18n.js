@@ -29,7 +29,7 @@ const strings = {
     // Agents online whose readings never arrive (reporting view); {when}
     // is when the agent came online.
     onlineButSilent: 'Online but silent', silentSince: 'online since {when}, no reading since',
-    onlineButSilentHint: 'The agent is connected but its readings do not arrive: most often its broker user may not publish under this facility id (check the broker ACL and the facility id in the agent’s config).',
+    onlineButSilentHint: 'The agent is connected and says the broker took its readings, yet none arrived: the broker’s ACL lets its status through but not its readings, or the collector rejects them (see the rejected messages and the rejections alert).',
     noneOnlineButSilent: 'No agent is online without its readings arriving.',
     comma: ', ',
     // The latest push to DHIS2 (reporting view). {month} is the month
@@ -90,7 +90,7 @@ const strings = {
     agentStatusHint: 'صامت: لا قراءة منذ ساعتين. غير متصل: أعلن الوكيل انقطاعه أو انقطع اتصاله.',
     since: 'منذ بدء تشغيل المجمّع',
     onlineButSilent: 'متصل لكن صامت', silentSince: 'متصل منذ {when}، دون أي قراءة منذ ذلك',
-    onlineButSilentHint: 'الوكيل متصل لكن قراءاته لا تصل: في الغالب لا يُسمح لمستخدمه في الوسيط بالنشر تحت معرّف هذه المؤسسة (راجع قائمة صلاحيات الوسيط ACL ومعرّف المؤسسة في إعدادات الوكيل).',
+    onlineButSilentHint: 'الوكيل متصل ويقول إن الوسيط استلم قراءاته، لكن لم يصل منها شيء: قائمة صلاحيات الوسيط (ACL) تسمح بحالته دون قراءاته، أو أن المُجمِّع يرفضها (راجع الرسائل المرفوضة وتنبيه الرفض المتكرر).',
     noneOnlineButSilent: 'لا يوجد وكيل متصل دون وصول قراءاته.',
     comma: '، ',
     pushed: 'DHIS2: أُرسلت بيانات {month} في {when}', nothingPushed: 'DHIS2: لم تُرسل أي بيانات بعد',
