@@ -10,7 +10,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/registry/provision"
 )
 
-const provisionSynopsis = `provision --registry FILE --out DIR [--broker URL] [--tls] [--rotate ID] [--topic-root greenpulse]
+const provisionSynopsis = `provision --registry FILE --out DIR [--broker URL] [--tls] [--rotate ID] [--topic-root greenpulse] [--fresh]
 
 Writes, for every facility of the registry, DIR/facilities/<id>/agent.yaml
 (its broker login; secret, mode 600) and handover.html (a printable sheet
@@ -18,8 +18,10 @@ without secrets); DIR/broker/ (Mosquitto password file, ACL, config
 snippet); DIR/collector/ (the collector's credentials); with --tls a private
 CA in DIR/ca/ and a client certificate per facility. A rerun keeps every
 secret in DIR/provision-state.json and adds new facilities; --broker,
---tls and --topic-root default to the previous run's. docs/provisioning.md
-is the operator's guide.`
+--tls and --topic-root default to the previous run's. Without that state
+file (or without DIR/ca/ once certificates were issued) it refuses to run:
+restore them from the backup, or pass --fresh to start over (every secret
+replaced). docs/provisioning.md is the operator's guide.`
 
 // provision runs the provision subcommand. It never prints a secret.
 func (c cli) provision(args []string) error {
@@ -30,6 +32,7 @@ func (c cli) provision(args []string) error {
 	tls := fs.Bool("tls", false, "mutual TLS: a private CA, the broker's certificate and a client certificate per facility (default the previous run's)")
 	rotate := fs.String("rotate", "", "replace the password (and client certificate) of this facility id, or of greenpulse-collector")
 	root := fs.String("topic-root", "", "MQTT topic root (default the previous run's, else greenpulse)")
+	fresh := fs.Bool("fresh", false, "start over: ignore the state and replace every password, key and certificate (every facility needs its new folder); needed when DIR has output files but no state, or no DIR/ca/")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,7 +45,7 @@ func (c cli) provision(args []string) error {
 	if *out == "" {
 		return fmt.Errorf("provision: --out is required")
 	}
-	cfg := provision.Config{Out: *out, Broker: *broker, TopicRoot: *root, Rotate: *rotate, Now: c.now}
+	cfg := provision.Config{Out: *out, Broker: *broker, TopicRoot: *root, Rotate: *rotate, Fresh: *fresh, Now: c.now}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "tls" {
 			cfg.TLS = tls
@@ -56,6 +59,9 @@ func (c cli) provision(args []string) error {
 	if err != nil {
 		return fmt.Errorf("provision: %w", err)
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(c.stderr, w)
+	}
 	return c.printProvision(res)
 }
 
@@ -68,8 +74,16 @@ func (c cli) printProvision(r *provision.Result) error {
 	}
 	fmt.Fprintf(&b, "provisioned %d facilities in %s (broker %s, topic root %s, %s)\n",
 		len(r.Created)+len(r.Kept)+len(r.Rotated), r.Out, r.Broker, r.TopicRoot, tls)
+	rotated := len(r.Rotated)
+	if r.CollectorRotated {
+		rotated++
+	}
 	fmt.Fprintf(&b, "  created %d, kept %d, rotated %d, removed from passwd %d; %d files written\n",
-		len(r.Created), len(r.Kept), len(r.Rotated), len(r.Removed), r.FilesWritten)
+		len(r.Created), len(r.Kept), rotated, len(r.Removed), r.FilesWritten)
+	if r.CollectorRotated {
+		fmt.Fprintf(&b, "  rotated: %s (install the new %s%s on the collector and restart it; install broker/passwd and reload the broker)\n",
+			provision.CollectorUser, filepath.Join(r.Out, provision.CollectorDir, "credentials.env"), map[bool]string{true: " and client.crt/client.key", false: ""}[r.TLS])
+	}
 	if len(r.Rotated) > 0 {
 		fmt.Fprintf(&b, "  rotated: %s (hand over the new agent.yaml%s, install broker/passwd and reload the broker)\n",
 			strings.Join(r.Rotated, ", "), map[bool]string{true: " and client.crt/client.key", false: ""}[r.TLS])

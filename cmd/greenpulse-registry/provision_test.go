@@ -135,3 +135,62 @@ func TestProvisionFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestProvisionRotateCollectorSummary(t *testing.T) {
+	reg := writeRegistry(t, 2)
+	out := t.TempDir()
+	c, _, _ := testCLI(nil)
+	if err := c.run(t.Context(), []string{"provision", "--registry", reg, "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	c, stdout, _ := testCLI(nil)
+	if err := c.run(t.Context(), []string{"provision", "--registry", reg, "--out", out, "--rotate", "greenpulse-collector"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"kept 2, rotated 1,", "rotated: greenpulse-collector", filepath.Join(out, "collector", "credentials.env"), "broker/passwd"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// TestProvisionFresh: a folder whose state is gone is refused, and --fresh
+// starts over.
+func TestProvisionFresh(t *testing.T) {
+	reg := writeRegistry(t, 2)
+	out := filepath.Join(t.TempDir(), "out")
+	args := []string{"provision", "--registry", reg, "--out", out}
+	c, _, _ := testCLI(nil)
+	if err := c.run(t.Context(), args); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(out, "provision-state.json")); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ = testCLI(nil)
+	if err := c.run(t.Context(), args); err == nil || !strings.Contains(err.Error(), "--fresh") || !strings.Contains(err.Error(), "provision-state.json") {
+		t.Fatalf("rerun without the state: %v, want an error naming the state file and --fresh", err)
+	}
+	c, stdout, _ := testCLI(nil)
+	if err := c.run(t.Context(), append(args, "--fresh")); err != nil || !strings.Contains(stdout.String(), "created 2, kept 0") {
+		t.Fatalf("--fresh: %v\n%s", err, stdout)
+	}
+}
+
+func TestProvisionWarnsOfSharedOut(t *testing.T) {
+	reg := writeRegistry(t, 1)
+	out := t.TempDir()
+	if err := os.Chmod(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, _, stderr := testCLI(nil)
+	if err := c.run(t.Context(), []string{"provision", "--registry", reg, "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "warning: --out "+out) {
+		t.Errorf("stderr %q, want a warning about --out", stderr)
+	}
+	if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o755 {
+		t.Errorf("--out mode %o, want 755 left as it was", fi.Mode().Perm())
+	}
+}

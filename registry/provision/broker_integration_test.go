@@ -76,8 +76,14 @@ var clientSeq atomic.Int64
 // refusal.
 func dial(t *testing.T, opts *mqtt.ClientOptions) (mqtt.Client, error) {
 	t.Helper()
-	opts.SetClientID(fmt.Sprintf("provision-test-%d", clientSeq.Add(1))).
-		SetCleanSession(true).SetAutoReconnect(false).SetConnectRetry(false).
+	return dialAs(t, opts, fmt.Sprintf("provision-test-%d", clientSeq.Add(1)), true)
+}
+
+// dialAs is dial with a given client id and clean-session flag.
+func dialAs(t *testing.T, opts *mqtt.ClientOptions, clientID string, clean bool) (mqtt.Client, error) {
+	t.Helper()
+	opts.SetClientID(clientID).
+		SetCleanSession(clean).SetAutoReconnect(false).SetConnectRetry(false).
 		SetConnectTimeout(5 * time.Second).SetProtocolVersion(4)
 	c := mqtt.NewClient(opts)
 	tok := c.Connect()
@@ -252,7 +258,10 @@ func TestBrokerMutualTLS(t *testing.T) {
 	wait(t, agent.Publish("greenpulse/"+a+"/energy", 1, false, "over tls"), "publish")
 	until(t, seen, "greenpulse/"+a+"/energy", "over tls")
 
-	// The collector's own files work too.
+	// The collector's own files work too. Its client id is its username
+	// (use_username_as_clientid), so this login would replace col: end col
+	// first.
+	col.Disconnect(100)
 	colTLS := tlsConfig(t, filepath.Join(out, CollectorDir, "ca.crt"), filepath.Join(out, CollectorDir, "client.crt"), filepath.Join(out, CollectorDir, "client.key"))
 	mustDial(t, login(broker, CollectorUser, st.Collector.Password).SetTLSConfig(colTLS))
 
@@ -269,6 +278,56 @@ func TestBrokerMutualTLS(t *testing.T) {
 	if c, err := dial(t, login(broker, a, st.Facilities[a].Password).SetTLSConfig(foreign)); err == nil {
 		c.Disconnect(0)
 		t.Error("a client with another CA's certificate connected")
+	}
+}
+
+// TestBrokerClientIDIsUsername: a facility that logs in with its own
+// password but sends the collector's client id (or another agent's) does
+// not disconnect that client (use_username_as_clientid).
+func TestBrokerClientIDIsUsername(t *testing.T) {
+	testenv.RequireIntegration(t)
+	out := t.TempDir()
+	fs := registry.Synthesize(2, 1)
+	a, b := fs[0].ID, fs[1].ID
+	provisionInto(t, Config{Out: out}, registryOf(t, fs))
+	st := rawState(t, out)
+	m := startProvisionedBroker(t, out)
+	url := m.URL()
+
+	// The collector as it runs: client id greenpulse-collector, a
+	// persistent session.
+	colOpts := login(url, CollectorUser, st.Collector.Password)
+	col, err := dialAs(t, colOpts, CollectorUser, false)
+	if err != nil {
+		t.Fatalf("connect the collector: %v", err)
+	}
+	seen := make(chan mqtt.Message, 100)
+	subscribe(t, col, "greenpulse/#", seen)
+	// Agent B as it runs (its agent.yaml's default client id).
+	agentB, err := dialAs(t, login(url, b, st.Facilities[b].Password), "greenpulse-agent-"+b, false)
+	if err != nil {
+		t.Fatalf("connect %s: %v", b, err)
+	}
+
+	for _, id := range []string{CollectorUser, "greenpulse-agent-" + b, b} {
+		rogue, err := dialAs(t, login(url, a, st.Facilities[a].Password), id, true)
+		if err != nil {
+			t.Fatalf("%s with client id %q: %v", a, id, err)
+		}
+		// Give the broker time to (wrongly) kick the other client.
+		time.Sleep(500 * time.Millisecond)
+		if !col.IsConnectionOpen() {
+			t.Fatalf("%s connecting with client id %q disconnected the collector", a, id)
+		}
+		if !agentB.IsConnectionOpen() {
+			t.Fatalf("%s connecting with client id %q disconnected %s", a, id, b)
+		}
+		payload := "after " + id
+		wait(t, rogue.Publish("greenpulse/"+a+"/energy", 1, false, payload), "publish")
+		until(t, seen, "greenpulse/"+a+"/energy", payload)
+		wait(t, agentB.Publish("greenpulse/"+b+"/energy", 1, false, payload), "publish")
+		until(t, seen, "greenpulse/"+b+"/energy", payload)
+		rogue.Disconnect(100)
 	}
 }
 

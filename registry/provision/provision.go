@@ -6,7 +6,7 @@
 // credentials; and with TLS a private CA with a certificate per client
 // (mutual TLS).
 //
-// Layout of the output folder (folders 0700, secret files 0600):
+// Layout of the output folder (folders it creates 0700, secret files 0600):
 //
 //	provision-state.json        every secret made; the one file to back up
 //	ca/ca.key, ca/ca.crt        the private CA (TLS only; never remade)
@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/registry"
@@ -60,6 +61,12 @@ type Config struct {
 	// Rotate is a facility id (or CollectorUser) whose password, and
 	// client certificate with TLS, is replaced.
 	Rotate string
+	// Fresh starts over: the state is ignored and every password, key and
+	// certificate is made new (an existing CA in ca/ is kept; without one a
+	// new CA is made). Without it, a folder that has broker/passwd or
+	// facilities/ but no state (or a state without accounts), or TLS
+	// accounts without ca/ca.crt and ca/ca.key, is an error.
+	Fresh bool
 	// Now is the clock for certificates and the state (default time.Now).
 	Now func() time.Time
 }
@@ -73,6 +80,8 @@ type Result struct {
 	// Created, Kept and Rotated are facility ids; Removed are ids in the
 	// state but not in the registry, left out of the password file.
 	Created, Kept, Rotated, Removed []string
+	// CollectorRotated is set when Rotate was CollectorUser.
+	CollectorRotated bool
 	// CACreated is set when this run made the CA.
 	CACreated bool
 	// Renewed lists accounts (facility ids, CollectorUser) whose
@@ -80,6 +89,8 @@ type Result struct {
 	Renewed []string
 	// FilesWritten counts files written because they were new or changed.
 	FilesWritten int
+	// Warnings are for the operator (stderr); they hold no secret.
+	Warnings []string
 }
 
 // Validate checks the configuration before any file is touched.
@@ -98,11 +109,19 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// parseBroker splits a broker URL into scheme, host and port.
+// parseBroker splits a broker URL into scheme, host and port. It refuses
+// a user or password, a query and a fragment; its errors never quote a URL
+// that holds an '@' (it may hold a password).
 func parseBroker(raw string) (scheme, host, port string, err error) {
+	if strings.Contains(raw, "@") {
+		return "", "", "", errors.New("--broker: the URL holds a user or password (user:password@): remove it; every agent logs in with its own facility login from agent.yaml")
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Path != "" && u.Path != "/" {
 		return "", "", "", fmt.Errorf("--broker: want a URL such as tcp://mqtt.example.org:1883 or ssl://mqtt.example.org:8883, got %q", raw)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
+		return "", "", "", fmt.Errorf("--broker: %q has a query or fragment (?… #…): want only scheme://host:port", raw)
 	}
 	scheme, host, port = u.Scheme, u.Hostname(), u.Port()
 	switch scheme {
@@ -145,13 +164,35 @@ func Run(cfg Config, reg *registry.Registry) (*Result, error) {
 		}
 	}
 
-	if err := mkdir(cfg.Out); err != nil {
+	var warnings []string
+	if existed, err := mkdir(cfg.Out); err != nil {
 		return nil, err
+	} else if existed {
+		if fi, err := os.Stat(cfg.Out); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			warnings = append(warnings, fmt.Sprintf("warning: --out %s has mode %o: others may read it, and it holds every secret (chmod 700 it; it was left as it is)", cfg.Out, fi.Mode().Perm()))
+		}
 	}
 	statePath := filepath.Join(cfg.Out, StateFile)
 	st, _, err := loadState(statePath)
-	if err != nil {
-		return nil, err
+	if cfg.Fresh {
+		// Start over: keep the previous run's settings (when the state is
+		// readable), drop every account.
+		if err != nil {
+			st = emptyState()
+		}
+		st.Collector, st.Server, st.Facilities = nil, nil, map[string]*account{}
+	} else {
+		if err != nil {
+			return nil, err
+		}
+		if st.Collector == nil && len(st.Facilities) == 0 {
+			for _, p := range []string{filepath.Join(BrokerDir, "passwd"), FacilitiesDir} {
+				if _, err := os.Lstat(filepath.Join(cfg.Out, p)); err == nil {
+					return nil, fmt.Errorf("state %s is missing or holds no account, but %s exists: a run would replace every password and overwrite every agent.yaml. Restore %s from the backup, or pass --fresh to start over deliberately (replaces every secret; every facility then needs its new folder)",
+						statePath, filepath.Join(cfg.Out, p), StateFile)
+				}
+			}
+		}
 	}
 	// Flags override what the last run used.
 	if cfg.Broker != "" {
@@ -186,7 +227,7 @@ func Run(cfg Config, reg *registry.Registry) (*Result, error) {
 	res := &Result{Out: cfg.Out, Broker: st.Broker, TopicRoot: st.TopicRoot, TLS: st.TLS}
 	var authority *ca
 	if st.TLS {
-		if authority, res.CACreated, err = loadOrCreateCA(cfg.Out, t); err != nil {
+		if authority, res.CACreated, err = loadOrCreateCA(cfg.Out, t, st.hasCert()); err != nil {
 			return nil, err
 		}
 	}
@@ -218,10 +259,13 @@ func Run(cfg Config, reg *registry.Registry) (*Result, error) {
 		}
 		return created, rotated, renewed, err
 	}
-	if _, _, renewed, err := ensure(CollectorUser, &st.Collector, cfg.Rotate == CollectorUser); err != nil {
+	if _, rotated, renewed, err := ensure(CollectorUser, &st.Collector, cfg.Rotate == CollectorUser); err != nil {
 		return nil, err
-	} else if renewed {
-		res.Renewed = append(res.Renewed, CollectorUser)
+	} else {
+		res.CollectorRotated = rotated
+		if renewed {
+			res.Renewed = append(res.Renewed, CollectorUser)
+		}
 	}
 	inRegistry := make(map[string]bool, len(facilities))
 	for _, f := range facilities {
@@ -277,6 +321,7 @@ func Run(cfg Config, reg *registry.Registry) (*Result, error) {
 		return nil, err
 	}
 	res.FilesWritten = w.written
+	res.Warnings = warnings
 	return res, nil
 }
 
@@ -304,9 +349,10 @@ func ensureCert(authority *ca, acct *account, cn, host string, force bool, now t
 }
 
 // loadOrCreateCA reads ca/ca.crt and ca/ca.key, or makes them when neither
-// exists. One without the other is an error: a CA is never remade once
-// facilities hold certificates it signed.
-func loadOrCreateCA(out string, now time.Time) (*ca, bool, error) {
+// exists and no account holds a certificate (issued set). One without the
+// other, or neither while accounts hold certificates, is an error: a CA is
+// never remade once facilities hold certificates it signed.
+func loadOrCreateCA(out string, now time.Time, issued bool) (*ca, bool, error) {
 	dir := filepath.Join(out, CADir)
 	certPath, keyPath := filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key")
 	certPEM, cerr := os.ReadFile(certPath)
@@ -319,6 +365,9 @@ func loadOrCreateCA(out string, now time.Time) (*ca, bool, error) {
 		}
 		return c, false, nil
 	case errors.Is(cerr, os.ErrNotExist) && errors.Is(kerr, os.ErrNotExist):
+		if issued {
+			return nil, false, fmt.Errorf("CA: %s and %s are missing, but the state holds certificates it signed: restore %s from the backup (with the state file), or pass --fresh to start over (replaces every secret)", certPath, keyPath, dir)
+		}
 	case cerr != nil && !errors.Is(cerr, os.ErrNotExist):
 		return nil, false, fmt.Errorf("read CA certificate: %w", cerr)
 	case kerr != nil && !errors.Is(kerr, os.ErrNotExist):
@@ -330,7 +379,7 @@ func loadOrCreateCA(out string, now time.Time) (*ca, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	if err := mkdir(dir); err != nil {
+	if _, err := mkdir(dir); err != nil {
 		return nil, false, err
 	}
 	w := &writer{}

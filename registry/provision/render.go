@@ -44,15 +44,22 @@ func (w *writer) write(path string, data []byte, perm os.FileMode) error {
 	return nil
 }
 
-// mkdir creates dir 0700, and makes an existing one 0700.
-func mkdir(dir string) error {
+// mkdir creates dir 0700 and reports whether it existed; an existing
+// folder's mode is left as it is (it may be shared on purpose).
+func mkdir(dir string) (existed bool, err error) {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return true, fmt.Errorf("create folder %s: not a folder", dir)
+		}
+		return true, nil
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create folder %s: %w", dir, err)
+		return false, fmt.Errorf("create folder %s: %w", dir, err)
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("create folder %s: %w", dir, err)
+		return false, fmt.Errorf("create folder %s: %w", dir, err)
 	}
-	return nil
+	return false, nil
 }
 
 // ACL writes the broker's access control list for topic root: each agent
@@ -78,7 +85,7 @@ topic write ROOT/+/alerts
 
 func writeBroker(w *writer, out string, st *state, port string, fs []registry.Facility, authority *ca) error {
 	dir := filepath.Join(out, BrokerDir)
-	if err := mkdir(dir); err != nil {
+	if _, err := mkdir(dir); err != nil {
 		return err
 	}
 	var pw bytes.Buffer
@@ -120,6 +127,11 @@ func BrokerSnippet(dir, port string, tls bool) string {
 # the password in their agent.yaml; the ACL lets each write only its own
 # streams and read only its own alerts.
 allow_anonymous false
+# Each client's id is its username, whatever id it sends: a facility cannot
+# take over (and, with a clean session, wipe) the collector's or another
+# agent's session by sending its client id. Not reloaded on SIGHUP:
+# restart mosquitto after adding this line.
+use_username_as_clientid true
 password_file %[1]s/passwd
 acl_file %[1]s/acl
 `, dir)
@@ -141,7 +153,7 @@ tls_version tlsv1.2
 
 func writeCollector(w *writer, out string, st *state, authority *ca) error {
 	dir := filepath.Join(out, CollectorDir)
-	if err := mkdir(dir); err != nil {
+	if _, err := mkdir(dir); err != nil {
 		return err
 	}
 	env := fmt.Sprintf("# The collector's broker password (systemd EnvironmentFile). Secret: mode 600.\nGREENPULSE_MQTT_PASSWORD=%s\n", st.Collector.Password)
@@ -245,7 +257,7 @@ type sheet struct {
 
 func writeFacilities(w *writer, out string, st *state, fs []registry.Facility, authority *ca) error {
 	root := filepath.Join(out, FacilitiesDir)
-	if err := mkdir(root); err != nil {
+	if _, err := mkdir(root); err != nil {
 		return err
 	}
 	govs := map[string]registry.Governorate{}
@@ -291,7 +303,7 @@ func writeFacilities(w *writer, out string, st *state, fs []registry.Facility, a
 }
 
 func writeFacility(w *writer, dir string, f registry.Facility, st *state, a *account, authority *ca, s sheet) error {
-	if err := mkdir(dir); err != nil {
+	if _, err := mkdir(dir); err != nil {
 		return err
 	}
 	if err := w.write(filepath.Join(dir, "agent.yaml"), agentConfig(f, st, a, authority != nil), 0o600); err != nil {

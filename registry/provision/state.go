@@ -69,7 +69,26 @@ func parseState(data []byte) (*state, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
+	s.normalize()
 	return &s, nil
+}
+
+// normalize makes every time UTC, as this code writes them, so that a
+// hand-edited offset survives a save and a reload unchanged.
+func (s *state) normalize() {
+	for _, a := range append([]*account{s.Collector, s.Server}, mapValues(s.Facilities)...) {
+		if a != nil {
+			a.Created, a.Rotated, a.NotAfter = a.Created.UTC(), a.Rotated.UTC(), a.NotAfter.UTC()
+		}
+	}
+}
+
+func mapValues(m map[string]*account) []*account {
+	v := make([]*account, 0, len(m))
+	for _, a := range m {
+		v = append(v, a)
+	}
+	return v
 }
 
 // check validates what a rerun relies on.
@@ -87,6 +106,12 @@ func (s *state) check() error {
 				errs = append(errs, fmt.Errorf("%s: hash is not $7$101$…", name))
 			} else if ok, err := VerifyPassword(a.Hash, a.Password); err != nil || !ok {
 				errs = append(errs, fmt.Errorf("%s: hash does not match the password", name))
+			}
+		}
+		for _, tm := range []time.Time{a.Created, a.Rotated, a.NotAfter} {
+			if y := tm.UTC().Year(); y < 1 || y > 9999 {
+				errs = append(errs, fmt.Errorf("%s: a time is outside the years 1-9999", name))
+				break
 			}
 		}
 		if (a.Cert == "") != (a.Key == "") {
@@ -118,7 +143,7 @@ func (s *state) check() error {
 func loadState(path string) (*state, bool, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &state{Format: stateFormat, Facilities: map[string]*account{}}, false, nil
+		return emptyState(), false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("read state %s: %w", path, err)
@@ -132,6 +157,23 @@ func loadState(path string) (*state, bool, error) {
 		s.Facilities = map[string]*account{}
 	}
 	return s, true, nil
+}
+
+func emptyState() *state {
+	return &state{Format: stateFormat, Facilities: map[string]*account{}}
+}
+
+// hasCert says whether any account holds a certificate (signed by ca/).
+func (s *state) hasCert() bool {
+	if s.Collector != nil && s.Collector.Cert != "" || s.Server != nil && s.Server.Cert != "" {
+		return true
+	}
+	for _, a := range s.Facilities {
+		if a != nil && a.Cert != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func saveState(path string, s *state) error {
