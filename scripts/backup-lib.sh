@@ -1,0 +1,72 @@
+# Shared by scripts/backup.sh and scripts/restore.sh (sourced, not run):
+# reading the collector config's paths and the MANIFEST's lines.
+# shellcheck shell=bash
+
+# yaml_get file section key: the scalar value of section.key (two-space
+# indented under a top-level "section:" line), or of the top-level key when
+# section is empty, as written in the collector config layout of
+# configs/collector.yaml; comments and quotes are stripped. Empty if absent.
+yaml_get() {
+	awk -v sec="$2" -v key="$3" '
+	function clean(v) {
+		sub(/^[^:]*:[ \t]*/, "", v)
+		if (v ~ /^"/) { sub(/^"/, "", v); sub(/".*$/, "", v); return v }
+		if (v ~ /^'\''/) { sub(/^'\''/, "", v); sub(/'\''.*$/, "", v); return v }
+		sub(/[ \t]+#.*$/, "", v); sub(/[ \t]+$/, "", v)
+		return v
+	}
+	/^[ \t]*#/ { next }
+	/^[A-Za-z_][A-Za-z0-9_]*:/ {
+		cur = $0; sub(/:.*/, "", cur)
+		if (sec == "" && cur == key) { print clean($0); exit }
+		next
+	}
+	sec != "" && cur == sec && index($0, "  " key ":") == 1 { print clean($0); exit }
+	' "$1"
+}
+
+# abspath path: path made absolute against the working folder.
+abspath() {
+	case $1 in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s/%s\n' "$(pwd -P)" "$1" ;;
+	esac
+}
+
+# config_path config override section key default: the override if set, else
+# the config's value (or the collector's default), resolved against the
+# config's folder when relative.
+config_path() {
+	local config=$1 v=$2
+	if [ -z "$v" ]; then
+		v=$(yaml_get "$config" "$3" "$4")
+		[ -n "$v" ] || v=$5
+		case $v in
+		/*) ;;
+		*) v="$(cd "$(dirname "$config")" && pwd -P)/$v" ;;
+		esac
+	fi
+	printf '%s\n' "$v"
+}
+
+# influx_db bucket default: the InfluxDB 1.8 database of a bucket setting
+# ("db" or "db/rp").
+influx_db() {
+	local v=${1:-$2}
+	printf '%s\n' "${v%%/*}"
+}
+
+# find_influxd path: path, else influxd on PATH, else the test cache.
+find_influxd() {
+	if [ -n "$1" ]; then
+		[ -x "$1" ] || { echo "influxd $1: not executable" >&2; return 1; }
+		printf '%s\n' "$1"
+	elif command -v influxd >/dev/null 2>&1; then
+		command -v influxd
+	elif [ -x "$HOME/.cache/greenpulse/bin/influxd" ]; then
+		printf '%s\n' "$HOME/.cache/greenpulse/bin/influxd"
+	else
+		echo "influxd not found: install InfluxDB 1.8 or pass --influxd PATH" >&2
+		return 1
+	fi
+}
