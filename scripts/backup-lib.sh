@@ -70,3 +70,30 @@ find_influxd() {
 		return 1
 	fi
 }
+
+# The four files besides the databases, by role: their paths come from the
+# config's keys unless a flag overrides them (the variables registry,
+# rollup_state, alerts_state, push_log; config names the config file).
+
+# path_flag FLAG VALUE: takes a path-override flag; false for any other.
+path_flag() {
+	case $1 in
+	--registry) registry=$2 ;;
+	--rollup-state) rollup_state=$2 ;;
+	--alerts-state) alerts_state=$2 ;;
+	--push-log) push_log=$2 ;;
+	*) return 1 ;;
+	esac
+}
+
+# role_path ROLE: the path of ROLE's file (registry, rollup_state,
+# alerts_state, push_log) on this machine; false for another role.
+role_path() {
+	case $1 in
+	registry) config_path "$config" "$registry" "" registry facilities.csv ;;
+	rollup_state) config_path "$config" "$rollup_state" rollup state_file rollup-state.json ;;
+	alerts_state) config_path "$config" "$alerts_state" alerts state_file alerts-state.json ;;
+	push_log) config_path "$config" "$push_log" dhis2 push_log dhis2-pushes.jsonl ;;
+	*) return 1 ;;
+	esac
+}

@@ -22,16 +22,15 @@ usage() {
 
 config="" out="" influx_host="127.0.0.1:8088" influxd=""
 registry="" rollup_state="" alerts_state="" push_log=""
+# shellcheck source=scripts/backup-lib.sh
+. "$(dirname "$0")/backup-lib.sh"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--config) config=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--influx-host) influx_host=${2:?}; shift 2 ;;
 	--influxd) influxd=${2:?}; shift 2 ;;
-	--registry) registry=${2:?}; shift 2 ;;
-	--rollup-state) rollup_state=${2:?}; shift 2 ;;
-	--alerts-state) alerts_state=${2:?}; shift 2 ;;
-	--push-log) push_log=${2:?}; shift 2 ;;
+	--registry | --rollup-state | --alerts-state | --push-log) path_flag "$1" "${2:?}"; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) echo "$prog: unknown argument $1" >&2; usage ;;
 	esac
@@ -40,14 +39,12 @@ done
 [ -n "$out" ] || die "--out is required"
 [ -r "$config" ] || die "config $config: not readable"
 
-# shellcheck source=scripts/backup-lib.sh
-. "$(dirname "$0")/backup-lib.sh"
 
 influxd=$(find_influxd "$influxd")
-registry=$(config_path "$config" "$registry" "" registry facilities.csv)
-rollup_state=$(config_path "$config" "$rollup_state" rollup state_file rollup-state.json)
-alerts_state=$(config_path "$config" "$alerts_state" alerts state_file alerts-state.json)
-push_log=$(config_path "$config" "$push_log" dhis2 push_log dhis2-pushes.jsonl)
+registry=$(role_path registry)
+rollup_state=$(role_path rollup_state)
+alerts_state=$(role_path alerts_state)
+push_log=$(role_path push_log)
 raw_db=$(influx_db "$(yaml_get "$config" influxdb bucket)" greenpulse)
 ind_db=$(influx_db "$(yaml_get "$config" influxdb indicator_bucket)" greenpulse_indicators)
 

@@ -26,16 +26,15 @@ usage() {
 
 from="" config="" influx_host="127.0.0.1:8088" influxd="" force=0 owner=""
 registry="" rollup_state="" alerts_state="" push_log=""
+# shellcheck source=scripts/backup-lib.sh
+. "$(dirname "$0")/backup-lib.sh"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--from) from=${2:?}; shift 2 ;;
 	--config) config=${2:?}; shift 2 ;;
 	--influx-host) influx_host=${2:?}; shift 2 ;;
 	--influxd) influxd=${2:?}; shift 2 ;;
-	--registry) registry=${2:?}; shift 2 ;;
-	--rollup-state) rollup_state=${2:?}; shift 2 ;;
-	--alerts-state) alerts_state=${2:?}; shift 2 ;;
-	--push-log) push_log=${2:?}; shift 2 ;;
+	--registry | --rollup-state | --alerts-state | --push-log) path_flag "$1" "${2:?}"; shift 2 ;;
 	--force) force=1; shift ;;
 	--owner) owner=${2:?}; shift 2 ;;
 	-h | --help) usage 0 ;;
@@ -49,8 +48,6 @@ manifest="$from/MANIFEST"
 [ -r "$manifest" ] || die "$manifest: not readable (not a backup made by backup.sh?)"
 grep -q $'^complete\t' "$manifest" || die "$manifest: the backup did not finish (no complete line): make a new one"
 
-# shellcheck source=scripts/backup-lib.sh
-. "$(dirname "$0")/backup-lib.sh"
 
 influxd=$(find_influxd "$influxd")
 
@@ -72,19 +69,10 @@ done <"$manifest"
 echo "$prog: $n files match the MANIFEST"
 
 # 2. Where the files go, per this machine's config; refuse to overwrite.
-dest_of() {
-	case $1 in
-	registry) config_path "$config" "$registry" "" registry facilities.csv ;;
-	rollup_state) config_path "$config" "$rollup_state" rollup state_file rollup-state.json ;;
-	alerts_state) config_path "$config" "$alerts_state" alerts state_file alerts-state.json ;;
-	push_log) config_path "$config" "$push_log" dhis2 push_log dhis2-pushes.jsonl ;;
-	*) return 1 ;;
-	esac
-}
 if [ "$force" = 0 ]; then
 	while IFS=$'\t' read -r kind role _rest; do
 		[ "$kind" = file ] || continue
-		dest=$(dest_of "$role") || continue
+		dest=$(role_path "$role") || continue
 		[ ! -e "$dest" ] || die "$dest ($role) exists: pass --force to overwrite it"
 	done <"$manifest"
 fi
@@ -107,7 +95,7 @@ done
 # 4. The files, with the modes they had.
 while IFS=$'\t' read -r kind role mode _sum rel _orig; do
 	[ "$kind" = file ] || continue
-	dest=$(dest_of "$role") || continue
+	dest=$(role_path "$role") || continue
 	mkdir -p "$(dirname "$dest")"
 	tmp="$dest.restore.$$"
 	cp "$from/$rel" "$tmp"
