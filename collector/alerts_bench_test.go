@@ -95,7 +95,7 @@ func BenchmarkAlerts2000(b *testing.B) {
 		if rng.IntN(10) == 0 {
 			ago = 24 * time.Hour
 		}
-		book.SawReading(f.ID, time.Now().Add(-ago))
+		book.SawReading(f.ID, time.Now().Add(-ago), time.Now().Add(-ago))
 	}
 	settings := func(string) windowed.Settings { return windowed.DefaultSettings() }
 	sw := sweep.New(sweep.Options{Schedule: "@every 5m", Location: loc, Settings: settings, Started: time.Now().Add(-48 * time.Hour)},

@@ -342,10 +342,9 @@ const silentSlack = time.Minute
 func (a *API) SetSilentGrace(d time.Duration) { a.silentGrace = d }
 
 // agentRuns is what a Facilities may also tell (ingest.StatusBook does):
-// since when an agent has been saying it is online, and when its last
-// reading arrived. Without it, the last status's arrival and the newest
-// reading's timestamp stand in, and an agent sending an old backlog looks
-// silent.
+// since when an agent has been saying it is online, when its last reading
+// arrived, and how many readings it says the broker took since. Without
+// it nobody can be judged online but silent.
 type agentRuns interface {
 	OnlineSince(facility string) (time.Time, bool)
 	LastArrival(facility string) (time.Time, bool)
@@ -358,8 +357,7 @@ type agentSeen struct {
 	status reading.AgentStatus
 	// onlineSince is when the agent's current run of online statuses began.
 	onlineSince time.Time
-	// lastReading is when the newest reading arrived (or, from a Facilities
-	// that does not say, the newest reading's timestamp).
+	// lastReading is when the newest reading arrived.
 	lastReading time.Time
 	// sent is how many readings the agent says the broker acknowledged
 	// since it came online; sentKnown is false when it does not say.
@@ -370,7 +368,7 @@ type agentSeen struct {
 // seen gathers what fac knows of facility's agent.
 func seen(fac Facilities, facility string) agentSeen {
 	var s agentSeen
-	st, at, ok := fac.Status(facility)
+	st, _, ok := fac.Status(facility)
 	if !ok {
 		return s
 	}
@@ -379,12 +377,7 @@ func seen(fac Facilities, facility string) agentSeen {
 		s.onlineSince, _ = runs.OnlineSince(facility)
 		s.lastReading, _ = runs.LastArrival(facility)
 		s.sent, s.sentKnown = runs.SentSinceOnline(facility)
-		return s
 	}
-	if st.Online != nil && *st.Online {
-		s.onlineSince = at
-	}
-	s.lastReading, _ = fac.LastReading(facility)
 	return s
 }
 

@@ -84,12 +84,12 @@ func TestSeenFromStatusBook(t *testing.T) {
 		{"online an hour, a reading arriving now", func(b *ingest.StatusBook) {
 			b.Set("F", sending(0), now.Add(-time.Hour))
 			b.Set("F", sending(50), now.Add(-time.Minute))
-			b.SawReading("F", now.Add(-30*time.Second))
+			b.SawReading("F", now.Add(-30*time.Second), now)
 		}, false},
 		{"online an hour, a backlog of old timestamps arriving now", func(b *ingest.StatusBook) {
 			b.Set("F", sending(0), now.Add(-time.Hour))
 			b.Set("F", sending(5000), now.Add(-time.Minute))
-			b.SawReading("F", now.Add(-72*time.Hour))
+			b.SawReading("F", now.Add(-72*time.Hour), now)
 		}, false},
 		{"online, then offline, then online again recently", func(b *ingest.StatusBook) {
 			b.Set("F", sending(0), now.Add(-2*time.Hour))
@@ -144,11 +144,11 @@ func TestFacilitiesOnlineButSilent(t *testing.T) {
 	book.Set("BG-H-001", sending(60), now.Add(-time.Minute))
 	book.Set("BG-H-002", sending(0), now.Add(-time.Hour)) // online, readings arrive
 	book.Set("BG-H-002", sending(60), now.Add(-time.Minute))
-	book.SawReading("BG-H-002", now.Add(-time.Minute))
+	book.SawReading("BG-H-002", now.Add(-time.Minute), now)
 	book.Set("BG-P-001", sending(0), now.Add(-5*time.Minute)) // online, too recently to tell
 	book.Set("BG-P-001", sending(5), now.Add(-time.Minute))
 	book.Set("BG-P-002", status(false), now.Add(-time.Hour)) // offline
-	book.SawReading("BA-H-001", now.Add(-time.Minute))       // readings, no status
+	book.SawReading("BA-H-001", now.Add(-time.Minute), now)  // readings, no status
 	book.Set("BA-P-001", sending(3), now.Add(-time.Hour))    // online, nothing to send
 	book.Set("BA-P-001", sending(3), now.Add(-time.Minute))
 

@@ -296,7 +296,7 @@ func (p *Pipeline) accumulate(b *batch, m Message) {
 	}
 	p.metrics.readings.WithLabelValues(string(stream)).Add(float64(len(res.Readings)))
 	if len(res.Readings) > 0 {
-		p.statuses.SawReading(facility, newest)
+		p.statuses.SawReading(facility, newest, m.Received)
 	}
 }
 

@@ -114,15 +114,18 @@ func NewStatusBook() *StatusBook {
 		last: map[string]time.Time{}, arrived: map[string]time.Time{}}
 }
 
-// SawReading records a reading of facility taken at ts, received now.
-func (b *StatusBook) SawReading(facility string, ts time.Time) {
-	now := time.Now()
+// SawReading records a reading of facility taken at ts, which arrived at
+// received (the message's receive time, so the ingest path reads no clock
+// of its own and the status's arrival and the reading's compare alike).
+func (b *StatusBook) SawReading(facility string, ts, received time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if ts.After(b.last[facility]) {
 		b.last[facility] = ts
 	}
-	b.arrived[facility] = now
+	if received.After(b.arrived[facility]) {
+		b.arrived[facility] = received
+	}
 }
 
 // LastArrival is when the collector last received a reading from facility
