@@ -55,20 +55,10 @@ func alertOptions(cfg config.Alerts, govs map[string]config.AlertRules, storageL
 	for code, r := range govs {
 		opts.Governorates[code] = events(r)
 	}
-	for name, r := range windowedRules(cfg.Rules.Settings) {
+	for name, r := range cfg.Rules.Settings.ByRule() {
 		opts.Windowed[name] = alerts.Rule{Enabled: r.Enabled, Severity: alerts.Severity(r.Severity)}
 	}
 	return opts
-}
-
-// windowedRules are w's rules' switches and severities by rule name.
-func windowedRules(w windowed.Settings) map[string]windowed.Rule {
-	return map[string]windowed.Rule{
-		windowed.RuleAgentSilent: w.AgentSilent.Rule, windowed.RuleOutboxBacklog: w.OutboxBacklog.Rule,
-		windowed.RuleGridAvailabilityLow: w.GridAvailabilityLow.Rule, windowed.RuleSolarUnderperforming: w.SolarUnderperforming.Rule,
-		windowed.RuleGeneratorFuelHigh: w.GeneratorFuelHigh.Rule, windowed.RuleWasteNotReported: w.WasteNotReported.Rule,
-		windowed.RuleRejectionsRepeated: w.RejectionsRepeated.Rule,
-	}
 }
 
 // ruleEnabled reports whether rule is on in r; a rule this version does
@@ -82,7 +72,7 @@ func ruleEnabled(r config.AlertRules, rule string) bool {
 	case alerts.RuleStorageExceeded:
 		return r.StorageExceeded.Enabled
 	}
-	return windowedRules(r.Settings)[rule].Enabled
+	return r.Settings.ByRule()[rule].Enabled
 }
 
 // alertInputs are what the windowed rules read besides the alert store.

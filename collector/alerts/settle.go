@@ -53,9 +53,7 @@ func (s *Store) Settle(verdicts []Verdict, now time.Time) (fired, cleared []Aler
 			if first.IsZero() || first.After(now) {
 				first = now
 			}
-			s.alerts[id] = &Alert{ID: id, Rule: v.Rule, Facility: v.Facility, District: v.District,
-				Governorate: v.Governorate, Severity: v.Severity, Message: v.Message, MessageAr: v.MessageAr,
-				FirstSeen: first, LastSeen: now, Count: 1, State: ActiveUnacknowledged}
+			s.alerts[id] = newAlert(v.Event, first, now)
 			changed[id] = true
 			save = true
 		case active:

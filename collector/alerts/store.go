@@ -280,9 +280,7 @@ func (s *Store) Raise(events []Event) ([]Alert, error) {
 			a.Count++
 			s.dirty = true
 		} else {
-			a = &Alert{ID: id, Rule: ev.Rule, Facility: ev.Facility, District: ev.District, Governorate: ev.Governorate,
-				Severity: ev.Severity, Message: ev.Message, MessageAr: ev.MessageAr,
-				FirstSeen: ev.At, LastSeen: ev.At, Count: 1, State: ActiveUnacknowledged}
+			a = newAlert(ev, ev.At, ev.At)
 			s.alerts[id] = a
 			created = true
 		}
@@ -296,6 +294,14 @@ func (s *Store) Raise(events []Event) ([]Alert, error) {
 		return out, nil
 	}
 	return out, s.saveLocked()
+}
+
+// newAlert is ev's alert as it fires, unacknowledged, first seen at first
+// and last seen at last.
+func newAlert(ev Event, first, last time.Time) *Alert {
+	return &Alert{ID: ID(ev.Rule, ev.Facility), Rule: ev.Rule, Facility: ev.Facility, District: ev.District,
+		Governorate: ev.Governorate, Severity: ev.Severity, Message: ev.Message, MessageAr: ev.MessageAr,
+		FirstSeen: first, LastSeen: last, Count: 1, State: ActiveUnacknowledged}
 }
 
 // Flush saves updates that Raise left unsaved.

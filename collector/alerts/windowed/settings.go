@@ -114,3 +114,15 @@ func (v validator) atLeastOne(key string, n int, unit, example string) {
 		v.bad(v.prefix+key, "must be at least 1 (%s), such as %s, got %d", unit, example, n)
 	}
 }
+
+// ByRule returns each rule's switch and severity by rule name, for callers
+// that handle the rules alike (the firing gauge's series, clearing the
+// alerts of rules turned off).
+func (s Settings) ByRule() map[string]Rule {
+	return map[string]Rule{
+		RuleAgentSilent: s.AgentSilent.Rule, RuleOutboxBacklog: s.OutboxBacklog.Rule,
+		RuleGridAvailabilityLow: s.GridAvailabilityLow.Rule, RuleSolarUnderperforming: s.SolarUnderperforming.Rule,
+		RuleGeneratorFuelHigh: s.GeneratorFuelHigh.Rule, RuleWasteNotReported: s.WasteNotReported.Rule,
+		RuleRejectionsRepeated: s.RejectionsRepeated.Rule,
+	}
+}

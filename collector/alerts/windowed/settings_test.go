@@ -108,3 +108,18 @@ func TestValidateEdgesAllowed(t *testing.T) {
 		t.Errorf("%s: %s", key, fmt.Sprintf(format, args...))
 	})
 }
+
+// TestByRuleNamesEveryRule: ByRule has each of Rules() and its own switch.
+func TestByRuleNamesEveryRule(t *testing.T) {
+	s := DefaultSettings()
+	s.GridAvailabilityLow.Enabled = false
+	by := s.ByRule()
+	if len(by) != len(Rules()) {
+		t.Fatalf("ByRule has %d rules, Rules %d", len(by), len(Rules()))
+	}
+	for _, r := range Rules() {
+		if want := r != RuleGridAvailabilityLow; by[r].Enabled != want || by[r].Severity == "" {
+			t.Errorf("%s: %+v, want enabled %v", r, by[r], want)
+		}
+	}
+}
