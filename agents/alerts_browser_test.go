@@ -98,7 +98,7 @@ func TestAlertOnTheAgentsPage(t *testing.T) {
 	}
 
 	// Acknowledged on the collector: the page says by whom.
-	ackAlert(t, collectorAPI+"/"+id+"/ack", ccfg.HTTP.AdminToken, `{"by":"Dr. Salma","comment":"contractor called"}`)
+	teststack.AckAlert(t, collectorAPI+"/"+id+"/ack", ccfg.HTTP.AdminToken, `{"by":"Dr. Salma","comment":"contractor called"}`)
 	waitFor(t, b, item+`.querySelector(".ack") !== null`, "the acknowledgement on the page")
 	if got := visibleText(t, b, item+`.querySelector(".ack")`); !strings.Contains(got, "acknowledged by") || !strings.Contains(got, "Dr. Salma") {
 		t.Errorf("ack %q", got)
@@ -267,18 +267,4 @@ func collectorAlerts(t *testing.T, url string) ([]collectorAlert, string) {
 		t.Fatalf("GET %s: %s %s", url, resp.Status, body)
 	}
 	return list, body
-}
-
-func ackAlert(t *testing.T, url, token, body string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := readAll(resp); resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s: %s %s", url, resp.Status, got)
-	}
 }

@@ -72,7 +72,7 @@ func TestOpenBurningAlertEndToEnd(t *testing.T) {
 		t.Errorf("annotations %v", note.Annotations)
 	}
 
-	ackAlert(t, api+"/"+id+"/ack", cfg.HTTP.AdminToken, `{"by":"Dr. Salma","comment":"waste contractor called"}`)
+	teststack.AckAlert(t, api+"/"+id+"/ack", cfg.HTTP.AdminToken, `{"by":"Dr. Salma","comment":"waste contractor called"}`)
 	if err := stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
@@ -116,21 +116,4 @@ func getAlerts(t *testing.T, url string) ([]alerts.Alert, string) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	return list, string(raw)
-}
-
-func ackAlert(t *testing.T, url, token, body string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != http.StatusOK || out["state"] != string(alerts.ActiveAcknowledged) {
-		t.Fatalf("POST %s: %d %v", url, resp.StatusCode, out)
-	}
 }

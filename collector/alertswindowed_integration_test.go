@@ -106,7 +106,7 @@ func TestWindowedAlertsEndToEnd(t *testing.T) {
 	// stays acknowledged through a restart, when the collector has heard
 	// nobody yet and cannot judge anyone silent for a while.
 	const never = "agent_silent.AN-H-003"
-	ackAlert(t, api+"/"+never+"/ack", cfg.HTTP.AdminToken, `{"by":"Dr. Salma","comment":"the agent's router is broken"}`)
+	teststack.AckAlert(t, api+"/"+never+"/ack", cfg.HTTP.AdminToken, `{"by":"Dr. Salma","comment":"the agent's router is broken"}`)
 	if err := stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}

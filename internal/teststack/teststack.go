@@ -331,3 +331,26 @@ func RollUp(t testing.TB, r *rollup.Rollup, days, months []indicators.Period) {
 		}
 	}
 }
+
+// AckAlert acknowledges an alert through the collector's API at url
+// (…/api/v1/alerts/{id}/ack) with the admin token and a JSON body, and
+// fails the test unless the answer is the alert, now acknowledged.
+func AckAlert(t testing.TB, url, token, body string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != http.StatusOK || out["state"] != "active_acknowledged" {
+		t.Fatalf("POST %s: %d %v", url, resp.StatusCode, out)
+	}
+}
