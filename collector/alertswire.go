@@ -179,6 +179,17 @@ func startAlerts(cfg config.Alerts, in alertInputs, reg *registry.Registry, prom
 		stop: func() { cancel(); wg.Wait() }}, nil
 }
 
+// alertsAPI is the alerts as the API serves them: listed from the store,
+// acknowledged through the evaluator, which tells the notifiers.
+type alertsAPI struct {
+	*alerts.Store
+	eval *alerts.Evaluator
+}
+
+func (a alertsAPI) Ack(id, by, comment string) (alerts.Alert, error) {
+	return a.eval.Ack(id, by, comment)
+}
+
 // amNotify sends alerts to Alertmanager.
 type amNotify struct {
 	n   *alertmanager.Notifier

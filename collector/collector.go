@@ -93,7 +93,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		sub.OnConnect(alertsTopic.Reconnected)
 		stopTopic := goRun(alertsTopic.Run)
 		defer stopTopic()
-		apiHandlers.EnableAlerts(alertsTopic.Acks(facilityAlerts.store), cfg.HTTP.AdminToken)
+		apiHandlers.EnableAlerts(alertsAPI{Store: facilityAlerts.store, eval: facilityAlerts.eval}, cfg.HTTP.AdminToken)
 	}
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {

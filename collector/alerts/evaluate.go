@@ -174,6 +174,23 @@ func (o Options) rulesFor(gov string) EventRules {
 	return o.EventRules
 }
 
+// Ack acknowledges the active alert id (Store.Ack) and tells the
+// notifiers of the changed alert as firing: the facility's topic then
+// shows who acknowledged, and notifiers that post an alert once (the
+// webhook) or know it by its labels (Alertmanager) are not disturbed.
+func (e *Evaluator) Ack(id, by, comment string) (Alert, error) {
+	e.notifyMu.Lock()
+	defer e.notifyMu.Unlock()
+	a, err := e.store.Ack(id, by, comment)
+	if err != nil {
+		return Alert{}, err
+	}
+	for _, n := range e.notify {
+		n.Firing(a)
+	}
+	return a, nil
+}
+
 // Judge applies windowed rules' verdicts (see Store.Settle) and tells the
 // notifiers of alerts that fired, changed or cleared.
 func (e *Evaluator) Judge(vs []Verdict) {

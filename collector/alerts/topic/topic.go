@@ -119,27 +119,6 @@ func (n *Notifier) Reconnected() {
 	n.signal()
 }
 
-// Acks is an alert store whose acknowledgements also republish the
-// facility's list, so that its page says who acknowledged: the API
-// acknowledges through the store, which tells no notifier. It is safe for
-// concurrent use.
-type Acks struct {
-	*alerts.Store
-	n *Notifier
-}
-
-// Acks returns store, whose acknowledgements n publishes.
-func (n *Notifier) Acks(store *alerts.Store) Acks { return Acks{Store: store, n: n} }
-
-// Ack acknowledges as alerts.Store.Ack does and queues the facility.
-func (a Acks) Ack(id, by, comment string) (alerts.Alert, error) {
-	al, err := a.Store.Ack(id, by, comment)
-	if err == nil {
-		a.n.mark(al.Facility)
-	}
-	return al, err
-}
-
 // mark queues facilities unless they already are, and wakes Run.
 func (n *Notifier) mark(facilities ...string) {
 	n.mu.Lock()

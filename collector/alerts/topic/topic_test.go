@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/greenpulse-health/greenpulse/collector/alerts"
+	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // fakeStore is an alert store whose alerts the test sets.
@@ -314,17 +315,24 @@ func TestAckRepublishes(t *testing.T) {
 	}
 	broker := newFakeBroker(true)
 	n := start(t, store, broker)
-	if _, err := n.Acks(store).Ack("open_burning.F1", "Dr. Salma", "called"); err != nil {
+	eval := alerts.NewEvaluator(store, noFacilities{}, alerts.Options{EventWindow: time.Hour},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), n)
+	if _, err := eval.Ack("open_burning.F1", "Dr. Salma", "called"); err != nil {
 		t.Fatal(err)
 	}
 	got := waitMessages(t, broker, 1)
 	if got[0].topic != "greenpulse/F1/alerts" || !slices.Equal(got[0].ids, []string{"open_burning.F1"}) {
 		t.Errorf("published %+v", got)
 	}
-	if _, err := n.Acks(store).Ack("open_burning.F9", "x", ""); !errors.Is(err, alerts.ErrNotFound) {
+	if _, err := eval.Ack("open_burning.F9", "x", ""); !errors.Is(err, alerts.ErrNotFound) {
 		t.Errorf("Ack of no alert: %v", err)
 	}
 	if p := n.Pending(); p != 0 {
 		t.Errorf("%d pending after a failed ack", p)
 	}
 }
+
+// noFacilities is a registry without facilities: acknowledging needs none.
+type noFacilities struct{}
+
+func (noFacilities) Lookup(string) (registry.Facility, bool) { return registry.Facility{}, false }
