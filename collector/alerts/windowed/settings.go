@@ -119,10 +119,9 @@ func (v validator) atLeastOne(key string, n int, unit, example string) {
 // that handle the rules alike (the firing gauge's series, clearing the
 // alerts of rules turned off).
 func (s Settings) ByRule() map[string]Rule {
-	return map[string]Rule{
-		RuleAgentSilent: s.AgentSilent.Rule, RuleOutboxBacklog: s.OutboxBacklog.Rule,
-		RuleGridAvailabilityLow: s.GridAvailabilityLow.Rule, RuleSolarUnderperforming: s.SolarUnderperforming.Rule,
-		RuleGeneratorFuelHigh: s.GeneratorFuelHigh.Rule, RuleWasteNotReported: s.WasteNotReported.Rule,
-		RuleRejectionsRepeated: s.RejectionsRepeated.Rule,
+	out := make(map[string]Rule, len(Rules()))
+	for _, name := range Rules() {
+		out[name] = s.rule(name)
 	}
+	return out
 }
