@@ -75,6 +75,15 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	}
 	// SIGKILL: no deferred Close, no flush, mid-transaction most likely.
 	killErr := cmd.Process.Kill()
+	// The child writes on while the parent reads: the lines it printed
+	// before it died still wait in the pipe. They are acknowledgements too,
+	// and must be read before Wait closes the pipe.
+	for sc.Scan() {
+		var a ack
+		if _, err := fmt.Sscanf(sc.Text(), "ack %d %d", &a.batch, &a.seq); err == nil {
+			acks = append(acks, a)
+		}
+	}
 	waitErr := cmd.Wait()
 	if len(acks) < 300 {
 		t.Fatalf("child acknowledged %d batches, then: %v; stderr:\n%s", len(acks), waitErr, stderr.String())
