@@ -3,6 +3,7 @@
 //
 //	greenpulse-collector serve --config configs/collector.yaml
 //	greenpulse-collector check-config --config configs/collector.yaml
+//	greenpulse-collector user add amal --role officer --scope IQ-BG
 //	greenpulse-collector version
 package main
 
@@ -36,17 +37,21 @@ commands:
                               create or update GreenPulse's data elements, indicators and data set in DHIS2
   dhis2 push --config PATH --period YYYYMM [--dry-run] [--rollup]
                               push one month's indicators to DHIS2
+  user add|passwd|remove|list NAME [--role R] [--scope S] [--config PATH]
+                              manage who signs in to the dashboard and API
+  token add|remove|list NAME [--scope S] [--out FILE] [--config PATH]
+                              manage read-only API tokens for scripts
   version                     print the version
 `
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "greenpulse-collector:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command given")
@@ -61,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runRollup(args, stdout, stderr)
 	case "dhis2":
 		return runDHIS2(args, stdout, stderr)
+	case "user":
+		return runUser(args, stdin, stdout, stderr)
+	case "token":
+		return runToken(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -86,6 +95,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s: ok (registry %s: %d facilities)\n", *path, cfg.Registry, reg.Len())
 		printDHIS2Check(stdout, cfg, reg)
+		if err := printAccessCheck(stdout, cfg); err != nil {
+			return err
+		}
 		if keys, err := config.LooseSecrets(*path); err == nil && len(keys) > 0 {
 			fmt.Fprintf(stdout, "warning: %s holds %s and other users may read it: chmod 600 it, or set the secrets in the environment (see the file's comments)\n",
 				*path, strings.Join(keys, ", "))
