@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/greenpulse-health/greenpulse/collector/access"
 	"github.com/greenpulse-health/greenpulse/collector/alerts"
 	"github.com/greenpulse-health/greenpulse/collector/alerts/topic"
 	"github.com/greenpulse-health/greenpulse/collector/api"
@@ -64,13 +66,18 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		log.Info("dashboard served from a folder", "dashboard_dir", cfg.HTTP.DashboardDir)
 	}
 	statuses := ingest.NewStatusBook()
+	guard, err := NewGuard(cfg, facilities, access.NewMetrics(reg), log)
+	if err != nil {
+		return err
+	}
 	apiHandlers := api.New(indicatorReader{store}, statuses, facilities, loc)
+	apiHandlers.SetViewer(func(r *http.Request) api.Viewer { return access.ViewOf(r.Context()) })
 	var roll *rollup.Rollup
 	if cfg.Rollup.Enabled {
 		var rstore *influx.Store
 		roll, rstore = NewRollup(cfg, loc, facilities, log)
 		defer rstore.Close()
-		apiHandlers.EnableRollup(roll, cfg.HTTP.AdminToken)
+		apiHandlers.EnableRollup(roll)
 	}
 	// One push log for the API and the schedule, so that its lock orders
 	// the schedule's appends and the dashboard's reads.
@@ -93,7 +100,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		sub.OnConnect(alertsTopic.Reconnected)
 		stopTopic := goRun(alertsTopic.Run)
 		defer stopTopic()
-		apiHandlers.EnableAlerts(alertsAPI{Store: facilityAlerts.store, eval: facilityAlerts.eval}, cfg.HTTP.AdminToken)
+		apiHandlers.EnableAlerts(alertsAPI{Store: facilityAlerts.store, eval: facilityAlerts.eval})
 	}
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
@@ -103,7 +110,11 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 			return nil
 		},
 		"influxdb": store.Ping,
-	}, log, apiHandlers.Register, web.Handler(dashboard))
+	}, log, apiHandlers.Register, guard.Register, web.Handler(dashboard))
+	server.Guard(guard.Wrap)
+	if cfg.HTTP.TLSCertFile != "" {
+		server.UseTLS(cfg.HTTP.TLSCertFile, cfg.HTTP.TLSKeyFile)
+	}
 	ln, err := server.Listen()
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,9 +23,9 @@ type Alerts interface {
 }
 
 // EnableAlerts turns on GET /api/v1/alerts and POST
-// /api/v1/alerts/{id}/ack; acknowledging is an operator action that needs
-// the admin token, as roll-ups do.
-func (a *API) EnableAlerts(al Alerts, token string) { a.alerts, a.alertsToken = al, token }
+// /api/v1/alerts/{id}/ack; admins acknowledge any alert, a facility's
+// users their facility's.
+func (a *API) EnableAlerts(al Alerts) { a.alerts = al }
 
 func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
 	if a.alerts == nil {
@@ -54,7 +55,19 @@ func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, &badParam{"facility", fmt.Sprintf("%q is not a facility id", f.Facility)})
 		return
 	}
-	list := a.alerts.List(f)
+	v2 := a.viewer(r)
+	switch {
+	case !v2.May(ReadFacilities):
+		notAllowed(w, v2, "GET /api/v1/alerts")
+		return
+	case f.Facility != "" && !v2.SeesFacility(f.Facility):
+		outside(w, v2, "facility", f.Facility)
+		return
+	case f.Area != "" && !v2.SeesArea(f.Area):
+		outside(w, v2, "area", f.Area)
+		return
+	}
+	list := slices.DeleteFunc(a.alerts.List(f), func(al alerts.Alert) bool { return !v2.SeesFacility(al.Facility) })
 	if wantsCSV(r) {
 		writeAlertsCSV(w, list)
 		return
@@ -105,11 +118,9 @@ func (a *API) ackAlert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, errors.New("alerts are off in this collector (alerts.enabled: false)"))
 		return
 	}
-	if a.alertsToken == "" {
-		writeError(w, http.StatusForbidden, errors.New("acknowledging alerts by API is off: set http.admin_token (or GREENPULSE_ADMIN_TOKEN)"))
-		return
-	}
-	if !bearer(w, r, a.alertsToken) {
+	v := a.viewer(r)
+	if !v.May(Acknowledge) {
+		notAllowed(w, v, "acknowledging alerts (admins, and a facility's users for their facility)")
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
@@ -123,11 +134,24 @@ func (a *API) ackAlert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("body: want a JSON object {\"by\": \"…\", \"comment\": \"…\"}: %w", err))
 		return
 	}
+	// A person who signed in acknowledges as themselves; the admin
+	// token, which is nobody in particular, says who in the body.
+	if who := v.Who(); who != "" {
+		req.By = who
+	}
 	if field, err := alerts.CheckAck(req.By, req.Comment); err != nil {
 		writeError(w, http.StatusBadRequest, &badParam{field, err.Error()})
 		return
 	}
-	al, err := a.alerts.Ack(r.PathValue("id"), strings.TrimSpace(req.By), req.Comment)
+	id := r.PathValue("id")
+	all := a.alerts.List(alerts.Filter{})
+	if i := slices.IndexFunc(all, func(al alerts.Alert) bool { return al.ID == id }); i >= 0 {
+		if fac := all[i].Facility; !v.SeesFacility(fac) || !v.MayAck(fac) {
+			notAllowed(w, v, "acknowledging an alert of "+fac)
+			return
+		}
+	}
+	al, err := a.alerts.Ack(id, strings.TrimSpace(req.By), req.Comment)
 	switch {
 	case errors.Is(err, alerts.ErrNotFound):
 		writeError(w, http.StatusNotFound, err)

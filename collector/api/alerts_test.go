@@ -44,11 +44,9 @@ func newAlertsAPI(t *testing.T, enable bool) (*httptest.Server, *alerts.Store) {
 	}
 	api := New(&fakeIndicators{}, fakeFacilities{}, reg, baghdad)
 	if enable {
-		api.EnableAlerts(store, adminToken)
+		api.EnableAlerts(store)
 	}
-	mux := http.NewServeMux()
-	api.Register(mux)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(guarded(t, api, reg, adminToken))
 	t.Cleanup(srv.Close)
 	return srv, store
 }
@@ -151,7 +149,7 @@ func TestAckAlert(t *testing.T) {
 		param, errHas         string
 	}{
 		{"acknowledged", "open_burning.BG-H-001", adminToken, `{"by":"Dr. Salma","comment":"truck sent"}`, 200, "", ""},
-		{"no token", "open_burning.BG-H-001", "", `{"by":"a"}`, 401, "", "Bearer"},
+		{"no token", "open_burning.BG-H-001", "", `{"by":"a"}`, 403, "", "not allowed"},
 		{"wrong token", "open_burning.BG-H-001", "nope", `{"by":"a"}`, 401, "", "Bearer"},
 		{"no by", "open_burning.BG-H-001", adminToken, `{"comment":"x"}`, 400, "by", "required"},
 		{"control character in comment", "open_burning.BG-H-001", adminToken, `{"by":"a","comment":"\u0007"}`, 400, "comment", ""},

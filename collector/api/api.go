@@ -6,7 +6,6 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -51,15 +50,16 @@ const maxIndicatorRange = 800 * 24 * time.Hour
 // API holds the handlers' dependencies.
 type API struct {
 	roller Roller
-	token  string
 	ind    Indicators
 	fac    Facilities
 	reg    *registry.Registry
 	loc    *time.Location
 	dhis2  DHIS2
 
-	alerts      Alerts
-	alertsToken string
+	alerts Alerts
+
+	// viewerOf says who asks (SetViewer); nil: nobody guards the API.
+	viewerOf func(*http.Request) Viewer
 
 	// silentGrace is how long an agent may be online without a reading
 	// before GET /api/v1/facilities calls it online but silent.
@@ -71,8 +71,8 @@ func New(ind Indicators, fac Facilities, reg *registry.Registry, loc *time.Locat
 	return &API{ind: ind, fac: fac, reg: reg, loc: loc, silentGrace: DefaultSilentGrace}
 }
 
-// EnableRollup turns on POST /api/v1/rollup for requests that carry token.
-func (a *API) EnableRollup(r Roller, token string) { a.roller, a.token = r, token }
+// EnableRollup turns on POST /api/v1/rollup, for admins.
+func (a *API) EnableRollup(r Roller) { a.roller = r }
 
 // Register mounts the routes on mux.
 func (a *API) Register(mux *http.ServeMux) {
@@ -204,6 +204,18 @@ func (a *API) indicators(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
+	v := a.viewer(r)
+	switch in := r.URL.Query().Get("within"); {
+	case q.Level != "" && !v.SeesLevel(q.Level):
+		writeError(w, http.StatusForbidden, &badParam{"level", fmt.Sprintf("%s figures need signing in: public access shows national and governorate figures only", q.Level)})
+		return
+	case q.Area != "" && !v.SeesArea(q.Area):
+		outside(w, v, "area", q.Area)
+		return
+	case in != "" && !v.SeesArea(in):
+		outside(w, v, "within", in)
+		return
+	}
 	rows, err := a.ind.Read(r.Context(), q)
 	switch {
 	case errors.Is(err, rollup.ErrTooManyRows):
@@ -213,9 +225,11 @@ func (a *API) indicators(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadGateway, fmt.Errorf("reading indicators from InfluxDB: %w", err))
 		return
 	}
-	out := make([]row, len(rows))
-	for i, x := range rows {
-		out[i] = row{string(x.Indicator), x.Level, x.Area, string(x.Period), x.Start.In(a.loc).Format(time.RFC3339), x.Value, x.Facilities}
+	out := make([]row, 0, len(rows))
+	for _, x := range rows {
+		if v.SeesRow(x.Level, x.Area) {
+			out = append(out, row{string(x.Indicator), x.Level, x.Area, string(x.Period), x.Start.In(a.loc).Format(time.RFC3339), x.Value, x.Facilities})
+		}
 	}
 	if wantsCSV(r) {
 		writeCSV(w, out)
@@ -243,25 +257,13 @@ func writeCSV(w http.ResponseWriter, rows []row) {
 // maxRollupRange bounds one request: a year of days takes minutes.
 const maxRollupRange = 92 * 24 * time.Hour
 
-// bearer reports whether r carries "Authorization: Bearer <token>", and
-// answers 401 itself when it does not. The scheme is case-insensitive
-// (RFC 9110), as the agent's page takes it.
-func bearer(w http.ResponseWriter, r *http.Request, token string) bool {
-	scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-		w.Header().Set("WWW-Authenticate", "Bearer")
-		writeError(w, http.StatusUnauthorized, errors.New("Authorization: Bearer <admin token> required"))
-		return false
-	}
-	return true
-}
-
 func (a *API) rollup(w http.ResponseWriter, r *http.Request) {
-	if a.roller == nil || a.token == "" {
-		writeError(w, http.StatusForbidden, errors.New("roll-ups by API are off: set http.admin_token (or GREENPULSE_ADMIN_TOKEN) and rollup.enabled"))
+	if a.roller == nil {
+		writeError(w, http.StatusForbidden, errors.New("roll-ups are off in this collector (rollup.enabled: false)"))
 		return
 	}
-	if !bearer(w, r, a.token) {
+	if v := a.viewer(r); !v.May(RunRollup) {
+		notAllowed(w, v, "POST /api/v1/rollup is for admins (an admin user, or Authorization: Bearer <http.admin_token>)")
 		return
 	}
 	v := r.URL.Query()
@@ -400,11 +402,19 @@ func onlineButSilent(s agentSeen, now time.Time, grace time.Duration) (since tim
 	return s.onlineSince, true
 }
 
-func (a *API) facilities(w http.ResponseWriter, _ *http.Request) {
+func (a *API) facilities(w http.ResponseWriter, r *http.Request) {
+	v := a.viewer(r)
+	if !v.May(ReadFacilities) {
+		notAllowed(w, v, "GET /api/v1/facilities")
+		return
+	}
 	all := a.reg.Facilities()
 	now := time.Now()
 	out := make([]facility, 0, len(all)) // an empty registry is [], not null
 	for _, f := range all {
+		if !v.SeesFacility(f.ID) {
+			continue
+		}
 		x := facility{ID: f.ID, Name: f.Name, NameAr: f.NameAr, Type: string(f.Type), Beds: f.Beds,
 			Governorate: f.Governorate, District: f.District, Lat: f.Lat, Lon: f.Lon, PVkWp: f.PVkWp, DHIS2OrgUnit: f.DHIS2OrgUnit}
 		if t, ok := a.fac.LastReading(f.ID); ok {

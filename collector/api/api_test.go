@@ -222,8 +222,7 @@ func TestRollupEndpoint(t *testing.T) {
 	}
 	post := func(a *API, query, authorization string) (int, string) {
 		t.Helper()
-		mux := http.NewServeMux()
-		a.Register(mux)
+		mux := guarded(t, a, reg, "s3cret")
 		req := httptest.NewRequest(http.MethodPost, "/api/v1/rollup?"+query, nil)
 		if authorization != "" {
 			req.Header.Set("Authorization", authorization)
@@ -233,18 +232,18 @@ func TestRollupEndpoint(t *testing.T) {
 		return rec.Code, rec.Body.String()
 	}
 	off := New(&fakeIndicators{}, fakeFacilities{}, reg, baghdad)
-	if code, body := post(off, "from=2026-11-01&to=2026-11-02", "Bearer x"); code != http.StatusForbidden {
-		t.Errorf("without a token configured: %d %s, want 403", code, body)
+	if code, body := post(off, "from=2026-11-01&to=2026-11-02", "Bearer s3cret"); code != http.StatusForbidden || !strings.Contains(body, "rollup.enabled") {
+		t.Errorf("with roll-ups off: %d %s, want 403", code, body)
 	}
 	roller := &fakeRoller{}
 	on := New(&fakeIndicators{}, fakeFacilities{}, reg, baghdad)
-	on.EnableRollup(roller, "s3cret")
+	on.EnableRollup(roller)
 	tests := []struct {
 		query, authorization string
 		code                 int
 		contains             string
 	}{
-		{"from=2026-11-01&to=2026-11-02", "", http.StatusUnauthorized, "Bearer"},
+		{"from=2026-11-01&to=2026-11-02", "", http.StatusForbidden, "for admins"},
 		{"from=2026-11-01&to=2026-11-02", "Bearer wrong", http.StatusUnauthorized, "Bearer"},
 		{"from=2026-11-01&to=2026-11-02", "s3cret", http.StatusUnauthorized, "Bearer"},
 		{"from=2026-11-01&to=2026-11-02", "Basic s3cret", http.StatusUnauthorized, "Bearer"},

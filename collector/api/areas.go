@@ -23,13 +23,18 @@ type area struct {
 // names, so that dashboards show names where indicators carry codes, and
 // the timezone in which periods are local days. A district the code table
 // does not know is named by its code.
-func (a *API) areas(w http.ResponseWriter, _ *http.Request) {
+func (a *API) areas(w http.ResponseWriter, r *http.Request) {
+	v := a.viewer(r)
 	govCount, distCount := map[string]int{}, map[string]int{}
 	distGov := map[string]string{}
 	for _, f := range a.reg.Facilities() {
-		govCount[f.Governorate]++
-		distCount[f.District]++
-		distGov[f.District] = f.Governorate
+		if v.SeesRow("governorate", f.Governorate) {
+			govCount[f.Governorate]++
+		}
+		if v.SeesRow("district", f.District) {
+			distCount[f.District]++
+			distGov[f.District] = f.Governorate
+		}
 	}
 	out := struct {
 		Timezone     string `json:"timezone"`
@@ -66,6 +71,10 @@ const maxWasteRange = 400 * 24 * time.Hour
 func (a *API) waste(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	id := v.Get("facility")
+	if vw := a.viewer(r); !vw.May(ReadFacilities) || !vw.SeesFacility(id) {
+		outside(w, vw, "facility", id)
+		return
+	}
 	if _, ok := a.reg.Lookup(id); !ok {
 		writeError(w, http.StatusBadRequest, &badParam{"facility", fmt.Sprintf("%q is not a facility of the registry", id)})
 		return

@@ -31,6 +31,10 @@ type exportDocument struct {
 }
 
 func (a *API) exportDHIS2(w http.ResponseWriter, r *http.Request) {
+	if v := a.viewer(r); !v.May(ReadDHIS2) {
+		notAllowed(w, v, "the DHIS2 export covers the country")
+		return
+	}
 	if a.dhis2 == nil {
 		writeError(w, http.StatusNotFound, fmt.Errorf("the DHIS2 export is off in this collector"))
 		return
@@ -73,6 +77,10 @@ func (a *API) exportDHIS2(w http.ResponseWriter, r *http.Request) {
 const maxPushes = 100
 
 func (a *API) dhis2Pushes(w http.ResponseWriter, r *http.Request) {
+	if v := a.viewer(r); !v.May(ReadDHIS2) {
+		notAllowed(w, v, "the DHIS2 push log covers the country")
+		return
+	}
 	if a.dhis2 == nil {
 		writeJSON(w, http.StatusOK, []dhis2.Record{})
 		return

@@ -38,6 +38,7 @@ type Config struct {
 	Rollup   Rollup         `yaml:"rollup"`
 	DHIS2    DHIS2          `yaml:"dhis2"`
 	Alerts   Alerts         `yaml:"alerts"`
+	Access   Access         `yaml:"access"`
 	Registry string         `yaml:"registry"`
 	// MemoryLimitMB is the Go runtime's soft memory limit in MiB (0: none).
 	// Below it the garbage collector runs only as often as throughput needs;
@@ -59,6 +60,9 @@ type HTTP struct {
 	// copy built into the binary: for working on the dashboard (edit,
 	// reload) or for a site's own version of it. Empty: the built-in one.
 	DashboardDir string `yaml:"dashboard_dir"`
+	// TLSCertFile and TLSKeyFile (PEM) make the listener speak HTTPS.
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
 }
 
 // MQTT configures the broker connection and subscription: the keys the
@@ -135,6 +139,7 @@ func Default() Config {
 		Rollup:        DefaultRollup(),
 		DHIS2:         DefaultDHIS2(catalog.DefaultDataSet()),
 		Alerts:        DefaultAlerts(),
+		Access:        DefaultAccess(),
 		Registry:      "facilities.csv",
 		MemoryLimitMB: 45,
 	}
@@ -155,6 +160,7 @@ func Load(path string) (Config, error) {
 	// Paths are the config file's, before validation looks at the files
 	// (the TLS ones must exist).
 	yamlfile.Resolve(path, &cfg.Registry, &cfg.Rollup.StateFile, &cfg.DHIS2.PushLog, &cfg.Alerts.StateFile,
+		&cfg.Access.UsersFile, &cfg.HTTP.TLSCertFile, &cfg.HTTP.TLSKeyFile,
 		&cfg.MQTT.TLS.CAFile, &cfg.MQTT.TLS.CertFile, &cfg.MQTT.TLS.KeyFile)
 	if err := cfg.Validate(); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
@@ -276,6 +282,7 @@ func (c Config) Validate() error {
 	c.Rollup.validate(bad)
 	c.DHIS2.validate(bad)
 	c.Alerts.validate(bad)
+	c.validateAccess(bad)
 	if c.MemoryLimitMB != 0 && c.MemoryLimitMB < 16 {
 		bad("memory_limit_mb", "must be 0 (no limit) or at least 16, got %d", c.MemoryLimitMB)
 	}

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,8 +25,11 @@ type Check func(ctx context.Context) error
 // Server is the collector's HTTP server.
 type Server struct {
 	srv    *http.Server
+	mux    *http.ServeMux
 	checks map[string]Check
 	log    *slog.Logger
+	// certFile and keyFile, when set, make it serve HTTPS.
+	certFile, keyFile string
 }
 
 // New builds the server; checks are evaluated on every /readyz. With
@@ -50,9 +54,20 @@ func New(listen string, withPProf bool, gatherer prometheus.Gatherer, checks map
 	for _, mount := range mounts {
 		mount(mux)
 	}
+	s.mux = mux
 	s.srv = &http.Server{Addr: listen, Handler: compress(mux), ReadHeaderTimeout: 10 * time.Second}
 	return s
 }
+
+// Guard puts wrap (collector/access) in front of every route, inside the
+// compression. Call it before Serve.
+func (s *Server) Guard(wrap func(http.Handler) http.Handler) {
+	s.srv.Handler = compress(wrap(s.mux))
+}
+
+// UseTLS makes the server speak HTTPS with the PEM certificate and key
+// files. Call it before Serve.
+func (s *Server) UseTLS(certFile, keyFile string) { s.certFile, s.keyFile = certFile, keyFile }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -84,8 +99,15 @@ func (s *Server) Listen() (net.Listener, error) {
 // Serve serves on ln until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.srv.Serve(ln) }()
-	s.log.Info("http listening", "addr", ln.Addr().String())
+	scheme := "http"
+	if s.certFile != "" {
+		scheme = "https"
+		s.srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		go func() { errc <- s.srv.ServeTLS(ln, s.certFile, s.keyFile) }()
+	} else {
+		go func() { errc <- s.srv.Serve(ln) }()
+	}
+	s.log.Info("http listening", "addr", ln.Addr().String(), "scheme", scheme)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)

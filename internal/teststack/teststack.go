@@ -67,6 +67,11 @@ func (s *Stack) CollectorConfig(t testing.TB, repoRoot string) config.Config {
 	cfg.Rollup.Enabled = false
 	cfg.Rollup.StateFile = filepath.Join(t.TempDir(), "rollup-state.json")
 	cfg.Alerts.StateFile = filepath.Join(t.TempDir(), "alerts-state.json")
+	// Most tests read the API as anyone on the loopback port may in open
+	// mode; tests of sign-in and scopes set users or public mode and a
+	// users file of their own.
+	cfg.Access.Mode = config.AccessOpen
+	cfg.Access.UsersFile = filepath.Join(t.TempDir(), "users.json")
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}

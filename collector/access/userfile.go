@@ -1,0 +1,78 @@
+package access
+
+import (
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/users"
+)
+
+// userFile is the users file as last read, read again when it changes on
+// disk (looked at no more than once a second), so that `user add`,
+// `passwd` and `remove` take effect in the running collector. A file that
+// no longer loads keeps the last good content, with an error in the log.
+// Safe for concurrent use.
+type userFile struct {
+	path string
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	file    *users.File
+	checked time.Time
+	modTime time.Time
+	size    int64
+	known   bool // modTime and size describe a file that was there
+}
+
+func openUserFile(path string, log *slog.Logger) (*userFile, error) {
+	u := &userFile{path: path, log: log, file: &users.File{}}
+	if path == "" {
+		return u, nil
+	}
+	f, err := users.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	u.file = f
+	u.note(time.Now())
+	return u, nil
+}
+
+// note records the file's size and time as the ones read; u.mu is held or
+// u is not shared yet.
+func (u *userFile) note(now time.Time) {
+	u.checked = now
+	info, err := os.Stat(u.path)
+	u.known = err == nil
+	if u.known {
+		u.modTime, u.size = info.ModTime(), info.Size()
+	}
+}
+
+// current answers the file's content, reading it again if it changed.
+func (u *userFile) current(now time.Time) *users.File {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.path == "" || now.Sub(u.checked) < time.Second {
+		return u.file
+	}
+	u.checked = now
+	info, err := os.Stat(u.path)
+	switch {
+	case err != nil && !u.known:
+		return u.file
+	case err == nil && u.known && info.ModTime().Equal(u.modTime) && info.Size() == u.size:
+		return u.file
+	}
+	f, err := users.Load(u.path)
+	if err != nil {
+		u.log.Error("users file changed but does not load; keeping the users read before", "err", err)
+		return u.file
+	}
+	u.file = f
+	u.note(now)
+	u.log.Info("users file read again", "users", len(f.Users), "tokens", len(f.Tokens))
+	return u.file
+}
