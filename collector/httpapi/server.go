@@ -55,7 +55,10 @@ func New(listen string, withPProf bool, gatherer prometheus.Gatherer, checks map
 		mount(mux)
 	}
 	s.mux = mux
-	s.srv = &http.Server{Addr: listen, Handler: compress(mux), ReadHeaderTimeout: 10 * time.Second}
+	// The server's own complaints (TLS handshakes, malformed requests)
+	// go to our log, not to stderr's.
+	s.srv = &http.Server{Addr: listen, Handler: compress(mux), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	return s
 }
 

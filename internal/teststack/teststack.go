@@ -6,12 +6,15 @@ package teststack
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -100,8 +103,29 @@ func RunCollector(t testing.TB, cfg config.Config) (stop func() error) {
 		return err
 	}
 	t.Cleanup(func() { _ = stop() })
+	if cfg.HTTP.TLSCertFile != "" {
+		base, client := HTTPS(t, cfg)
+		waitReady(t, client, base)
+		return stop
+	}
 	WaitReady(t, cfg.HTTP.Listen)
 	return stop
+}
+
+// HTTPS answers the base URL of a collector that serves HTTPS with cfg's
+// certificate, and a client that trusts that certificate.
+func HTTPS(t testing.TB, cfg config.Config) (string, *http.Client) {
+	t.Helper()
+	pem, err := os.ReadFile(cfg.HTTP.TLSCertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatalf("%s holds no PEM certificate", cfg.HTTP.TLSCertFile)
+	}
+	return "https://" + cfg.HTTP.Listen, &http.Client{Timeout: 30 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 }
 
 // WaitReady waits until the collector at listen answers /readyz with 200:
@@ -109,8 +133,13 @@ func RunCollector(t testing.TB, cfg config.Config) (stop func() error) {
 // the first subscription would reach no session.
 func WaitReady(t testing.TB, listen string) {
 	t.Helper()
+	waitReady(t, http.DefaultClient, "http://"+listen)
+}
+
+func waitReady(t testing.TB, client *http.Client, base string) {
+	t.Helper()
 	Eventually(t, 30*time.Second, "collector ready", func() (bool, string) {
-		resp, err := http.Get("http://" + listen + "/readyz")
+		resp, err := client.Get(base + "/readyz")
 		if err != nil {
 			return false, err.Error()
 		}
