@@ -71,9 +71,10 @@ find_influxd() {
 	fi
 }
 
-# The four files besides the databases, by role: their paths come from the
+# The five files besides the databases, by role: their paths come from the
 # config's keys unless a flag overrides them (the variables registry,
-# rollup_state, alerts_state, push_log; config names the config file).
+# rollup_state, alerts_state, push_log, users_file; config names the config
+# file).
 
 # path_flag FLAG VALUE: takes a path-override flag; false for any other.
 path_flag() {
@@ -82,18 +83,21 @@ path_flag() {
 	--rollup-state) rollup_state=$2 ;;
 	--alerts-state) alerts_state=$2 ;;
 	--push-log) push_log=$2 ;;
+	--users-file) users_file=$2 ;;
 	*) return 1 ;;
 	esac
 }
 
 # role_path ROLE: the path of ROLE's file (registry, rollup_state,
-# alerts_state, push_log) on this machine; false for another role.
+# alerts_state, push_log, users_file) on this machine; false for another
+# role.
 role_path() {
 	case $1 in
 	registry) config_path "$config" "$registry" "" registry facilities.csv ;;
 	rollup_state) config_path "$config" "$rollup_state" rollup state_file rollup-state.json ;;
 	alerts_state) config_path "$config" "$alerts_state" alerts state_file alerts-state.json ;;
 	push_log) config_path "$config" "$push_log" dhis2 push_log dhis2-pushes.jsonl ;;
+	users_file) config_path "$config" "$users_file" access users_file users.json ;;
 	*) return 1 ;;
 	esac
 }

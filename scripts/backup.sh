@@ -2,15 +2,16 @@
 # Back up a GreenPulse collector: both InfluxDB 1.8 databases (raw readings
 # and indicators, with `influxd backup -portable` over the RPC port) and the
 # files its config names (facility registry, roll-up state, alerts state,
-# DHIS2 push log), with a MANIFEST of sha256 sums. See docs/backup.md.
+# DHIS2 push log, users file), with a MANIFEST of sha256 sums. See docs/backup.md.
 #
 #   scripts/backup.sh --config /etc/greenpulse/collector.yaml --out DIR \
 #       [--influx-host 127.0.0.1:8088] [--influxd PATH]
 #
 # The paths are read from the config file's keys registry, rollup.state_file,
-# alerts.state_file and dhis2.push_log (relative ones against the config's
-# folder, as the collector does); --registry, --rollup-state, --alerts-state
-# and --push-log override them. Nothing secret is printed.
+# alerts.state_file, dhis2.push_log and access.users_file (relative ones
+# against the config's folder, as the collector does); --registry,
+# --rollup-state, --alerts-state, --push-log and --users-file override them.
+# Nothing secret is printed.
 set -euo pipefail
 
 prog=${0##*/}
@@ -21,7 +22,7 @@ usage() {
 }
 
 config="" out="" influx_host="127.0.0.1:8088" influxd=""
-registry="" rollup_state="" alerts_state="" push_log=""
+registry="" rollup_state="" alerts_state="" push_log="" users_file=""
 # shellcheck source=scripts/backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
 while [ $# -gt 0 ]; do
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--influx-host) influx_host=${2:?}; shift 2 ;;
 	--influxd) influxd=${2:?}; shift 2 ;;
-	--registry | --rollup-state | --alerts-state | --push-log) path_flag "$1" "${2:?}"; shift 2 ;;
+	--registry | --rollup-state | --alerts-state | --push-log | --users-file) path_flag "$1" "${2:?}"; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) echo "$prog: unknown argument $1" >&2; usage ;;
 	esac
@@ -45,6 +46,7 @@ registry=$(role_path registry)
 rollup_state=$(role_path rollup_state)
 alerts_state=$(role_path alerts_state)
 push_log=$(role_path push_log)
+users_file=$(role_path users_file)
 raw_db=$(influx_db "$(yaml_get "$config" influxdb bucket)" greenpulse)
 ind_db=$(influx_db "$(yaml_get "$config" influxdb indicator_bucket)" greenpulse_indicators)
 
@@ -82,7 +84,7 @@ add_file() {
 
 # The files first, then the databases: a roll-up state older than the data
 # only makes the restored collector recompute a few periods, never skip one.
-for pair in "registry:$registry" "rollup_state:$rollup_state" "alerts_state:$alerts_state" "push_log:$push_log"; do
+for pair in "registry:$registry" "rollup_state:$rollup_state" "alerts_state:$alerts_state" "push_log:$push_log" "users_file:$users_file"; do
 	role=${pair%%:*} src=${pair#*:}
 	if [ -f "$src" ]; then
 		add_file "$role" "$src" "files/$role.$(basename "$src")"

@@ -2,7 +2,7 @@
 # Restore a GreenPulse collector backup made by scripts/backup.sh: checks
 # every sha256 of the MANIFEST, restores both InfluxDB 1.8 databases with
 # `influxd restore -portable` and puts the registry, roll-up state, alerts
-# state and DHIS2 push log back where the config names them, with their
+# state, DHIS2 push log and users file back where the config names them, with their
 # modes. See docs/backup.md.
 #
 #   scripts/restore.sh --from DIR --config /etc/greenpulse/collector.yaml \
@@ -25,7 +25,7 @@ usage() {
 }
 
 from="" config="" influx_host="127.0.0.1:8088" influxd="" force=0 owner=""
-registry="" rollup_state="" alerts_state="" push_log=""
+registry="" rollup_state="" alerts_state="" push_log="" users_file=""
 # shellcheck source=scripts/backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
 while [ $# -gt 0 ]; do
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
 	--config) config=${2:?}; shift 2 ;;
 	--influx-host) influx_host=${2:?}; shift 2 ;;
 	--influxd) influxd=${2:?}; shift 2 ;;
-	--registry | --rollup-state | --alerts-state | --push-log) path_flag "$1" "${2:?}"; shift 2 ;;
+	--registry | --rollup-state | --alerts-state | --push-log | --users-file) path_flag "$1" "${2:?}"; shift 2 ;;
 	--force) force=1; shift ;;
 	--owner) owner=${2:?}; shift 2 ;;
 	-h | --help) usage 0 ;;

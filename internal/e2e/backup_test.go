@@ -25,6 +25,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/dhis2"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
+	"github.com/greenpulse-health/greenpulse/collector/users"
 	"github.com/greenpulse-health/greenpulse/internal/testenv"
 	"github.com/greenpulse-health/greenpulse/internal/teststack"
 	"github.com/greenpulse-health/greenpulse/registry"
@@ -88,6 +89,11 @@ func TestBackupRestoreSameAnswers(t *testing.T) {
 	writeJSONFile(t, oldCfg.Rollup.StateFile, map[string]any{"done_until": today.UTC()})
 	if err := dhis2.NewLog(oldCfg.DHIS2.PushLog).Append(dhis2.Record{Time: now.UTC().Truncate(time.Second),
 		Period: first.Format("200601"), Trigger: "command", Values: 42, Sent: 42, Requests: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A user who signs in after the restore with the same password.
+	if err := users.Add(oldCfg.Access.UsersFile, "amal", users.Officer, "IQ-BG", backupUserPassword); err != nil {
 		t.Fatal(err)
 	}
 
@@ -195,7 +201,8 @@ func TestBackupRestoreSameAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, pair := range [][2]string{{oldCfg.Registry, newCfg.Registry}, {oldCfg.Rollup.StateFile, newCfg.Rollup.StateFile},
-		{oldCfg.Alerts.StateFile, newCfg.Alerts.StateFile}, {oldCfg.DHIS2.PushLog, newCfg.DHIS2.PushLog}} {
+		{oldCfg.Alerts.StateFile, newCfg.Alerts.StateFile}, {oldCfg.DHIS2.PushLog, newCfg.DHIS2.PushLog},
+		{oldCfg.Access.UsersFile, newCfg.Access.UsersFile}} {
 		sameFile(t, pair[0], pair[1])
 	}
 	// influxd refuses to restore over the databases it now has.
@@ -216,7 +223,19 @@ func TestBackupRestoreSameAnswers(t *testing.T) {
 			t.Errorf("GET %s after the restore differs:\nbefore %.600s\nafter  %.600s\n%s", p, before[p], got, firstDiff(before[p], got))
 		}
 	}
+	login, err := http.Post(newAPI+"/api/v1/login", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"user":"amal","password":%q}`, backupUserPassword)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	login.Body.Close()
+	if login.StatusCode != http.StatusOK {
+		t.Errorf("sign-in of a restored user: %s", login.Status)
+	}
 }
+
+// backupUserPassword is the restored user's; the scripts never see it.
+const backupUserPassword = "restored-user-password"
 
 // writeBackupConfig writes a collector config into dir with every state
 // path relative to it, under state/, and returns its path.
@@ -245,6 +264,9 @@ dhis2:
   push_log: state/dhis2-pushes.jsonl
 alerts:
   state_file: 'state/alerts-state.json'
+access:
+  mode: users
+  users_file: state/users.json
 registry: facilities.csv
 `, port, backupSecret, broker, clientID, influxURL)
 	if err := os.MkdirAll(filepath.Join(dir, "state"), 0o750); err != nil {
@@ -342,7 +364,12 @@ func sameFile(t *testing.T, a, b string) {
 
 func apiGet(t *testing.T, u string) string {
 	t.Helper()
-	resp, err := http.Get(u)
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+backupSecret)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
