@@ -12,7 +12,6 @@
 #   scripts/demo.sh                 all 241 facilities, 30 days of history
 #   DEMO_FACILITIES=20 DEMO_HISTORY=7d scripts/demo.sh   a smaller demo
 #
-# The dashboard arrives with issue 5; until then this prints what is stored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,6 +23,9 @@ backfill_http=127.0.0.1:8083
 modbus_listen=127.0.0.1:1502
 real=BG-H-001 # the facility whose agent reads its devices over Modbus
 agent_password=${DEMO_AGENT_PASSWORD:-waste-demo}
+# The dashboard's demo users share one password (a demo's, printed at the
+# end like the agent page's); a real collector's users each choose theirs.
+dashboard_password=${DEMO_DASHBOARD_PASSWORD:-greenpulse-demo}
 facilities=${DEMO_FACILITIES:-0}
 history=${DEMO_HISTORY:-30d}
 
@@ -52,13 +54,26 @@ scripts/devstack.sh start
 mkdir -p "$state" bin
 go build -o bin/greenpulse-collector ./cmd/greenpulse-collector
 go build -o bin/greenpulse-agent ./cmd/greenpulse-agent
-# The demo's collector config is the shipped one with two changes: the
-# registry by its full path (the state files land in $state beside it),
-# and the windowed alert rules every 20 s instead of every 5 min, so that
-# the alerts of the history show before the demo ends.
+# The demo's collector config is the shipped one with three changes: the
+# registry by its full path (the state files and users.json land in
+# $state beside it), the windowed alert rules every 20 s instead of every
+# 5 min, so that the alerts of the history show before the demo ends, and
+# public access, so that the dashboard shows national and governorate
+# figures before anyone signs in.
 collector_cfg="$state/collector.yaml"
 sed -e "s|^registry: facilities.csv|registry: $root/configs/facilities.csv|" \
-  -e 's|^  windowed_schedule: .*|  windowed_schedule: "@every 20s"|' configs/collector.yaml >"$collector_cfg"
+  -e 's|^  windowed_schedule: .*|  windowed_schedule: "@every 20s"|' \
+  -e 's|^  mode: users$|  mode: public|' configs/collector.yaml >"$collector_cfg"
+rm -f "$state/users.json"
+for user in planner:planner: baghdad:officer:IQ-BG bg-h-001:facility:BG-H-001 admin:admin:; do
+  IFS=: read -r name role scope <<<"$user"
+  printf '%s\n' "$dashboard_password" | bin/greenpulse-collector user add "$name" --role "$role" ${scope:+--scope "$scope"} \
+    --password-stdin --config "$collector_cfg" >/dev/null
+done
+# The demo's own reads of the API (DHIS2 export, alerts) use an admin token
+# made for this run, kept in a 0600 file and never printed.
+(umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$state/admin.token")
+admin_token=$(cat "$state/admin.token")
 bin/greenpulse-collector check-config --config "$collector_cfg"
 
 stop_proc agent
@@ -66,7 +81,7 @@ stop_proc device
 stop_proc backfill
 stop_proc fleet
 stop_proc collector
-bin/greenpulse-collector serve --config "$collector_cfg" >"$state/collector.log" 2>&1 &
+GREENPULSE_ADMIN_TOKEN="$admin_token" bin/greenpulse-collector serve --config "$collector_cfg" >"$state/collector.log" 2>&1 &
 echo $! >"$state/collector.pid"
 for _ in $(seq 1 100); do
   curl -fsS "http://$http/readyz" >/dev/null 2>&1 && break
@@ -211,7 +226,7 @@ api "indicator=renewable_share_pct&level=governorate&period=month&from=$month&to
 echo
 period=$(date -u -d "$month -1 day" +%Y%m) # the month a push on the 5th sends
 echo "== what a DHIS2 push of last month would send (GET /api/v1/export/dhis2?period=$period)"
-curl -fsS -o /dev/null -D - "http://$http/api/v1/export/dhis2?period=$period" |
+curl -fsS -o /dev/null -D - -H "Authorization: Bearer $admin_token" "http://$http/api/v1/export/dhis2?period=$period" |
   awk -F': ' 'tolower($1) == "x-greenpulse-values" { v = $2 } tolower($1) == "x-greenpulse-unmapped-facilities" { u = $2 }
     END { gsub(/\r/, "", v); gsub(/\r/, "", u); printf "  %s data values; %s facilities without a DHIS2 org unit\n", v, u }' || true
 echo
@@ -223,7 +238,7 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 echo "== facility alerts raised from the history (GET /api/v1/alerts?state=active&format=csv)"
-curl -fsS "http://$http/api/v1/alerts?state=active&format=csv" |
+curl -fsS -H "Authorization: Bearer $admin_token" "http://$http/api/v1/alerts?state=active&format=csv" |
   awk -F, 'NR > 1 { n[$2 " (" $6 ")"]++ } END { for (r in n) printf "  %-32s %4d %s\n", r, n[r], n[r] == 1 ? "facility" : "facilities" }' | sort || true
 echo
 echo "== a waste hand-over recorded at BG-H-001 through its agent (greenpulse-agent log-waste)"
@@ -250,5 +265,8 @@ Record a waste hand-over as a facility manager would: the agent of BG-H-001
 Stop everything: scripts/demo.sh stop
 
 Dashboard (the $history of history by facility, district, governorate and nation; English and العربية):
-  http://$http/
+  http://$http/   national and governorate figures without signing in (access.mode: public);
+  sign in for the rest as planner, baghdad (officer of IQ-BG), bg-h-001 (its facility) or admin,
+  password $dashboard_password (docs/access-control.md). The API for scripts:
+  curl -H "Authorization: Bearer \$(cat $state/admin.token)" http://$http/api/v1/alerts
 MSG
