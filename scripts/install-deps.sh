@@ -22,7 +22,10 @@
 #     and not in the module, so this script builds the module's
 #     cmd/alertmanager from a copy of the module with a placeholder page
 #     there (the API is whole; only the browser UI is missing), stamped
-#     with its version as the release build is.
+#     with its version as the release build is;
+#   - nfpm v2.48.0 (`go install`, the same cache; about a minute the first
+#     time), which scripts/package.sh builds the .deb packages with and
+#     internal/e2e's package test runs.
 # Starts nothing. Safe to run again: when all is present it only prints
 # where influxd is.
 set -euo pipefail
@@ -34,6 +37,9 @@ promtool_version=v0.316.0
 promtool="$cache/bin/promtool"
 alertmanager_version=v0.35.0
 alertmanager="$cache/bin/alertmanager"
+# Keep in step with scripts/package.sh.
+nfpm_version=v2.48.0
+nfpm="$cache/bin/nfpm"
 
 packages=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || packages+=(mosquitto)
@@ -154,3 +160,17 @@ if [ "$( [ -x "$alertmanager" ] && alertmanager_built)" != "$alertmanager_versio
   fi
 fi
 echo "alertmanager $alertmanager_version: $alertmanager"
+
+# A go-installed nfpm says "dev" for its version, as promtool does; go
+# version -m tells whether this one is the pinned build.
+nfpm_built() { go version -m "$nfpm" 2>/dev/null | awk '$1 == "mod" { print $3 }'; }
+if [ "$(nfpm_built)" != "$nfpm_version" ]; then
+  echo "install-deps: building nfpm $nfpm_version into $cache/bin (go install; about a minute the first time)"
+  mkdir -p "$cache/bin"
+  GOBIN="$cache/bin" go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$nfpm_version"
+  if [ "$(nfpm_built)" != "$nfpm_version" ]; then
+    echo "install-deps: $nfpm is not nfpm $nfpm_version after the build" >&2
+    exit 1
+  fi
+fi
+echo "nfpm $nfpm_version: $nfpm"
