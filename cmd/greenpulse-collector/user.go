@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -84,7 +86,28 @@ func parseUsersCommand(fs *flag.FlagSet, args []string, needName bool) (*usersCo
 
 func (c *usersCommand) load() (*users.File, error) { return users.Load(c.cfg.Access.UsersFile) }
 
-func (c *usersCommand) save(f *users.File) error { return f.Save(c.cfg.Access.UsersFile) }
+// save writes the users file. Run as root (sudo), the file takes the
+// owner of its folder, /var/lib/greenpulse's greenpulse in the package:
+// a root-owned 0600 file is one the collector's service cannot read.
+func (c *usersCommand) save(f *users.File) error {
+	path := c.cfg.Access.UsersFile
+	if err := f.Save(path); err != nil {
+		return err
+	}
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	dir, err := os.Stat(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("users file folder: %w", err)
+	}
+	if st, ok := dir.Sys().(*syscall.Stat_t); ok && st.Uid != 0 {
+		if err := os.Chown(path, int(st.Uid), int(st.Gid)); err != nil {
+			return fmt.Errorf("give %s to its folder's owner: %w", path, err)
+		}
+	}
+	return nil
+}
 
 // checkScope refuses a scope the registry does not have.
 func (c *usersCommand) checkScope(role users.Role, scope string) error {

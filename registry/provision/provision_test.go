@@ -332,7 +332,7 @@ func TestHandoverSheet(t *testing.T) {
 			html := string(readFile(t, filepath.Join(out, FacilitiesDir, f.ID, "handover.html")))
 			a := st.Facilities[f.ID]
 			for _, want := range []string{f.ID, htmlEscape(f.Name), f.NameAr, f.Governorate, f.District, "@page", "size: A4", `dir="auto"`,
-				"greenpulse-agent check-config", "/etc/greenpulse/agent.yaml", "Reporting", "mode 600"} {
+				"greenpulse-agent check-config", "/etc/greenpulse/agent.yaml", "Reporting", "-g greenpulse -m 640"} {
 				if !strings.Contains(html, want) {
 					t.Errorf("tls=%v: %s's sheet lacks %q", tls, f.ID, want)
 				}

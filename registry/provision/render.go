@@ -200,8 +200,9 @@ func agentConfig(f registry.Facility, st *state, a *account, tls bool) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, `# GreenPulse agent configuration for %s, written by
 # greenpulse-registry provision. SECRET: it holds this facility's broker
-# password. Install as /etc/greenpulse/agent.yaml, mode 600, and never send
-# it unencrypted. configs/agent.yaml documents every key; keys left out take
+# password. Install as /etc/greenpulse/agent.yaml, owner root, group
+# greenpulse, mode 640 (sudo install -o root -g greenpulse -m 640 agent.yaml
+# /etc/greenpulse/), and never send it unencrypted. configs/agent.yaml documents every key; keys left out take
 # their defaults.
 facility: %s
 
@@ -218,7 +219,8 @@ mqtt:
 `, yamlComment(f.Name), f.ID, st.Broker, f.ID, a.Password, st.TopicRoot)
 	if tls {
 		b.WriteString(`  tls:
-    # Installed beside this file, in /etc/greenpulse/ (client.key mode 600).
+    # Installed beside this file, in /etc/greenpulse/ (client.key root,
+    # group greenpulse, mode 640, as this file).
     ca_file: ca.crt
     cert_file: client.crt
     key_file: client.key
