@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,12 +23,10 @@ import (
 
 var screenshots = flag.Bool("screenshots", false, "write the alerts view's screenshots into docs/screenshots")
 
-// adminToken is the collector's http.admin_token in the alerts tests.
-const adminToken = "alerts-view-test-token"
-
 // alertStack is a collector with alerts on (seeded by writeAlertState,
 // plus one raised by its own rule from an event sent through the
-// broker), a collector with alerts off, and Chromium.
+// broker), a collector with alerts off, both requiring sign-in
+// (withUsers), and Chromium signed in to the first as the admin.
 type alertStack struct {
 	*dashboard
 	offURL string
@@ -43,7 +42,7 @@ func startAlertStack(t *testing.T) *alertStack {
 		t.Fatal(err) // integration tests are on: CI installs chromium
 	}
 	cfg := stack.CollectorConfig(t, filepath.Join("..", ".."))
-	cfg.HTTP.AdminToken = adminToken
+	withUsers(t, &cfg)
 	reg, err := registry.Load(cfg.Registry)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +84,10 @@ func startAlertStack(t *testing.T) *alertStack {
 	off.HTTP.Listen = fmt.Sprintf("127.0.0.1:%d", port)
 	off.MQTT.ClientID += "-alerts-off"
 	teststack.RunCollector(t, off)
-	return &alertStack{dashboard: openBrowser(t, url), offURL: "http://" + off.HTTP.Listen, raised: raised}
+	d := openBrowser(t, url)
+	d.cfg = cfg
+	d.signIn(t, admin, "en")
+	return &alertStack{dashboard: d, offURL: "http://" + off.HTTP.Listen, raised: raised}
 }
 
 // seededAlert is an alert of the state file, at hours before now.
@@ -195,10 +197,12 @@ func shot(t *testing.T, d *dashboard, name string) {
 	t.Logf("screenshot %s (%d KB)", path, len(png)/1024)
 }
 
-// checkAck acknowledges two alerts through the page's form: first with a
-// wrong token (refused, said so), then the right one; the second, after
-// a switch to Arabic on the same page, with the token the page kept in
-// memory.
+// checkAck acknowledges two alerts through the page's form as their
+// facilities' own accounts, with the session and no token field: the
+// first in English by BA-H-001's account, the second in Arabic by
+// BA-P-001's. A planner reads the alerts but has no button; a facility's
+// account sees only its facility's alerts, and the API refuses it
+// another's.
 func checkAck(t *testing.T, d *dashboard) {
 	t.Helper()
 	const first, second = "open_burning.BA-H-001", "storage_exceeded.BA-P-001"
@@ -210,10 +214,22 @@ func checkAck(t *testing.T, d *dashboard) {
 		}
 		d.waitFor(t, fmt.Sprintf(`document.querySelector('%s') !== null`, form(id)), "the form of "+id)
 	}
-	setToken := func(id, token string) {
+	// checkForm checks that the form of id asks for nothing but a
+	// comment, and names the account it goes as.
+	checkForm := func(id, user string) {
 		t.Helper()
-		eval[bool](t, d.b, fmt.Sprintf(`(document.querySelector('%s [name=token]').value = '', true)`, form(id)))
-		if err := d.b.Do(10*time.Second, chromedp.SendKeys(chromedp.CSS(form(id)+" [name=token]"), token)); err != nil {
+		f := eval[map[string]any](t, d.b, fmt.Sprintf(`(() => { const f = document.querySelector('%s');
+			return {fields: [...f.querySelectorAll('input, select, textarea')].map((e) => e.name + ':' + e.type), as: f.querySelector('.ack-as')?.textContent ?? ''}; })()`, form(id)))
+		if fmt.Sprint(f["fields"]) != "[comment:text]" {
+			t.Errorf("the form of %s has the fields %v, want only the comment (no token, no name)", id, f["fields"])
+		}
+		if as, _ := f["as"].(string); !strings.Contains(as, user) {
+			t.Errorf("the form of %s says %q, want it to name %s", id, as, user)
+		}
+	}
+	comment := func(id, text string) {
+		t.Helper()
+		if err := d.b.Do(10*time.Second, chromedp.SendKeys(chromedp.CSS(form(id)+" [name=comment]"), text)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -223,17 +239,7 @@ func checkAck(t *testing.T, d *dashboard) {
 			t.Fatal(err)
 		}
 	}
-	refused := func(id, want string) {
-		t.Helper()
-		d.waitFor(t, fmt.Sprintf(`document.querySelector('%s .ack-msg')?.dataset.status === '401'`, form(id)), "the refusal shown")
-		if got := eval[string](t, d.b, fmt.Sprintf(`document.querySelector('%s .ack-msg').textContent`, form(id))); got != want {
-			t.Errorf("a wrong token reads %q, want %q", got, want)
-		}
-		if a := apiAlerts(t, d.url, "facility="+strings.SplitN(id, ".", 2)[1]); a[0].Ack != nil {
-			t.Errorf("a wrong token acknowledged %s: %+v", id, a[0].Ack)
-		}
-	}
-	acked := func(id, prefix, comment string) {
+	acked := func(id, by, prefix, comment string) {
 		t.Helper()
 		d.waitFor(t, fmt.Sprintf(`document.querySelector('tr[data-id=%q]')?.dataset.state === 'active_acknowledged'`, id), id+" acknowledged on the page")
 		got := eval[string](t, d.b, fmt.Sprintf(`document.querySelector('tr[data-id=%q] [data-col=ack]').textContent`, id))
@@ -246,52 +252,73 @@ func checkAck(t *testing.T, d *dashboard) {
 				a = x
 			}
 		}
-		if a.Ack == nil || a.Ack.By != "Dr. Test" || a.Ack.Comment != comment {
-			t.Errorf("%s: the API has %+v", id, a)
+		if a.Ack == nil || a.Ack.By != by || a.Ack.Comment != comment {
+			t.Errorf("%s: the API has %+v, want it acknowledged by %s with %q", id, a, by, comment)
 		}
 	}
 
+	// A planner reads every alert, and may acknowledge none.
+	d.signIn(t, planner, "en")
 	d.open(t, "alerts", "alerts?lang=en")
+	if n := eval[[]int](t, d.b, `[document.querySelectorAll('#alerts tbody tr[data-state=active_unacknowledged]').length, document.querySelectorAll('.ack-open').length]`); n[0] == 0 || n[1] != 0 {
+		t.Errorf("a planner sees %d unacknowledged alerts and %d buttons to acknowledge, want some and none", n[0], n[1])
+	}
+
+	// BA-H-001's account lists its facility's alerts only, and
+	// acknowledges its own.
+	d.signIn(t, facilityBA, "en")
+	d.open(t, "alerts", "alerts?lang=en")
+	rows := shownAlerts(t, d, "#alerts")
+	if want := ids(apiAlerts(t, d.url, "state=active&facility=BA-H-001")); !slices.Equal(rowIDs(rows), want) || len(want) == 0 {
+		t.Errorf("BA-H-001's account sees the alerts %v, want its facility's %v", rowIDs(rows), want)
+	}
 	openForm(first)
-	if typ := eval[string](t, d.b, fmt.Sprintf(`document.querySelector('%s [name=token]').type`, form(first))); typ != "password" {
-		t.Errorf("the token field is of type %q", typ)
-	}
-	if err := d.b.Do(10*time.Second, chromedp.SendKeys(chromedp.CSS(form(first)+" [name=by]"), "Dr. Test"),
-		chromedp.SendKeys(chromedp.CSS(form(first)+" [name=comment]"), "contractor on the way")); err != nil {
-		t.Fatal(err)
-	}
-	setToken(first, "wrong-token")
+	checkForm(first, facilityBA)
+	comment(first, "contractor on the way")
 	submit(first)
-	refused(first, "The admin token was refused: check it and try again.")
-	setToken(first, adminToken)
-	submit(first)
-	acked(first, "Acknowledged by Dr. Test, ", "contractor on the way")
-	d.checkClean(t, "after acknowledging", "/api/v1/alerts/"+first+"/ack status of 401")
+	acked(first, facilityBA, "Acknowledged by "+facilityBA+", ", "contractor on the way")
+	d.checkClean(t, "after acknowledging")
 
-	// The same page in Arabic: the name and token are still in memory.
-	if err := d.b.Do(30*time.Second, chromedp.Click(chromedp.ID("lang"))); err != nil {
-		t.Fatal(err)
-	}
-	d.waitFor(t, `document.documentElement.lang === 'ar' && document.body.dataset.ready === '1'`, "the Arabic page drawn")
+	// The same with BA-P-001's account, in Arabic.
+	d.signIn(t, facilityBP, "ar")
+	d.open(t, "alerts", "alerts?lang=ar")
 	openForm(second)
-	kept := eval[map[string]string](t, d.b, fmt.Sprintf(`(() => { const f = document.querySelector('%s'); return {by: f.elements.by.value, token: f.elements.token.value}; })()`, form(second)))
-	if kept["by"] != "Dr. Test" || kept["token"] != adminToken {
-		t.Errorf("the second form holds %v, want the name and token given before", kept)
-	}
-	setToken(second, "wrong-token")
+	checkForm(second, facilityBP)
+	comment(second, "تم الاتصال")
 	submit(second)
-	refused(second, "رُفض رمز المسؤول: تحقّق منه وأعد المحاولة.")
-	setToken(second, adminToken)
-	if err := d.b.Do(10*time.Second, chromedp.SendKeys(chromedp.CSS(form(second)+" [name=comment]"), "تم الاتصال")); err != nil {
-		t.Fatal(err)
-	}
-	submit(second)
-	acked(second, "أقرّ به Dr. Test، ", "تم الاتصال")
-	d.checkClean(t, "after acknowledging in Arabic", "/api/v1/alerts/"+second+"/ack status of 401")
+	acked(second, facilityBP, "أقرّ به "+facilityBP+"، ", "تم الاتصال")
+	d.checkClean(t, "after acknowledging in Arabic")
 
-	// The token is in no storage and no address.
-	if leak := eval[string](t, d.b, `JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + location.href + document.cookie`); strings.Contains(leak, adminToken) {
-		t.Errorf("the admin token is stored or in the address: %s", leak)
+	// Another facility's alert is refused (403), with the CSRF token or
+	// without it, and stays unacknowledged.
+	post := func(id string, withCSRF bool) int {
+		t.Helper()
+		status, err := browser.EvalAwait[int](d.b, 10*time.Second, fmt.Sprintf(`fetch('/api/v1/session').then((r) => r.json()).then((s) =>
+			fetch('/api/v1/alerts/' + encodeURIComponent(%q) + '/ack', {method: 'POST', headers: {'Content-Type': 'application/json', ...(%t ? {'X-CSRF-Token': s.csrf} : {})},
+				body: JSON.stringify({by: 'x', comment: 'not mine'})})).then((r) => r.status)`, id, withCSRF))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return status
+	}
+	if st := post("open_burning.BG-H-001", true); st != 403 {
+		t.Errorf("BA-P-001's account acknowledging BG-H-001's alert: %d, want 403", st)
+	}
+	if a := apiAlerts(t, d.url, "facility=BG-H-001&state=active"); len(a) == 0 || a[0].Ack != nil {
+		t.Errorf("BG-H-001's alerts after another facility's try: %+v", a)
+	}
+	// A POST with the session's cookie but without its CSRF token is
+	// refused before it reaches the alert, its own facility's as it is.
+	if st := post(second, false); st != 403 {
+		t.Errorf("an acknowledgement without X-CSRF-Token: %d, want 403", st)
+	}
+	d.checkClean(t, "the refused acknowledgements", "/api/v1/alerts/open_burning.BG-H-001/ack status of 403", "/api/v1/alerts/"+second+"/ack status of 403")
+	// Nothing of the session is in storage or the address, and its cookie
+	// is out of the page's reach (HttpOnly).
+	csrf := pageGet[struct{ CSRF string }](t, d, "/api/v1/session").Body.CSRF
+	leak := eval[string](t, d.b, `JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + location.href + document.cookie`)
+	if csrf == "" || strings.Contains(leak, csrf) || strings.Contains(leak, "greenpulse_session") {
+		t.Errorf("the session is stored, in the address or readable by scripts (CSRF token %q): %s", csrf, leak)
 	}
 	// The other refusals, in both languages.
 	got, err := browser.EvalAwait[[]string](d.b, 10*time.Second, `Promise.all([import('/static/js/views/alertlist.js'), import('/static/js/i18n.js')]).then(([m, i]) =>
@@ -299,7 +326,7 @@ func checkAck(t *testing.T, d *dashboard) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []string{"does not allow", "cleared", "لا يسمح", "زال"} {
+	for i, want := range []string{"may not acknowledge", "cleared", "لا يسمح حسابك", "زال"} {
 		if !strings.Contains(got[i], want) {
 			t.Errorf("refusal %d reads %q, want it to say %q", i, got[i], want)
 		}

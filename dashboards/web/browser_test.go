@@ -41,7 +41,8 @@ var seeded = []string{"BG-H-001", "BG-H-002", "BG-P-001", "BG-P-002", "BA-H-001"
 
 // startDashboard seeds InfluxDB with two simulated days of a few registry
 // facilities, rolls them up, writes a DHIS2 push log (writePushLog), runs
-// the collector and opens Chromium on it.
+// the collector with sign-in required (withUsers), opens Chromium on it
+// and signs in as the planner.
 func startDashboard(t *testing.T) *dashboard {
 	t.Helper()
 	t0 := time.Now()
@@ -51,6 +52,7 @@ func startDashboard(t *testing.T) *dashboard {
 		t.Fatal(err) // integration tests are on: CI installs chromium
 	}
 	cfg := stack.CollectorConfig(t, filepath.Join("..", ".."))
+	withUsers(t, &cfg)
 	reg, err := registry.Load(cfg.Registry)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +91,9 @@ func startDashboard(t *testing.T) *dashboard {
 	teststack.RunCollector(t, cfg)
 	t.Logf("collector ready in %s", time.Since(t0).Round(time.Millisecond))
 	d := openBrowser(t, "http://"+cfg.HTTP.Listen)
+	d.cfg = cfg
 	t.Logf("chromium started in %s", time.Since(t0).Round(time.Millisecond))
+	d.signIn(t, planner, "en")
 	return d
 }
 

@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/collector/users"
 	"github.com/greenpulse-health/greenpulse/internal/browser"
 	"github.com/greenpulse-health/greenpulse/internal/browser/browsertest"
 )
@@ -22,6 +26,121 @@ type dashboard struct {
 	url     string
 	b       *browser.Browser
 	downDir string
+	// cfg is the collector's configuration, for a test that starts
+	// another one beside it (startDashboard sets it).
+	cfg config.Config
+}
+
+// testAdminToken is http.admin_token of the browser tests' collectors.
+// The tests' own reads of the API (getJSON, readURL) carry it, as a
+// script would; the page never does.
+const testAdminToken = "browser-test-admin-token"
+
+// The accounts of the users file of the browser tests' collectors
+// (withUsers); each one's password is password(name).
+const (
+	planner    = "amal"       // national
+	officerBG  = "omar"       // Baghdad, IQ-BG
+	officerBA  = "basma"      // Basra, IQ-BA
+	facilityBG = "fatima"     // BG-H-001, in Baghdad
+	facilityBA = "hadi"       // BA-H-001, in Basra
+	facilityBP = "rana"       // BA-P-001, in Basra
+	admin      = "adil"       // national, acknowledges anything
+	throttled  = "sami.k"     // the sign-in test fails it until it must wait
+	nobody     = "not-a-user" // in no users file
+)
+
+var accounts = []struct {
+	name  string
+	role  users.Role
+	scope string
+}{
+	{planner, users.Planner, "IQ"},
+	{officerBG, users.Officer, "IQ-BG"},
+	{officerBA, users.Officer, "IQ-BA"},
+	{facilityBG, users.Facility, "BG-H-001"},
+	{facilityBA, users.Facility, "BA-H-001"},
+	{facilityBP, users.Facility, "BA-P-001"},
+	{admin, users.Admin, "IQ"},
+	{throttled, users.Planner, "IQ"},
+}
+
+// password is the password of account name.
+func password(name string) string { return "pw-" + name + "-2026!" }
+
+// withUsers makes cfg's collector require sign-in (access.mode users)
+// with the accounts, in a users file of the test's temp dir, and sets
+// the admin token the tests' own API reads carry.
+func withUsers(t *testing.T, cfg *config.Config) {
+	t.Helper()
+	cfg.Access.Mode = "users"
+	cfg.Access.UsersFile = filepath.Join(t.TempDir(), "users.json")
+	cfg.HTTP.AdminToken = testAdminToken
+	for _, a := range accounts {
+		if err := users.Add(cfg.Access.UsersFile, a.name, a.role, a.scope, password(a.name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// signIn signs in as account name through the dashboard's form in lang
+// (en or ar) and waits for the page the account starts on.
+func (d *dashboard) signIn(t *testing.T, name, lang string) {
+	t.Helper()
+	d.open(t, "signin", "signin?lang="+lang)
+	d.submitSignIn(t, name, password(name))
+	d.waitSignedIn(t, name)
+}
+
+// submitSignIn types name and pw into the sign-in form shown and sends
+// it.
+func (d *dashboard) submitSignIn(t *testing.T, name, pw string) {
+	t.Helper()
+	eval[bool](t, d.b, `(() => { const f = document.getElementById('signin'); f.elements.user.value = ''; f.elements.password.value = ''; return true; })()`)
+	if err := d.b.Do(10*time.Second, chromedp.SendKeys(chromedp.ID("signin-user"), name),
+		chromedp.SendKeys(chromedp.ID("signin-password"), pw), chromedp.Click(chromedp.ID("signin-send"))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitSignedIn waits until the page has left the sign-in form for a view
+// drawn for account name, and checks it loaded cleanly.
+func (d *dashboard) waitSignedIn(t *testing.T, name string) {
+	t.Helper()
+	js := fmt.Sprintf(`document.body.dataset.ready === '1' && document.body.dataset.view !== 'signin' && document.getElementById('who')?.dataset.user === %q`, name)
+	if err := d.b.WaitFor(20*time.Second, js); err != nil {
+		page, _ := browser.Eval[string](d.b, 5*time.Second, `JSON.stringify({view: document.body.dataset.view, ready: document.body.dataset.ready, hash: location.hash,
+			said: document.getElementById('signin-msg')?.textContent, who: document.getElementById('who')?.dataset.user, text: document.getElementById('app')?.textContent.slice(0, 300)})`)
+		t.Fatalf("%s did not sign in: the page shows %s; console: %q", name, page, d.b.ConsoleErrors())
+	}
+	d.checkClean(t, "signed in as "+name)
+}
+
+// goTo changes the page's address to hash (after #/) without loading the
+// page again, as a click on a link does, and waits until view is drawn
+// anew: the page's memory (its cache of answers) stays.
+func (d *dashboard) goTo(t *testing.T, view, hash string, expected ...string) {
+	t.Helper()
+	eval[bool](t, d.b, fmt.Sprintf(`(() => { document.getElementById('view').dataset.old = '1'; location.hash = %q; return true; })()`, "#/"+hash))
+	d.waitFor(t, fmt.Sprintf(`!document.querySelector('#view[data-old]') && document.body.dataset.ready === '1' && document.body.dataset.view === %q`, view), "the view of "+hash)
+	d.checkClean(t, hash, expected...)
+}
+
+// pageAnswer is what a fetch from the page answered.
+type pageAnswer[T any] struct {
+	Status int
+	Body   T
+}
+
+// pageGet fetches path from the page, as its own code does (with its
+// cookie), and decodes the JSON answer.
+func pageGet[T any](t *testing.T, d *dashboard, path string) pageAnswer[T] {
+	t.Helper()
+	got, err := browser.EvalAwait[pageAnswer[T]](d.b, 10*time.Second, fmt.Sprintf(`fetch(%q).then(async (r) => ({Status: r.status, Body: await r.json().catch(() => null)}))`, path))
+	if err != nil {
+		t.Fatalf("fetch %s from the page: %v", path, err)
+	}
+	return got
 }
 
 // openBrowser starts Chromium for the dashboard at url, saving downloads
@@ -87,9 +206,16 @@ func eval[T any](t *testing.T, b *browser.Browser, js string) T {
 	return browsertest.Eval[T](t, b, js)
 }
 
+// getJSON reads url with the admin token into v: what the API holds,
+// whoever the page is signed in as.
 func getJSON(t *testing.T, url string, v any) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/greenpulse-health/greenpulse/collector"
+	"github.com/greenpulse-health/greenpulse/collector/access"
 	"github.com/greenpulse-health/greenpulse/collector/api"
 	"github.com/greenpulse-health/greenpulse/collector/influx"
 	"github.com/greenpulse-health/greenpulse/collector/ingest"
@@ -45,6 +47,7 @@ func (r storeReader) Waste(ctx context.Context, facility string, from, to time.T
 // status book, InfluxDB store) on a real broker and database, and its API
 // and dashboard with the grace shortened to silentGrace: collector.Run
 // builds its API with the default grace, which a test cannot wait out.
+// Sign-in is required, as collector.Run guards the API (withUsers).
 // It returns the dashboard's address and the broker's.
 func startSilentCollector(t *testing.T) (url, broker string) {
 	t.Helper()
@@ -53,6 +56,7 @@ func startSilentCollector(t *testing.T) (url, broker string) {
 		t.Fatal(err) // integration tests are on: CI installs chromium
 	}
 	cfg := stack.CollectorConfig(t, filepath.Join("..", ".."))
+	withUsers(t, &cfg)
 	reg, err := registry.Load(cfg.Registry)
 	if err != nil {
 		t.Fatal(err)
@@ -71,12 +75,18 @@ func startSilentCollector(t *testing.T) (url, broker string) {
 		t.Fatal(err)
 	}
 	statuses := ingest.NewStatusBook()
+	guard, err := collector.NewGuard(cfg, reg, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := api.New(storeReader{store}, statuses, reg, time.UTC)
 	a.SetSilentGrace(silentGrace)
+	a.SetViewer(func(r *http.Request) api.Viewer { return access.ViewOf(r.Context()) })
 	mux := http.NewServeMux()
 	a.Register(mux)
+	guard.Register(mux)
 	web.Handler(web.Assets())(mux)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(guard.Wrap(mux))
 	t.Cleanup(srv.Close)
 
 	// Consumers first: the pipeline, then the subscriber that feeds it.
@@ -124,6 +134,7 @@ func publishTo(t *testing.T, c mqtt.Client, topic string, retained bool, payload
 func TestReportingOnlineButSilent(t *testing.T) {
 	url, broker := startSilentCollector(t)
 	d := openBrowser(t, url)
+	d.signIn(t, planner, "en")
 	reg, err := registry.Load(filepath.Join("..", "..", "configs", "facilities.csv"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,5 +1,9 @@
 // Reading the collector's API. Answers are cached for the page's life per
-// URL, so switching language or going back redraws without a request.
+// URL, so switching language or going back redraws without a request; the
+// cache is one account's: reset() empties it when someone signs in or out.
+// Every request carries the session cookie (same origin) and every POST
+// the session's CSRF token in X-CSRF-Token, as the collector requires of
+// a cookie-authenticated POST.
 
 // freshFor is how long an answer is reused: long enough for switching
 // language or going back, short enough that agents' states and today's
@@ -11,6 +15,19 @@ export class API {
   constructor(base = '') {
     this.base = base;
     this.cache = new Map(); // url → {answer, at}, oldest first
+    // csrf is the session's CSRF token (GET /api/v1/session, login).
+    this.csrf = '';
+    // onUnauthorized is called when an answer is 401: the session ended
+    // or never was. Sign-in's own refusal does not call it.
+    this.onUnauthorized = null;
+  }
+
+  // reset forgets every cached answer and the CSRF token, so that the
+  // next account never sees what the previous one's requests answered.
+  // A request still under way fills the old cache, not the new one.
+  reset() {
+    this.cache = new Map();
+    this.csrf = '';
   }
 
   // url is the address of path with the params that are set.
@@ -24,14 +41,66 @@ export class API {
   // refills it).
   get(path, params = {}, {fresh = false} = {}) {
     const url = this.url(path, params);
-    const hit = this.cache.get(url);
+    const cache = this.cache;
+    const hit = cache.get(url);
     if (!fresh && hit && Date.now() - hit.at < freshFor) return hit.answer;
-    const answer = fetch(url, {headers: {Accept: 'application/json'}}).then(answerOf);
-    answer.catch(() => this.cache.delete(url));
-    this.cache.delete(url);
-    this.cache.set(url, {answer, at: Date.now()});
-    while (this.cache.size > maxCached) this.cache.delete(this.cache.keys().next().value);
+    const answer = fetch(url, {credentials: 'same-origin', headers: {Accept: 'application/json'}}).then((r) => this.read(r));
+    answer.catch(() => { if (cache.get(url)?.answer === answer) cache.delete(url); });
+    cache.delete(url);
+    cache.set(url, {answer, at: Date.now()});
+    while (cache.size > maxCached) cache.delete(cache.keys().next().value);
     return answer;
+  }
+
+  // post sends body as JSON to path with the CSRF token and answers the
+  // JSON of the answer (empty for 204), or throws as get does.
+  post(path, body = {}) {
+    return fetch(`${this.base}${path}`, {
+      method: 'POST', credentials: 'same-origin',
+      headers: {'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': this.csrf},
+      body: JSON.stringify(body),
+    }).then((r) => this.read(r));
+  }
+
+  // read reads a response's JSON, or throws an Error with the API's
+  // message and the status; a 401 first tells onUnauthorized.
+  async read(r) {
+    if (r.status === 401 && this.onUnauthorized) this.onUnauthorized();
+    return answerOf(r);
+  }
+
+  // session answers who is signed in and what they may do (always 200):
+  // {mode, authenticated, user, role, scope, csrf, can}. Never cached.
+  async session() {
+    const s = await fetch(`${this.base}/api/v1/session`, {credentials: 'same-origin', headers: {Accept: 'application/json'}, cache: 'no-store'}).then(answerOf);
+    this.csrf = s.csrf ?? '';
+    return s;
+  }
+
+  // login signs user in; it answers the new session, or throws with the
+  // status (401: wrong user or password; 429: too many failures, with
+  // retryAfter the seconds to wait).
+  async login(user, password) {
+    const r = await fetch(`${this.base}/api/v1/login`, {
+      method: 'POST', credentials: 'same-origin', headers: {'Content-Type': 'application/json', Accept: 'application/json'},
+      body: JSON.stringify({user, password}),
+    });
+    try {
+      const s = await answerOf(r);
+      this.csrf = s.csrf ?? '';
+      return s;
+    } catch (err) {
+      const wait = Number.parseInt(r.headers.get('Retry-After') ?? '', 10);
+      if (Number.isFinite(wait)) err.retryAfter = wait;
+      throw err;
+    }
+  }
+
+  // logout ends the session (204). A session that had already ended
+  // (401) is as good.
+  async logout() {
+    const r = await fetch(`${this.base}/api/v1/logout`, {method: 'POST', credentials: 'same-origin', headers: {Accept: 'application/json', 'X-CSRF-Token': this.csrf}});
+    if (r.status !== 401) await answerOf(r);
   }
 
   catalog() { return this.get('/api/v1/catalog'); }
@@ -60,13 +129,12 @@ export class API {
   // alertsCSV is the address of the same selection as CSV.
   alertsCSV(filter) { return this.url('/api/v1/alerts', {...filter, format: 'csv'}); }
 
-  // ack acknowledges alert id as by with comment, with the admin token;
-  // it answers the alert as it now is, or throws with the HTTP status.
-  ack(id, {by, comment, token}) {
-    return fetch(`${this.base}/api/v1/alerts/${encodeURIComponent(id)}/ack`, {
-      method: 'POST', headers: {'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${token}`},
-      body: JSON.stringify({by, comment}),
-    }).then(answerOf);
+  // ack acknowledges alert id with comment as the signed-in user (by is
+  // their name: the collector records the session's user whatever it
+  // says); it answers the alert as it now is, or throws with the HTTP
+  // status.
+  ack(id, {by, comment}) {
+    return this.post(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, {by, comment});
   }
 }
 

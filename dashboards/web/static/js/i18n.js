@@ -43,16 +43,15 @@ const strings = {
     conflictsOfPush: 'Values DHIS2 refused in this push', quantity: 'Quantity', errorCode: 'Error code', message: 'Message',
     andMore: 'and {n} more',
     // Alerts (alerts view, facility page).
-    alerts: 'Alerts', alertsHint: 'Facility alerts raised by the collector, newest first. Acknowledging needs the admin token.',
+    alerts: 'Alerts', alertsHint: 'Facility alerts raised by the collector, newest first. An administrator, or the facility’s own account, acknowledges them.',
     alertsOff: 'Alerts are turned off in this collector (alerts.enabled: false in its configuration).',
     alertsFailed: 'The alerts could not be loaded: ', noAlerts: 'No alerts match.', facilityAlerts: 'Alerts of this facility',
     allGovernorates: 'All governorates', allSeverities: 'All severities', allRules: 'All rules', severity: 'Severity', rule: 'Rule',
     firstSeen: 'Since', lastSeen: 'Last seen', count: 'Count', ackCol: 'Acknowledged', place: 'District, governorate',
-    ackedBy: 'Acknowledged by {by}, {when}', acknowledge: 'Acknowledge', ackBy: 'Your name', ackComment: 'Comment',
-    ackToken: 'Admin token', ackSend: 'Acknowledge', ackCancel: 'Cancel', ackSending: 'Sending…',
-    ackTokenHint: 'Kept only in this page’s memory until you reload it.',
-    ackErr: {401: 'The admin token was refused: check it and try again.', 403: 'This collector does not allow acknowledging alerts (no admin token is configured).',
-      409: 'This alert has cleared in the meantime; it can no longer be acknowledged.', 404: 'This alert no longer exists.', 400: 'Please give your name (and at most a short comment).',
+    ackedBy: 'Acknowledged by {by}, {when}', acknowledge: 'Acknowledge', ackAs: 'As {user}', ackComment: 'Comment',
+    ackSend: 'Acknowledge', ackCancel: 'Cancel', ackSending: 'Sending…',
+    ackErr: {401: 'Your session has ended: sign in again.', 403: 'Your account may not acknowledge this alert.',
+      409: 'This alert has cleared in the meantime; it can no longer be acknowledged.', 404: 'This alert no longer exists.', 400: 'The comment is too long (at most 1,000 characters).',
       other: 'Acknowledging failed: '},
     csvAlerts: 'Download these alerts (CSV)',
     filterState: {active: 'Active', active_unacknowledged: 'Not acknowledged', active_acknowledged: 'Acknowledged', cleared: 'Cleared', all: 'All'},
@@ -64,6 +63,18 @@ const strings = {
     cat: {infectious: 'Infectious', sharps: 'Sharps', pathological: 'Pathological', pharmaceutical: 'Pharmaceutical', chemical: 'Chemical', radioactive: 'Radioactive', general: 'General'},
     treat: {autoclave: 'Autoclave', microwave: 'Microwave', incineration: 'Incineration', chemical: 'Chemical', encapsulation: 'Encapsulation', offsite: 'Off-site', landfill: 'Landfill', open_burning: 'Open burning', open_dumping: 'Open dumping', other: 'Other'},
     unit: {'%': '%', kWh: 'kWh', kg: 'kg', L: 'L', 'kg CO2e': 'kg CO2e', events: 'events', 'kWh per bed-day': 'kWh/bed-day', 'kg per bed-day': 'kg/bed-day'},
+    // Signing in and out; who is signed in (the header); what an account
+    // may not see. {wait} is a number of seconds written with seconds.
+    signIn: 'Sign in', signOut: 'Sign out', signInTitle: 'Sign in to GreenPulse', userName: 'User name', password: 'Password',
+    signingIn: 'Signing in…', signInHint: 'Your administrator gives you an account. Sign out when you leave a shared computer.',
+    signInErr: {401: 'Wrong user name or password.', 429: 'Too many failed sign-ins: try again in {wait}.', tooMany: 'Too many failed sign-ins: try again later.',
+      other: 'Signing in failed: '},
+    seconds: {one: '{n} second', other: '{n} seconds'},
+    sessionEnded: 'Your session has ended: sign in again.',
+    forbidden: 'Not allowed for your account.', needsSignIn: 'Sign in to see this page.', backHome: 'Back to your start page',
+    publicHint: 'Public figures: the country and its governorates. Sign in for facilities, alerts and reporting.',
+    signedInAs: 'Signed in as',
+    roles: {planner: 'Planner', officer: 'Governorate officer', facility: 'Facility staff', admin: 'Administrator', token: 'API token', public: 'Public', open: 'Open access'},
   },
   ar: {
     title: 'غرين بلس',
@@ -102,16 +113,15 @@ const strings = {
       many: '{n} مؤسسة بلا وحدة تنظيمية في DHIS2', other: '{n} مؤسسة بلا وحدة تنظيمية في DHIS2'},
     conflictsOfPush: 'القيم التي رفضها DHIS2 في هذا الإرسال', quantity: 'الكمية', errorCode: 'رمز الخطأ', message: 'الرسالة',
     andMore: 'و{n} غيرها',
-    alerts: 'التنبيهات', alertsHint: 'تنبيهات المؤسسات التي يصدرها المجمّع، الأحدث أولاً. يتطلب الإقرار رمز المسؤول.',
+    alerts: 'التنبيهات', alertsHint: 'تنبيهات المؤسسات التي يصدرها المجمّع، الأحدث أولاً. يُقرّ بها مسؤول النظام أو حساب المؤسسة نفسها.',
     alertsOff: 'التنبيهات معطّلة في هذا المجمّع (alerts.enabled: false في إعداداته).',
     alertsFailed: 'تعذّر تحميل التنبيهات: ', noAlerts: 'لا توجد تنبيهات مطابقة.', facilityAlerts: 'تنبيهات هذه المؤسسة',
     allGovernorates: 'كل المحافظات', allSeverities: 'كل الدرجات', allRules: 'كل القواعد', severity: 'الخطورة', rule: 'القاعدة',
     firstSeen: 'منذ', lastSeen: 'آخر رصد', count: 'العدد', ackCol: 'الإقرار', place: 'القضاء، المحافظة',
-    ackedBy: 'أقرّ به {by}، {when}', acknowledge: 'إقرار', ackBy: 'اسمك', ackComment: 'تعليق',
-    ackToken: 'رمز المسؤول', ackSend: 'إقرار', ackCancel: 'إلغاء', ackSending: 'جارٍ الإرسال…',
-    ackTokenHint: 'يُحفظ في ذاكرة هذه الصفحة فقط حتى تعيد تحميلها.',
-    ackErr: {401: 'رُفض رمز المسؤول: تحقّق منه وأعد المحاولة.', 403: 'هذا المجمّع لا يسمح بالإقرار بالتنبيهات (لم يُضبط رمز المسؤول).',
-      409: 'زال هذا التنبيه في الأثناء؛ لم يعد بالإمكان الإقرار به.', 404: 'لم يعد هذا التنبيه موجوداً.', 400: 'يرجى كتابة اسمك (وتعليق قصير إن شئت).',
+    ackedBy: 'أقرّ به {by}، {when}', acknowledge: 'إقرار', ackAs: 'باسم {user}', ackComment: 'تعليق',
+    ackSend: 'إقرار', ackCancel: 'إلغاء', ackSending: 'جارٍ الإرسال…',
+    ackErr: {401: 'انتهت جلستك: سجّل الدخول مجدداً.', 403: 'لا يسمح حسابك بالإقرار بهذا التنبيه.',
+      409: 'زال هذا التنبيه في الأثناء؛ لم يعد بالإمكان الإقرار به.', 404: 'لم يعد هذا التنبيه موجوداً.', 400: 'التعليق أطول من اللازم (ألف حرف على الأكثر).',
       other: 'تعذّر الإقرار: '},
     csvAlerts: 'تنزيل هذه التنبيهات (CSV)',
     filterState: {active: 'نشطة', active_unacknowledged: 'غير مُقرّ بها', active_acknowledged: 'مُقرّ بها', cleared: 'زالت', all: 'الكل'},
@@ -123,6 +133,16 @@ const strings = {
     cat: {infectious: 'معدية', sharps: 'أدوات حادة', pathological: 'باثولوجية', pharmaceutical: 'صيدلانية', chemical: 'كيميائية', radioactive: 'مشعة', general: 'عامة'},
     treat: {autoclave: 'تعقيم بالبخار', microwave: 'موجات دقيقة', incineration: 'حرق في محرقة', chemical: 'كيميائية', encapsulation: 'تغليف', offsite: 'خارج المؤسسة', landfill: 'طمر', open_burning: 'حرق مكشوف', open_dumping: 'رمي مكشوف', other: 'أخرى'},
     unit: {'%': '%', kWh: 'ك.و.س', kg: 'كغم', L: 'لتر', 'kg CO2e': 'كغم مكافئ CO2', events: 'مرات', 'kWh per bed-day': 'ك.و.س/سرير/يوم', 'kg per bed-day': 'كغم/سرير/يوم'},
+    signIn: 'تسجيل الدخول', signOut: 'تسجيل الخروج', signInTitle: 'تسجيل الدخول إلى غرين بلس', userName: 'اسم المستخدم', password: 'كلمة المرور',
+    signingIn: 'جارٍ تسجيل الدخول…', signInHint: 'يمنحك مسؤول النظام حساباً. سجّل الخروج عند مغادرة حاسوب مشترك.',
+    signInErr: {401: 'اسم المستخدم أو كلمة المرور غير صحيحة.', 429: 'محاولات دخول فاشلة كثيرة: أعد المحاولة بعد {wait}.', tooMany: 'محاولات دخول فاشلة كثيرة: أعد المحاولة لاحقاً.',
+      other: 'تعذّر تسجيل الدخول: '},
+    seconds: {zero: '{n} ثانية', one: 'ثانية واحدة', two: 'ثانيتين', few: '{n} ثوانٍ', many: '{n} ثانية', other: '{n} ثانية'},
+    sessionEnded: 'انتهت جلستك: سجّل الدخول مجدداً.',
+    forbidden: 'غير مسموح لحسابك.', needsSignIn: 'سجّل الدخول لرؤية هذه الصفحة.', backHome: 'العودة إلى صفحتك الأولى',
+    publicHint: 'أرقام عامة: البلد ومحافظاته. سجّل الدخول لرؤية المؤسسات والتنبيهات والإبلاغ.',
+    signedInAs: 'مسجّل الدخول باسم',
+    roles: {planner: 'مخطِّط', officer: 'مسؤول محافظة', facility: 'كادر المؤسسة', admin: 'مسؤول النظام', token: 'رمز API', public: 'عام', open: 'وصول مفتوح'},
   },
 };
 
@@ -144,6 +164,8 @@ export class I18n {
   // by its id.
   rule(id) { return this.s.rules[id] ?? strings.en.rules[id] ?? id; }
   severity(s) { return this.s.sev[s] ?? s; }
+  // role names an account's role (GET /api/v1/session).
+  role(r) { return this.s.roles[r] ?? strings.en.roles[r] ?? r; }
   // ruleIds are the alert rules this page has names for.
   static ruleIds() { return Object.keys(strings.en.rules); }
   // indicator names a catalog entry.

@@ -1,7 +1,10 @@
 // The table of alerts that the alerts view and the facility page share:
 // one row an alert (severity, facility, area, message in the page's
 // language, since, last seen, count, state, who acknowledged it), and the
-// form that acknowledges an active, unacknowledged one.
+// form that acknowledges an active, unacknowledged one, for an account
+// that may (can.ack: an administrator, or a facility's own account for
+// its alerts). The acknowledgement goes as the signed-in user, with the
+// session's cookie and CSRF token: the page holds no token of its own.
 
 import {h, Table} from '../widgets.js';
 
@@ -54,7 +57,8 @@ export function alertRow(shell, a) {
 }
 
 // ackCell says who acknowledged a, when and why; for an active,
-// unacknowledged alert it is the button that opens the form.
+// unacknowledged alert that the account may acknowledge it is the button
+// that opens the form.
 function ackCell(shell, a) {
   const {i18n} = shell;
   if (a.ack) {
@@ -64,23 +68,23 @@ function ackCell(shell, a) {
     return [h('span', {class: 'acked-by'}, before, h('bdi', {}, a.ack.by), after),
       ...(a.ack.comment ? [h('br'), h('bdi', {class: 'ack-comment'}, a.ack.comment)] : [])];
   }
-  if (a.state !== 'active_unacknowledged') return '–';
+  if (a.state !== 'active_unacknowledged' || !shell.can.ack) return '–';
   return h('button', {type: 'button', class: 'ack-open', onclick: (e) => openForm(shell, a, e.target.closest('tr'))}, i18n.t('acknowledge'));
 }
 
-// openForm shows the acknowledgement form under row. The admin token is
-// kept in shell.session (the page's memory) once given, so that the next
-// acknowledgement does not ask again; never in storage or the address.
+// openForm shows the acknowledgement form under row: a comment, sent as
+// the signed-in user.
 function openForm(shell, a, row) {
   const {i18n, session} = shell;
   if (row.nextElementSibling?.classList.contains('ack-row')) return;
-  const field = (name, label, attrs) => h('label', {}, label, ' ', h('input', {name, ...attrs}));
   const msg = h('p', {class: 'ack-msg', role: 'alert'});
   const send = h('button', {type: 'submit', class: 'ack-send'}, i18n.t('ackSend'));
+  // The user name is isolated, so that a Latin name does not reorder an
+  // Arabic line.
+  const [before, after = ''] = i18n.t('ackAs').split('{user}');
   const form = h('form', {class: 'ack-form', dataset: {id: a.id}},
-    field('by', i18n.t('ackBy'), {required: true, maxlength: 100, value: session.by ?? '', autocomplete: 'name'}),
-    field('comment', i18n.t('ackComment'), {maxlength: 1000, size: 40}),
-    field('token', i18n.t('ackToken'), {type: 'password', required: true, value: session.token ?? '', autocomplete: 'off', title: i18n.t('ackTokenHint')}),
+    h('span', {class: 'ack-as'}, before, h('bdi', {}, session.user), after),
+    h('label', {}, i18n.t('ackComment'), ' ', h('input', {name: 'comment', maxlength: 1000, size: 40})),
     send, h('button', {type: 'button', class: 'ack-cancel', onclick: () => formRow.remove()}, i18n.t('ackCancel')), msg);
   const formRow = h('tr', {class: 'ack-row'}, h('td', {colspan: columns.length}, form));
   form.addEventListener('submit', async (e) => {
@@ -90,19 +94,17 @@ function openForm(shell, a, row) {
     msg.textContent = i18n.t('ackSending');
     delete msg.dataset.status;
     try {
-      const updated = await shell.api.ack(a.id, {by: v.by.trim(), comment: v.comment, token: v.token});
-      Object.assign(session, {by: v.by.trim(), token: v.token});
+      const updated = await shell.api.ack(a.id, {by: session.user, comment: v.comment});
       formRow.remove();
       row.replaceWith(alertRow(shell, updated));
     } catch (err) {
-      if (err.status === 401) delete session.token;
       msg.dataset.status = String(err.status ?? '');
       msg.textContent = ackErrorText(i18n, err);
       send.disabled = false;
     }
   });
   row.after(formRow);
-  form.elements.by.focus();
+  form.elements.comment.focus();
 }
 
 // The API's CSV columns (collector/api/alerts.go), so that the page's
@@ -136,8 +138,9 @@ export function facilityAlerts(shell, id) {
     el.append(alertTable(shell, 'facility-alert-list', [...active, ...cleared], i18n.t('noAlerts')));
     el.dataset.state = 'shown';
   }).catch((err) => {
-    el.dataset.state = err.status === 404 ? 'off' : 'failed';
-    el.append(h('p', {class: 'hint', title: err.message}, err.status === 404 ? i18n.t('alertsOff') : i18n.t('alertsFailed') + err.message));
+    const [state, text] = {404: ['off', i18n.t('alertsOff')], 403: ['forbidden', i18n.t('forbidden')]}[err.status] ?? ['failed', i18n.t('alertsFailed') + err.message];
+    el.dataset.state = state;
+    el.append(h('p', {class: 'hint', title: err.message}, text));
   });
   return el;
 }

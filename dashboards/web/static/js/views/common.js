@@ -90,6 +90,16 @@ export function indicatorColumns(shell, ids, rows) {
   return ids.map((id) => indicatorColumn(shell, id, scale(id, rows.map((r) => r[id]))));
 }
 
+// unlessForbidden answers what promise answers, or empty when the API
+// refuses it to this account (403): a part of a page the account may not
+// see is left out rather than breaking the page.
+export function unlessForbidden(promise, empty = []) {
+  return promise.catch((err) => {
+    if (err.status === 403) return empty;
+    throw err;
+  });
+}
+
 export function title(text, sub) {
   return h('div', {class: 'view-title'}, h('h2', {}, text), sub ? h('p', {class: 'hint'}, sub) : null);
 }

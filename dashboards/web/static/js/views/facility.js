@@ -1,10 +1,12 @@
 // Facility page: what the facility is, its tiles for the period, and day
 // by day its energy mix, solar yield against what its kWp should give,
 // grid availability and emissions; its waste by category and treatment;
-// its alerts, active first.
+// its alerts, active first. A facility outside the account's scope is not
+// among its facilities: the API says whether it is not allowed (403, shown
+// as such) or not a facility at all.
 
 import {h, chart, palette, Table} from '../widgets.js';
-import {tiles, title, agentState, indicatorColumn} from './common.js';
+import {tiles, title, agentState, indicatorColumn, unlessForbidden} from './common.js';
 import {starts} from '../api.js';
 import {facilityAlerts} from './alertlist.js';
 
@@ -15,13 +17,18 @@ export async function facility(shell, s) {
   const {api, i18n, catalog} = shell;
   const id = s.args[0];
   const f = shell.names.facilities.get(id);
-  if (!f) throw new Error(`${id}: not a facility of the registry`);
   const p = s.period;
+  if (!f) {
+    await api.indicators({level: 'facility', area: id, period: p}); // throws 403 outside the scope
+    throw new Error(`${id}: not a facility of the registry`);
+  }
   const days = p.daily();
   const [own, daily, peerSolar, wasteRows] = await Promise.all([
     api.indicators({level: 'facility', area: id, period: p}),
     api.indicators({level: 'facility', area: id, period: {kind: 'day'}, from: days.from, to: days.to}),
-    f.pv_kwp > 0 ? api.indicators({indicator: 'solar_kwh', level: 'facility', within: f.governorate, period: {kind: 'day'}, from: days.from, to: days.to}) : [],
+    // The peers are the governorate's other facilities: a facility user
+    // may not read them, and its page then draws no expected yield.
+    f.pv_kwp > 0 ? unlessForbidden(api.indicators({indicator: 'solar_kwh', level: 'facility', within: f.governorate, period: {kind: 'day'}, from: days.from, to: days.to})) : [],
     api.waste(id, p),
   ]);
 
@@ -41,7 +48,7 @@ export async function facility(shell, s) {
     title(`${shell.names.area(id)} — ${i18n.calendar(p.date, p.kind)}`,
       `${i18n.t(f.type)} · ${i18n.t('beds')}: ${i18n.number(f.beds, 0)} · ${i18n.t('pvKwp')}: ${i18n.number(f.pv_kwp, 1)} · ${id}`),
     agentLine(shell, f),
-    facilityAlerts(shell, id),
+    shell.can.alerts ? facilityAlerts(shell, id) : null,
     tiles(shell, s, own, ['energy_kwh', 'renewable_share_pct', 'grid_availability_pct', 'co2e_energy_kg', 'waste_kg', 'safely_treated_pct'], {count: false}),
   ];
   const charts = [

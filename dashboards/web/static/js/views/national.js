@@ -1,5 +1,8 @@
 // National overview: headline tiles, the governorate table, the map of
-// governorates and facilities, and the trend of the chosen indicator.
+// governorates and facilities, and the trend of the chosen indicator. An
+// account that may not read facilities (the public) gets the map without
+// them; the governorates listed are those the account's areas hold, so
+// that an officer is never linked to another governorate.
 
 import {h, scale, legend, Table} from '../widgets.js';
 import {drawMap} from '../map.js';
@@ -11,12 +14,12 @@ export async function national(shell, s) {
   const [nat, gov, fac, trendCard] = await Promise.all([
     api.indicators({level: 'national', period: p}),
     api.indicators({indicator: shownIds(s.ind), level: 'governorate', period: p}),
-    api.indicators({indicator: s.ind, level: 'facility', period: p}),
+    shell.can.facilities ? api.indicators({indicator: s.ind, level: 'facility', period: p}) : [],
     trend(shell, s, 'national'),
   ]);
   const def = catalog.get(s.ind);
-  const govRows = governorateRows(shell, gov);
-  const govByArea = byArea(gov.filter((r) => r.indicator === s.ind));
+  const govRows = governorateRows(shell, gov, (code) => shell.names.areas.has(code));
+  const govByArea = byArea(gov.filter((r) => r.indicator === s.ind && shell.names.areas.has(r.area)));
   const facByArea = byArea(fac);
   const govColor = scale(s.ind, [...govByArea.values()].map((r) => r.value));
   const facColor = scale(s.ind, fac.map((r) => r.value));
@@ -24,10 +27,10 @@ export async function national(shell, s) {
     govValue: (code) => govByArea.get(code)?.value ?? null,
     facilities: shell.facilityList, facValue: (f) => facByArea.get(f.id)?.value ?? null,
     color: govColor, facColor, unit: def.unit,
-    onGovernorate: (code) => shell.go('area', ['governorate', code]),
+    onGovernorate: (code) => shell.names.areas.has(code) && shell.go('area', ['governorate', code]),
     onFacility: (f) => shell.go('facility', [f.id]),
   });
-  map.append(legend(i18n, govColor, def.unit, i18n.t('governorates')), legend(i18n, facColor, def.unit, i18n.t('facilities')));
+  map.append(legend(i18n, govColor, def.unit, i18n.t('governorates')), shell.can.facilities ? legend(i18n, facColor, def.unit, i18n.t('facilities')) : null);
   shell.table = governorateTable(shell, s, govRows, 'governorates');
   return [
     title(`${i18n.t('country')} — ${i18n.calendar(p.date, p.kind)}`),

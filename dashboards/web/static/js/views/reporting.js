@@ -12,7 +12,9 @@ export async function reporting(shell, s) {
   const p = s.period;
   // The push line loads beside the rest and is filled in when its answer
   // comes: a slow or unreadable push log never holds up the agents.
-  const push = lastPush(shell);
+  // The push log is national: an account of a governorate or a facility
+  // may not read it (can.dhis2), and sees no line.
+  const push = shell.can.dhis2 ? lastPush(shell) : null;
   const [gov, facilities] = await Promise.all([
     api.indicators({indicator: 'reporting_pct', level: 'governorate', period: p}),
     api.facilities(),
