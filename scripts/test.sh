@@ -51,6 +51,8 @@ fuzz ./internal/dhis2test FuzzMetadata
 fuzz ./collector/alerts FuzzDecodeState
 fuzz ./agents/alertlist FuzzDecode
 fuzz ./registry/provision FuzzParseState
+fuzz ./collector/users FuzzDecode
+fuzz ./collector/access FuzzParseLogin
 fuzz ./agents/config FuzzModbusRegister
 fuzz ./agents/source/modbus/regmap FuzzDecode
 fuzz ./agents/source/modbus/bus FuzzValidate

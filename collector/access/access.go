@@ -93,6 +93,9 @@ func New(opts Options, reg *registry.Registry, m *Metrics, log *slog.Logger) (*G
 	if err != nil {
 		return nil, err
 	}
+	// At least one try: a zero limit would lock everyone out (Validate
+	// refuses it; a caller that skips the config gets one).
+	opts.LoginAttempts = max(opts.LoginAttempts, 1)
 	g := &Guard{opts: opts, places: newPlaces(reg, opts.Country), users: uf, sessions: newSessions(10_000),
 		throttle: newThrottle(opts.LoginWindow, 50_000), bcrypt: make(chan struct{}, runtime.GOMAXPROCS(0)),
 		csrfKey: []byte(key), metrics: m, log: log, now: time.Now}
@@ -147,14 +150,14 @@ func (g *Guard) Wrap(next http.Handler) http.Handler {
 		}
 		switch {
 		case !guarded || openPaths[path]:
-		case strings.HasPrefix(path, "/debug/pprof") && p.Role != users.Admin && p.Role != RoleOpen:
-			g.deny(w, http.StatusForbidden, errors.New("the profiler is for admins"))
-			return
 		case p.Via == "":
 			g.deny(w, http.StatusUnauthorized, errors.New("sign in required (POST /api/v1/login), or Authorization: Bearer <token>"))
 			return
 		case p.Role == RolePublic && !publicPaths[path]:
 			g.deny(w, http.StatusUnauthorized, errors.New("sign in required: public access shows national and governorate figures only"))
+			return
+		case strings.HasPrefix(path, "/debug/pprof") && p.Role != users.Admin && p.Role != RoleOpen:
+			g.deny(w, http.StatusForbidden, errors.New("the profiler is for admins"))
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && (p.Via == "session" || p.Via == "proxy") && !openPaths[path] {

@@ -2,6 +2,7 @@ package access
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"math"
 	"net/http"
@@ -77,19 +78,32 @@ func (g *Guard) answer(p Principal, ses session) sessionAnswer {
 		}}
 }
 
+// maxLoginBody bounds a sign-in's body: a name and a password.
+const maxLoginBody = 4 << 10
+
+// parseLogin reads a sign-in's body: one JSON object with a user name and
+// a password, nothing else.
+func parseLogin(body io.Reader) (loginRequest, error) {
+	var req loginRequest
+	dec := json.NewDecoder(io.LimitReader(body, maxLoginBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil || strings.TrimSpace(req.User) == "" || req.Password == "" {
+		return loginRequest{}, errors.New(`body: want a JSON object {"user": "…", "password": "…"}`)
+	}
+	req.User = strings.TrimSpace(req.User)
+	return req, nil
+}
+
 func (g *Guard) login(w http.ResponseWriter, r *http.Request) {
 	if err := sameOrigin(r); err != nil {
 		g.deny(w, http.StatusForbidden, err)
 		return
 	}
-	var req loginRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || req.User == "" || req.Password == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `body: want a JSON object {"user": "…", "password": "…"}`})
+	req, err := parseLogin(r.Body)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	req.User = strings.TrimSpace(req.User)
 	now := g.now()
 	userKey, clientKey := "user\x00"+strings.ToLower(req.User), "client\x00"+g.client(r)
 	wait := max(g.throttle.wait(userKey, g.opts.LoginAttempts, now), g.throttle.wait(clientKey, 4*g.opts.LoginAttempts, now))

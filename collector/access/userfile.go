@@ -21,9 +21,10 @@ type userFile struct {
 	mu      sync.Mutex
 	file    *users.File
 	checked time.Time
-	modTime time.Time
-	size    int64
-	known   bool // modTime and size describe a file that was there
+	// read is the file as it was when read; nil when there was none.
+	// Comparing its identity too catches a rename within the clock's
+	// granularity that kept the size (a new password has the same length).
+	read os.FileInfo
 }
 
 func openUserFile(path string, log *slog.Logger) (*userFile, error) {
@@ -44,10 +45,9 @@ func openUserFile(path string, log *slog.Logger) (*userFile, error) {
 // u is not shared yet.
 func (u *userFile) note(now time.Time) {
 	u.checked = now
-	info, err := os.Stat(u.path)
-	u.known = err == nil
-	if u.known {
-		u.modTime, u.size = info.ModTime(), info.Size()
+	u.read = nil
+	if info, err := os.Stat(u.path); err == nil {
+		u.read = info
 	}
 }
 
@@ -61,9 +61,9 @@ func (u *userFile) current(now time.Time) *users.File {
 	u.checked = now
 	info, err := os.Stat(u.path)
 	switch {
-	case err != nil && !u.known:
+	case err != nil && u.read == nil:
 		return u.file
-	case err == nil && u.known && info.ModTime().Equal(u.modTime) && info.Size() == u.size:
+	case err == nil && u.read != nil && os.SameFile(info, u.read) && info.ModTime().Equal(u.read.ModTime()) && info.Size() == u.read.Size():
 		return u.file
 	}
 	f, err := users.Load(u.path)
