@@ -106,8 +106,8 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request) {
 	}
 	now := g.now()
 	userKey, clientKey := "user\x00"+strings.ToLower(req.User), "client\x00"+g.client(r)
-	wait := max(g.throttle.wait(userKey, g.opts.LoginAttempts, now), g.throttle.wait(clientKey, 4*g.opts.LoginAttempts, now))
-	if wait > 0 {
+	// The try counts as a failure from here until it succeeds.
+	if wait := g.throttle.take(now, limited{userKey, g.opts.LoginAttempts}, limited{clientKey, 4 * g.opts.LoginAttempts}); wait > 0 {
 		g.metrics.login("throttled")
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
@@ -124,8 +124,6 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		g.throttle.fail(userKey, g.now())
-		g.throttle.fail(clientKey, g.now())
 		g.metrics.login("wrong")
 		// The name may be a password typed in the wrong box: log neither.
 		g.log.Info("sign-in refused", "client", g.client(r))
@@ -133,6 +131,7 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.throttle.reset(userKey)
+	g.throttle.forgive(clientKey, now)
 	id, ses, err := g.sessions.start(u.Name, u.Hash, g.opts.SessionTTL, g.now())
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})

@@ -21,32 +21,68 @@ func newThrottle(window time.Duration, maxKeys int) *throttle {
 	return &throttle{window: window, failures: map[string][]time.Time{}, maxKeys: maxKeys}
 }
 
-// wait answers how long key must wait at now before another try, given
-// that it may fail limit times within the window; 0 lets it try.
-func (t *throttle) wait(key string, limit int, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fails := t.recent(key, now)
-	if len(fails) < limit {
-		return 0
-	}
-	// The try becomes possible when the oldest failure that counts
-	// leaves the window.
-	return fails[len(fails)-limit].Add(t.window).Sub(now)
+// limited is one key of a try and how many failures it may have within
+// the window.
+type limited struct {
+	key   string
+	limit int
 }
 
-// fail records a failure of key at now.
-func (t *throttle) fail(key string, now time.Time) {
+// take answers how long the try must wait at now, or, when every key may
+// try, 0 and counts the try as a failure of each key at once: a try is a
+// failure until it succeeds (forgive), so that tries sent side by side
+// cannot all pass the check before any of them has failed.
+func (t *throttle) take(now time.Time, keys ...limited) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	fails := t.recent(key, now)
-	if len(fails) >= 64 { // beyond any limit: keep the newest
-		fails = fails[1:]
+	var wait time.Duration
+	for _, k := range keys {
+		fails := t.recent(k.key, now)
+		if len(fails) >= k.limit {
+			// The try becomes possible when the oldest failure that
+			// counts leaves the window.
+			wait = max(wait, fails[len(fails)-k.limit].Add(t.window).Sub(now))
+		}
 	}
-	if _, known := t.failures[key]; !known && len(t.failures) >= t.maxKeys {
+	if wait > 0 {
+		return wait
+	}
+	for _, k := range keys {
+		t.failLocked(k, now)
+	}
+	return 0
+}
+
+// forgive takes back the failure that take counted for key at at: the
+// try succeeded.
+func (t *throttle) forgive(key string, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fails := t.failures[key]
+	for i := len(fails) - 1; i >= 0; i-- {
+		if fails[i].Equal(at) {
+			fails = append(fails[:i], fails[i+1:]...)
+			break
+		}
+	}
+	if len(fails) == 0 {
+		delete(t.failures, key)
+	} else {
+		t.failures[key] = fails
+	}
+}
+
+// failLocked records a failure of k at now, keeping only the newest
+// k.limit, which are all take looks at; t.mu is held.
+func (t *throttle) failLocked(k limited, now time.Time) {
+	fails := t.recent(k.key, now)
+	if len(fails) >= k.limit {
+		fails = fails[len(fails)-k.limit+1:]
+	}
+	if _, known := t.failures[k.key]; !known && len(t.failures) >= t.maxKeys {
 		t.forgetStalest()
 	}
-	t.failures[key] = append(fails, now)
+	t.failures[k.key] = append(fails, now)
 }
 
 // reset forgets key's failures: it signed in.
