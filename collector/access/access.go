@@ -89,7 +89,7 @@ func New(opts Options, reg *registry.Registry, m *Metrics, log *slog.Logger) (*G
 	if err != nil {
 		return nil, err
 	}
-	key, err := randomString(32)
+	key, err := randomString("proxy users' CSRF key", 32)
 	if err != nil {
 		return nil, err
 	}
@@ -123,25 +123,38 @@ func (g *Guard) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/session", g.session)
 }
 
-// openPaths answer anyone: signing in, and the indicator catalog, which
-// holds definitions, no figures.
-var openPaths = map[string]bool{"/api/v1/login": true, "/api/v1/logout": true, "/api/v1/session": true, "/api/v1/catalog": true}
+// openPath says whether path answers anyone: signing in, and the
+// indicator catalog, which holds definitions, no figures.
+func openPath(path string) bool {
+	switch path {
+	case "/api/v1/login", "/api/v1/logout", "/api/v1/session", "/api/v1/catalog":
+		return true
+	}
+	return false
+}
 
-// publicPaths answer public visitors; the API narrows them to national
-// and governorate aggregates.
-var publicPaths = map[string]bool{"/api/v1/indicators": true, "/api/v1/areas": true}
+// publicPath says whether path answers public visitors; the API narrows
+// them to national and governorate aggregates.
+func publicPath(path string) bool {
+	return path == "/api/v1/indicators" || path == "/api/v1/areas"
+}
 
 // Wrap recognises each request's principal and puts its View in the
 // request's context, refusing what nobody of that kind may reach.
 func (g *Guard) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ses, err := g.recognise(r)
-		if err != nil {
-			g.deny(w, http.StatusUnauthorized, err)
-			return
-		}
 		path := r.URL.Path
 		guarded := strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/debug/pprof")
+		p, ses, err := g.recognise(r)
+		if err != nil {
+			if guarded {
+				g.deny(w, http.StatusUnauthorized, err)
+				return
+			}
+			// The dashboard's files and the health routes answer anyone;
+			// a stale credential must not break them.
+			p, ses = Principal{}, session{}
+		}
 		if guarded {
 			// Answers differ by who asks: no cache may hand one person's
 			// to another.
@@ -149,18 +162,18 @@ func (g *Guard) Wrap(next http.Handler) http.Handler {
 			w.Header().Add("Vary", "Cookie, Authorization")
 		}
 		switch {
-		case !guarded || openPaths[path]:
+		case !guarded || openPath(path):
 		case p.Via == "":
 			g.deny(w, http.StatusUnauthorized, errors.New("sign in required (POST /api/v1/login), or Authorization: Bearer <token>"))
 			return
-		case p.Role == RolePublic && !publicPaths[path]:
+		case p.Role == RolePublic && !publicPath(path):
 			g.deny(w, http.StatusUnauthorized, errors.New("sign in required: public access shows national and governorate figures only"))
 			return
 		case strings.HasPrefix(path, "/debug/pprof") && p.Role != users.Admin && p.Role != RoleOpen:
 			g.deny(w, http.StatusForbidden, errors.New("the profiler is for admins"))
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && (p.Via == "session" || p.Via == "proxy") && !openPaths[path] {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && (p.Via == "session" || p.Via == "proxy") && !openPath(path) {
 			if err := g.checkCSRF(r, p, ses); err != nil {
 				g.deny(w, http.StatusForbidden, err)
 				return
@@ -267,7 +280,7 @@ func (g *Guard) csrfOf(p Principal, ses session) string {
 // checkCSRF refuses a browser's POST from another site: it must carry the
 // CSRF token, and its Origin, when sent, must be this host.
 func (g *Guard) checkCSRF(r *http.Request, p Principal, ses session) error {
-	if err := sameOrigin(r); err != nil {
+	if err := g.sameOrigin(r); err != nil {
 		return err
 	}
 	want := g.csrfOf(p, ses)
@@ -277,14 +290,21 @@ func (g *Guard) checkCSRF(r *http.Request, p Principal, ses session) error {
 	return nil
 }
 
-func sameOrigin(r *http.Request) error {
+// sameOrigin refuses a request whose Origin is another site. The site is
+// the Host the browser asked for: behind a trusted proxy that rewrites
+// Host, the X-Forwarded-Host it passes on.
+func (g *Guard) sameOrigin(r *http.Request) error {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return nil
 	}
+	host := r.Host
+	if fwd := r.Header.Get("X-Forwarded-Host"); fwd != "" && g.fromProxy(r) {
+		host = strings.TrimSpace(strings.Split(fwd, ",")[0])
+	}
 	u, err := url.Parse(origin)
-	if err != nil || !strings.EqualFold(u.Host, r.Host) {
-		return fmt.Errorf("Origin %q is not this site (%s)", origin, r.Host)
+	if err != nil || !strings.EqualFold(u.Host, host) {
+		return fmt.Errorf("Origin %q is not this site (%s)", origin, host)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package access
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -95,8 +96,15 @@ func parseLogin(body io.Reader) (loginRequest, error) {
 }
 
 func (g *Guard) login(w http.ResponseWriter, r *http.Request) {
-	if err := sameOrigin(r); err != nil {
+	if err := g.sameOrigin(r); err != nil {
 		g.deny(w, http.StatusForbidden, err)
+		return
+	}
+	// A form on another site can post text that parses as JSON, but
+	// only as text/plain or a form type: a browser sends JSON only after
+	// asking first (CORS preflight), and always names the type.
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": fmt.Sprintf("Content-Type %q: want application/json", ct)})
 		return
 	}
 	req, err := parseLogin(r.Body)
@@ -132,6 +140,11 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request) {
 	}
 	g.throttle.reset(userKey)
 	g.throttle.forgive(clientKey, now)
+	// A new sign-in in this browser ends the one it had, so that no
+	// session outlives its cookie being replaced.
+	if c, err := r.Cookie(CookieName); err == nil {
+		g.sessions.end(c.Value)
+	}
 	id, ses, err := g.sessions.start(u.Name, u.Hash, g.opts.SessionTTL, g.now())
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
@@ -145,7 +158,7 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Guard) logout(w http.ResponseWriter, r *http.Request) {
-	if err := sameOrigin(r); err != nil {
+	if err := g.sameOrigin(r); err != nil {
 		g.deny(w, http.StatusForbidden, err)
 		return
 	}

@@ -33,22 +33,22 @@ func newSessions(max int) *sessions {
 	return &sessions{byID: map[[32]byte]session{}, max: max}
 }
 
-// randomString is n random bytes, base64url.
-func randomString(n int) (string, error) {
+// randomString is n random bytes, base64url, for what it names.
+func randomString(what string, n int) (string, error) {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random: %w", err)
+		return "", fmt.Errorf("random bytes for the %s: %w", what, err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // start opens a session and answers its cookie value.
 func (s *sessions) start(user, hash string, ttl time.Duration, now time.Time) (string, session, error) {
-	id, err := randomString(32)
+	id, err := randomString("session id", 32)
 	if err != nil {
 		return "", session{}, err
 	}
-	csrf, err := randomString(18)
+	csrf, err := randomString("CSRF token", 18)
 	if err != nil {
 		return "", session{}, err
 	}

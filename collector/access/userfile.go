@@ -32,23 +32,12 @@ func openUserFile(path string, log *slog.Logger) (*userFile, error) {
 	if path == "" {
 		return u, nil
 	}
-	f, err := users.Load(path)
+	f, info, err := users.Read(path)
 	if err != nil {
 		return nil, err
 	}
-	u.file = f
-	u.note(time.Now())
+	u.file, u.read, u.checked = f, info, time.Now()
 	return u, nil
-}
-
-// note records the file's size and time as the ones read; u.mu is held or
-// u is not shared yet.
-func (u *userFile) note(now time.Time) {
-	u.checked = now
-	u.read = nil
-	if info, err := os.Stat(u.path); err == nil {
-		u.read = info
-	}
 }
 
 // current answers the file's content, reading it again if it changed.
@@ -66,13 +55,12 @@ func (u *userFile) current(now time.Time) *users.File {
 	case err == nil && u.read != nil && os.SameFile(info, u.read) && info.ModTime().Equal(u.read.ModTime()) && info.Size() == u.read.Size():
 		return u.file
 	}
-	f, err := users.Load(u.path)
+	f, read, err := users.Read(u.path)
 	if err != nil {
 		u.log.Error("users file changed but does not load; keeping the users read before", "err", err)
 		return u.file
 	}
-	u.file = f
-	u.note(now)
+	u.file, u.read = f, read
 	u.log.Info("users file read again", "users", len(f.Users), "tokens", len(f.Tokens))
 	return u.file
 }

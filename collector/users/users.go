@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"regexp"
@@ -160,26 +161,43 @@ func CheckPassword(name, password string) error {
 // that the first `user add` creates it. A file others may read is
 // refused: it holds password hashes.
 func Load(path string) (*File, error) {
+	f, _, err := Read(path)
+	return f, err
+}
+
+// Read is Load that also answers what the file it read was (nil when
+// missing), from the one descriptor it read: a file replaced while it
+// was read is then one whose change a later look still sees.
+func Read(path string) (*File, os.FileInfo, error) {
 	f := &File{}
-	info, err := os.Stat(path)
+	fd, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return f, nil
+		return f, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("users file %s: %w", path, err)
+		return nil, nil, fmt.Errorf("users file %s: %w", path, err)
+	}
+	defer fd.Close()
+	info, err := fd.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("users file %s: %w", path, err)
 	}
 	if info.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("users file %s: mode %04o lets others read password hashes; chmod 600 it", path, info.Mode().Perm())
+		return nil, nil, fmt.Errorf("users file %s: mode %04o lets others read password hashes; chmod 600 it", path, info.Mode().Perm())
 	}
-	data, err := os.ReadFile(path)
+	data, err := io.ReadAll(io.LimitReader(fd, maxFileBytes))
 	if err != nil {
-		return nil, fmt.Errorf("users file %s: %w", path, err)
+		return nil, nil, fmt.Errorf("users file %s: %w", path, err)
 	}
 	if err := f.decode(data); err != nil {
-		return nil, fmt.Errorf("users file %s: %w", path, err)
+		return nil, nil, fmt.Errorf("users file %s: %w", path, err)
 	}
-	return f, nil
+	return f, info, nil
 }
+
+// maxFileBytes bounds the users file: a few thousand users and tokens
+// take well under a megabyte.
+const maxFileBytes = 16 << 20
 
 // decode parses and checks the file's content: every entry must be one
 // the commands could have written.
