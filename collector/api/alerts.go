@@ -143,13 +143,19 @@ func (a *API) ackAlert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, &badParam{field, err.Error()})
 		return
 	}
+	// An alert's id names its facility ("<rule>.<facility>"), so the scope
+	// is judged from the id itself, before and whatever the store holds:
+	// an alert outside the scope is as unknown as one that does not
+	// exist, and one raised meanwhile cannot slip past.
 	id := r.PathValue("id")
-	all := a.alerts.List(alerts.Filter{})
-	if i := slices.IndexFunc(all, func(al alerts.Alert) bool { return al.ID == id }); i >= 0 {
-		if fac := all[i].Facility; !v.SeesFacility(fac) || !v.MayAck(fac) {
-			notAllowed(w, v, "acknowledging an alert of "+fac)
-			return
-		}
+	_, fac, _ := strings.Cut(id, ".")
+	if !v.SeesFacility(fac) {
+		writeError(w, http.StatusNotFound, fmt.Errorf("alert %q: %w", id, alerts.ErrNotFound))
+		return
+	}
+	if !v.MayAck(fac) {
+		notAllowed(w, v, "acknowledging an alert of "+fac)
+		return
 	}
 	al, err := a.alerts.Ack(id, strings.TrimSpace(req.By), req.Comment)
 	switch {

@@ -71,6 +71,10 @@ const maxWasteRange = 400 * 24 * time.Hour
 func (a *API) waste(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	id := v.Get("facility")
+	if id == "" {
+		writeError(w, http.StatusBadRequest, &badParam{"facility", "required: a facility id of the registry"})
+		return
+	}
 	if vw := a.viewer(r); !vw.May(ReadFacilities) || !vw.SeesFacility(id) {
 		outside(w, vw, "facility", id)
 		return
