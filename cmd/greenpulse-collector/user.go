@@ -18,7 +18,6 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/collector/config"
 	"github.com/greenpulse-health/greenpulse/collector/users"
-	"github.com/greenpulse-health/greenpulse/internal/atomicfile"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
@@ -52,7 +51,7 @@ type usersCommand struct {
 	config   *string
 	name     string
 	cfg      config.Config
-	usersDir string
+	lockFile *os.File
 }
 
 // parseUsersCommand parses args, where the NAME may come before or after
@@ -81,7 +80,29 @@ func parseUsersCommand(fs *flag.FlagSet, args []string, needName bool) (*usersCo
 		return nil, fmt.Errorf("%s: access.users_file is empty: set it to where users are kept", *c.config)
 	}
 	c.cfg = cfg
+	if err := c.lock(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// lock takes the users file's lock for as long as the command runs: two
+// `user add` at once would each load, add and save, and one user would
+// be lost. The collector only reads the file, which is always replaced
+// whole, and needs no lock.
+func (c *usersCommand) lock() error {
+	path := c.cfg.Access.UsersFile + ".lock"
+	fd, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("users file lock: %w", err)
+	}
+	if err := syscall.Flock(int(fd.Fd()), syscall.LOCK_EX); err != nil {
+		fd.Close()
+		return fmt.Errorf("users file lock %s: %w", path, err)
+	}
+	// Held until the process ends; closing the descriptor would drop it.
+	c.lockFile = fd
+	return c.giveToFolderOwner(path)
 }
 
 func (c *usersCommand) load() (*users.File, error) { return users.Load(c.cfg.Access.UsersFile) }
@@ -94,6 +115,11 @@ func (c *usersCommand) save(f *users.File) error {
 	if err := f.Save(path); err != nil {
 		return err
 	}
+	return c.giveToFolderOwner(path)
+}
+
+// giveToFolderOwner chowns path to its folder's owner when run as root.
+func (c *usersCommand) giveToFolderOwner(path string) error {
 	if os.Geteuid() != 0 {
 		return nil
 	}
@@ -325,7 +351,7 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 		}
 		// The token file first: a users file naming a token nobody holds
 		// is harmless, a token the collector does not know is a lost one.
-		if err := atomicfile.Write(*out, []byte(secret+"\n")); err != nil {
+		if err := writeNew(*out, secret+"\n"); err != nil {
 			return fmt.Errorf("write token: %w", err)
 		}
 		if err := c.save(f); err != nil {
@@ -371,6 +397,25 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stderr, tokenUsage)
 	return fmt.Errorf("token: unknown subcommand %q", sub)
+}
+
+// writeNew writes data to a file that must not exist yet, mode 0600: a
+// token never replaces a file, not even one made a moment ago.
+func writeNew(path, data string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // printAccessCheck says who can get in, for check-config: the users file
