@@ -100,7 +100,7 @@ func (c *usersCommand) lock() error {
 		fd.Close()
 		return fmt.Errorf("users file lock %s: %w", path, err)
 	}
-	// Held until the process ends; closing the descriptor would drop it.
+	// Held until the command is done (close).
 	c.lockFile = fd
 	return c.giveToFolderOwner(path)
 }
@@ -116,6 +116,13 @@ func (c *usersCommand) save(f *users.File) error {
 		return err
 	}
 	return c.giveToFolderOwner(path)
+}
+
+// close lets the next command at the users file go.
+func (c *usersCommand) close() {
+	if c.lockFile != nil {
+		c.lockFile.Close() // closing the descriptor drops its flock
+	}
 }
 
 // giveToFolderOwner chowns path to its folder's owner when run as root.
@@ -180,6 +187,7 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		defer c.close()
 		r := users.Role(*role)
 		normal, err := users.NormalScope(r, *scope)
 		if err != nil {
@@ -213,6 +221,7 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		defer c.close()
 		f, err := c.load()
 		if err != nil {
 			return err
@@ -237,6 +246,7 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		defer c.close()
 		f, err := c.load()
 		if err != nil {
 			return err
@@ -254,6 +264,7 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		defer c.close()
 		f, err := c.load()
 		if err != nil {
 			return err
@@ -324,6 +335,7 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		defer c.close()
 		if *out == "" {
 			return errors.New("--out FILE is required: the token is written there and nowhere else")
 		}
@@ -364,6 +376,7 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		defer c.close()
 		f, err := c.load()
 		if err != nil {
 			return err
@@ -381,6 +394,7 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		defer c.close()
 		f, err := c.load()
 		if err != nil {
 			return err
