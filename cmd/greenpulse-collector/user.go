@@ -65,9 +65,15 @@ func parseUsersCommand(fs *flag.FlagSet, args []string, needName bool) (*usersCo
 		return nil, err
 	}
 	if c.name == "" && fs.NArg() > 0 {
+		// The NAME between flags: the flags after it count too (the flag
+		// package stops at the first argument that is not one).
 		c.name = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected %q after the flags", fs.Arg(0))
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return nil, err
+		}
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected %q: give one NAME", fs.Arg(0))
 	}
 	if needName && c.name == "" {
 		return nil, errors.New("NAME is required")
