@@ -326,6 +326,11 @@ func TestDashboardAccess(t *testing.T) {
 		if links := eval[[]string](t, p.b, belowGovernorates); len(links) > 0 {
 			t.Errorf("the public national view links %v", links)
 		}
+		// A view left out must leave nothing behind, not even the word
+		// "null" that Element.append writes for one.
+		if strays := eval[[]string](t, p.b, `[...document.querySelectorAll('main *')].filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && /\bnull\b|\bundefined\b/.test(n.textContent))).map((e) => e.tagName + '#' + e.id)`); len(strays) > 0 {
+			t.Errorf("the public national view shows null or undefined in %v", strays)
+		}
 		if page["govs"] != "18" || page["markers"] != "0" || page["nav"] != "nav-national" || !strings.HasPrefix(page["signin"], "#/signin") || page["signout"] != "0" {
 			t.Errorf("the public national view: %v, want 18 governorates, no facility, only the national link, a Sign in link", page)
 		}

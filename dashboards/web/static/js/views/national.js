@@ -30,7 +30,8 @@ export async function national(shell, s) {
     onGovernorate: (code) => shell.names.areas.has(code) && shell.go('area', ['governorate', code]),
     onFacility: (f) => shell.go('facility', [f.id]),
   });
-  map.append(legend(i18n, govColor, def.unit, i18n.t('governorates')), shell.can.facilities ? legend(i18n, facColor, def.unit, i18n.t('facilities')) : null);
+  // Element.append writes a null as the text "null": leave it out.
+  map.append(...[legend(i18n, govColor, def.unit, i18n.t('governorates')), shell.can.facilities && legend(i18n, facColor, def.unit, i18n.t('facilities'))].filter(Boolean));
   shell.table = governorateTable(shell, s, govRows, 'governorates');
   return [
     title(`${i18n.t('country')} — ${i18n.calendar(p.date, p.kind)}`),
