@@ -111,6 +111,30 @@ func (c *usersCommand) lock() error {
 	return c.giveToFolderOwner(path)
 }
 
+// onUsersFile parses a subcommand's arguments, and under the lock loads
+// the users file and hands it to do. When do changed it, do answers what
+// to say once it is saved.
+func onUsersFile(fs *flag.FlagSet, args []string, needName bool, stdout io.Writer, do func(*usersCommand, *users.File) (done string, err error)) error {
+	c, err := parseUsersCommand(fs, args, needName)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	f, err := c.load()
+	if err != nil {
+		return err
+	}
+	done, err := do(c, f)
+	if err != nil || done == "" {
+		return err
+	}
+	if err := c.save(f); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, done)
+	return nil
+}
+
 func (c *usersCommand) load() (*users.File, error) { return users.Load(c.cfg.Access.UsersFile) }
 
 // save writes the users file. Run as root (sudo), the file takes the
@@ -248,39 +272,18 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "password of %s changed; its sessions end\n", c.name)
 		return nil
 	case "remove":
-		c, err := parseUsersCommand(fs, args, true)
-		if err != nil {
-			return err
-		}
-		defer c.close()
-		f, err := c.load()
-		if err != nil {
-			return err
-		}
-		if err := f.RemoveUser(c.name); err != nil {
-			return err
-		}
-		if err := c.save(f); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "user %s removed; its sessions end\n", c.name)
-		return nil
+		return onUsersFile(fs, args, true, stdout, func(c *usersCommand, f *users.File) (string, error) {
+			return fmt.Sprintf("user %s removed; its sessions end", c.name), f.RemoveUser(c.name)
+		})
 	case "list":
-		c, err := parseUsersCommand(fs, args, false)
-		if err != nil {
-			return err
-		}
-		defer c.close()
-		f, err := c.load()
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tROLE\tSCOPE\tPASSWORD SET")
-		for _, u := range f.Users {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, u.Scope, u.Changed.Format(time.DateTime+" MST"))
-		}
-		return tw.Flush()
+		return onUsersFile(fs, args, false, stdout, func(_ *usersCommand, f *users.File) (string, error) {
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tROLE\tSCOPE\tPASSWORD SET")
+			for _, u := range f.Users {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, u.Scope, u.Changed.Format(time.DateTime+" MST"))
+			}
+			return "", tw.Flush()
+		})
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, userUsage)
 		return nil
@@ -378,39 +381,18 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "token %s (read-only, scope %s) written to %s; send it as \"Authorization: Bearer <the file's content>\"\n", c.name, normal, *out)
 		return nil
 	case "remove":
-		c, err := parseUsersCommand(fs, args, true)
-		if err != nil {
-			return err
-		}
-		defer c.close()
-		f, err := c.load()
-		if err != nil {
-			return err
-		}
-		if err := f.RemoveToken(c.name); err != nil {
-			return err
-		}
-		if err := c.save(f); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "token %s removed; it no longer works\n", c.name)
-		return nil
+		return onUsersFile(fs, args, true, stdout, func(c *usersCommand, f *users.File) (string, error) {
+			return fmt.Sprintf("token %s removed; it no longer works", c.name), f.RemoveToken(c.name)
+		})
 	case "list":
-		c, err := parseUsersCommand(fs, args, false)
-		if err != nil {
-			return err
-		}
-		defer c.close()
-		f, err := c.load()
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tSCOPE\tCREATED")
-		for _, t := range f.Tokens {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.Scope, t.Created.Format(time.DateTime+" MST"))
-		}
-		return tw.Flush()
+		return onUsersFile(fs, args, false, stdout, func(_ *usersCommand, f *users.File) (string, error) {
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tSCOPE\tCREATED")
+			for _, t := range f.Tokens {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.Scope, t.Created.Format(time.DateTime+" MST"))
+			}
+			return "", tw.Flush()
+		})
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, tokenUsage)
 		return nil
