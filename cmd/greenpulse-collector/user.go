@@ -172,9 +172,10 @@ func (c *usersCommand) giveToFolderOwner(path string) error {
 	return nil
 }
 
-// checkScope refuses a scope the registry does not have.
+// checkScope refuses a scope the registry does not have: a facility
+// user's facility, an officer's or a token's governorate.
 func (c *usersCommand) checkScope(role users.Role, scope string) error {
-	if role != users.Officer && role != users.Facility {
+	if scope == "" || scope == users.National {
 		return nil
 	}
 	reg, err := registry.Load(c.cfg.Registry)
@@ -185,13 +186,6 @@ func (c *usersCommand) checkScope(role users.Role, scope string) error {
 		if _, ok := reg.Lookup(scope); !ok {
 			return fmt.Errorf("--scope %q: not a facility of the registry %s", scope, c.cfg.Registry)
 		}
-		return nil
-	}
-	return checkGovernorate(reg, scope)
-}
-
-func checkGovernorate(reg *registry.Registry, scope string) error {
-	if scope == "" || scope == users.National {
 		return nil
 	}
 	if !slices.ContainsFunc(reg.Facilities(), func(f registry.Facility) bool { return f.Governorate == scope }) {
@@ -213,64 +207,38 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		role := fs.String("role", "", "planner, officer, facility or admin")
 		scope := fs.String("scope", "", "officer: governorate code; facility: facility id")
 		fromStdin := fs.Bool("password-stdin", false, "read the password as one line from stdin")
-		c, err := parseUsersCommand(fs, args, true)
-		if err != nil {
-			return err
-		}
-		defer c.close()
-		r := users.Role(*role)
-		normal, err := users.NormalScope(r, *scope)
-		if err != nil {
-			return fmt.Errorf("--%w", err)
-		}
-		if err := c.checkScope(r, normal); err != nil {
-			return err
-		}
-		f, err := c.load()
-		if err != nil {
-			return err
-		}
-		if _, ok := f.User(c.name); ok {
-			return fmt.Errorf("user %q exists already (user passwd changes the password)", c.name)
-		}
-		pw, err := readPassword(c.name, *fromStdin, stdin, stderr)
-		if err != nil {
-			return err
-		}
-		if err := f.AddUser(c.name, r, normal, pw, time.Now()); err != nil {
-			return err
-		}
-		if err := c.save(f); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "user %s added: %s, scope %s (%s)\n", c.name, r, normal, c.cfg.Access.UsersFile)
-		return nil
+		return onUsersFile(fs, args, true, stdout, func(c *usersCommand, f *users.File) (string, error) {
+			r := users.Role(*role)
+			normal, err := users.NormalScope(r, *scope)
+			if err != nil {
+				return "", fmt.Errorf("--%w", err)
+			}
+			if err := c.checkScope(r, normal); err != nil {
+				return "", err
+			}
+			// Before the password is asked for, which would be for nothing.
+			if _, ok := f.User(c.name); ok {
+				return "", fmt.Errorf("user %q exists already (user passwd changes the password)", c.name)
+			}
+			pw, err := readPassword(c.name, *fromStdin, stdin, stderr)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("user %s added: %s, scope %s (%s)", c.name, r, normal, c.cfg.Access.UsersFile),
+				f.AddUser(c.name, r, normal, pw, time.Now())
+		})
 	case "passwd":
 		fromStdin := fs.Bool("password-stdin", false, "read the password as one line from stdin")
-		c, err := parseUsersCommand(fs, args, true)
-		if err != nil {
-			return err
-		}
-		defer c.close()
-		f, err := c.load()
-		if err != nil {
-			return err
-		}
-		if _, ok := f.User(c.name); !ok {
-			return fmt.Errorf("user %q: %w", c.name, users.ErrNotFound)
-		}
-		pw, err := readPassword(c.name, *fromStdin, stdin, stderr)
-		if err != nil {
-			return err
-		}
-		if err := f.SetPassword(c.name, pw, time.Now()); err != nil {
-			return err
-		}
-		if err := c.save(f); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "password of %s changed; its sessions end\n", c.name)
-		return nil
+		return onUsersFile(fs, args, true, stdout, func(c *usersCommand, f *users.File) (string, error) {
+			if _, ok := f.User(c.name); !ok {
+				return "", fmt.Errorf("user %q: %w", c.name, users.ErrNotFound)
+			}
+			pw, err := readPassword(c.name, *fromStdin, stdin, stderr)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("password of %s changed; its sessions end", c.name), f.SetPassword(c.name, pw, time.Now())
+		})
 	case "remove":
 		return onUsersFile(fs, args, true, stdout, func(c *usersCommand, f *users.File) (string, error) {
 			return fmt.Sprintf("user %s removed; its sessions end", c.name), f.RemoveUser(c.name)
@@ -340,46 +308,32 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 	case "add":
 		scope := fs.String("scope", users.National, "IQ (national) or a governorate code")
 		out := fs.String("out", "", "file to write the token to (mode 0600); must not exist")
-		c, err := parseUsersCommand(fs, args, true)
-		if err != nil {
-			return err
-		}
-		defer c.close()
-		if *out == "" {
-			return errors.New("--out FILE is required: the token is written there and nowhere else")
-		}
-		if _, err := os.Lstat(*out); err == nil {
-			return fmt.Errorf("--out %s exists: choose a new file", *out)
-		}
-		normal, err := users.TokenScope(*scope)
-		if err != nil {
-			return fmt.Errorf("--%w", err)
-		}
-		reg, err := registry.Load(c.cfg.Registry)
-		if err != nil {
-			return fmt.Errorf("registry %s: %w", c.cfg.Registry, err)
-		}
-		if err := checkGovernorate(reg, normal); err != nil {
-			return err
-		}
-		f, err := c.load()
-		if err != nil {
-			return err
-		}
-		secret, err := f.AddToken(c.name, normal, time.Now())
-		if err != nil {
-			return err
-		}
-		// The token file first: a users file naming a token nobody holds
-		// is harmless, a token the collector does not know is a lost one.
-		if err := writeNew(*out, secret+"\n"); err != nil {
-			return fmt.Errorf("write token: %w", err)
-		}
-		if err := c.save(f); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "token %s (read-only, scope %s) written to %s; send it as \"Authorization: Bearer <the file's content>\"\n", c.name, normal, *out)
-		return nil
+		return onUsersFile(fs, args, true, stdout, func(c *usersCommand, f *users.File) (string, error) {
+			if *out == "" {
+				return "", errors.New("--out FILE is required: the token is written there and nowhere else")
+			}
+			if _, err := os.Lstat(*out); err == nil {
+				return "", fmt.Errorf("--out %s exists: choose a new file", *out)
+			}
+			normal, err := users.TokenScope(*scope)
+			if err != nil {
+				return "", fmt.Errorf("--%w", err)
+			}
+			if err := c.checkScope("", normal); err != nil {
+				return "", err
+			}
+			secret, err := f.AddToken(c.name, normal, time.Now())
+			if err != nil {
+				return "", err
+			}
+			// The token file first: a users file naming a token nobody
+			// holds is harmless, a token the collector does not know is a
+			// lost one.
+			if err := writeNew(*out, secret+"\n"); err != nil {
+				return "", fmt.Errorf("write token: %w", err)
+			}
+			return fmt.Sprintf("token %s (read-only, scope %s) written to %s; send it as \"Authorization: Bearer <the file's content>\"", c.name, normal, *out), nil
+		})
 	case "remove":
 		return onUsersFile(fs, args, true, stdout, func(c *usersCommand, f *users.File) (string, error) {
 			return fmt.Sprintf("token %s removed; it no longer works", c.name), f.RemoveToken(c.name)
