@@ -11,6 +11,7 @@
 package users
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -48,9 +49,6 @@ const (
 	// acknowledgements, users.
 	Admin Role = "admin"
 )
-
-// Roles lists the roles in the order help texts show them.
-var Roles = []Role{Planner, Officer, Facility, Admin}
 
 // National is the scope of the whole country.
 const National = "IQ"
@@ -202,7 +200,7 @@ const maxFileBytes = 16 << 20
 // decode parses and checks the file's content: every entry must be one
 // the commands could have written.
 func (f *File) decode(data []byte) error {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(f); err != nil {
 		return fmt.Errorf("not a users file: %w", err)
