@@ -94,7 +94,7 @@ func (v *View) Principal() Principal { return v.p }
 // "by": a user or a token; empty for the admin token, the public and open
 // mode, which are nobody in particular.
 func (v *View) Who() string {
-	if v.p.Via == "session" || v.p.Via == "proxy" || v.p.Via == "token" {
+	if v.p.Authenticated() && v.p.Via != "admin-token" {
 		return v.p.Name
 	}
 	return ""

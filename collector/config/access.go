@@ -52,13 +52,23 @@ func DefaultAccess() Access {
 func (p AccessProxy) TrustedPrefixes() []netip.Prefix {
 	var out []netip.Prefix
 	for _, s := range p.Trusted {
-		if pfx, err := netip.ParsePrefix(s); err == nil {
-			out = append(out, pfx.Masked())
-		} else if addr, err := netip.ParseAddr(s); err == nil {
-			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+		if pfx, err := parseTrusted(s); err == nil {
+			out = append(out, pfx)
 		}
 	}
 	return out
+}
+
+// parseTrusted reads one proxy.trusted entry: a CIDR, or one address.
+func parseTrusted(s string) (netip.Prefix, error) {
+	if pfx, err := netip.ParsePrefix(s); err == nil {
+		return pfx.Masked(), nil
+	}
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(addr, addr.BitLen()), nil
 }
 
 func (c Config) validateAccess(bad func(key, format string, args ...any)) {
@@ -89,10 +99,8 @@ func (c Config) validateAccess(bad func(key, format string, args ...any)) {
 		bad("access.proxy.trusted", "required with access.proxy.header: the addresses the proxy connects from; anyone else could send the header")
 	}
 	for i, s := range a.Proxy.Trusted {
-		if _, err := netip.ParsePrefix(s); err != nil {
-			if _, err := netip.ParseAddr(s); err != nil {
-				bad("access.proxy.trusted", "[%d] %q: want an address or CIDR such as 127.0.0.1/32", i, s)
-			}
+		if _, err := parseTrusted(s); err != nil {
+			bad("access.proxy.trusted", "[%d] %q: want an address or CIDR such as 127.0.0.1/32", i, s)
 		}
 	}
 	if (c.HTTP.TLSCertFile == "") != (c.HTTP.TLSKeyFile == "") {
