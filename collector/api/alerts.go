@@ -55,19 +55,19 @@ func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, &badParam{"facility", fmt.Sprintf("%q is not a facility id", f.Facility)})
 		return
 	}
-	v2 := a.viewer(r)
+	vw := a.viewer(r)
 	switch {
-	case !v2.May(ReadFacilities):
-		notAllowed(w, v2, "GET /api/v1/alerts")
+	case !vw.May(ReadFacilities):
+		notAllowed(w, vw, "GET /api/v1/alerts")
 		return
-	case f.Facility != "" && !v2.SeesFacility(f.Facility):
-		outside(w, v2, "facility", f.Facility)
+	case f.Facility != "" && !vw.SeesFacility(f.Facility):
+		outside(w, vw, "facility", f.Facility)
 		return
-	case f.Area != "" && !v2.SeesArea(f.Area):
-		outside(w, v2, "area", f.Area)
+	case f.Area != "" && !vw.SeesArea(f.Area):
+		outside(w, vw, "area", f.Area)
 		return
 	}
-	list := slices.DeleteFunc(a.alerts.List(f), func(al alerts.Alert) bool { return !v2.SeesFacility(al.Facility) })
+	list := slices.DeleteFunc(a.alerts.List(f), func(al alerts.Alert) bool { return !vw.SeesFacility(al.Facility) })
 	if wantsCSV(r) {
 		writeAlertsCSV(w, list)
 		return
