@@ -30,16 +30,14 @@
 # where influxd is.
 set -euo pipefail
 
-cache="${GREENPULSE_CACHE:-$HOME/.cache/greenpulse}"
+# shellcheck source=scripts/go-tools.sh
+. "$(dirname "$0")/go-tools.sh"
 influx_version=1.8.10
 influxd="$cache/bin/influxd"
 promtool_version=v0.316.0
 promtool="$cache/bin/promtool"
 alertmanager_version=v0.35.0
 alertmanager="$cache/bin/alertmanager"
-# Keep in step with scripts/package.sh.
-nfpm_version=v2.48.0
-nfpm="$cache/bin/nfpm"
 
 packages=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || packages+=(mosquitto)
@@ -107,18 +105,7 @@ case "$( [ -x "$influxd" ] && installed_version)" in
 esac
 echo "influxd $influx_version: $influxd"
 
-# A go-installed promtool says "(devel)" for its version; the module version
-# go records in the binary tells whether this one is the pinned build.
-promtool_built() { go version -m "$promtool" 2>/dev/null | awk '$1 == "mod" { print $3 }'; }
-if [ "$(promtool_built)" != "$promtool_version" ]; then
-  echo "install-deps: building promtool $promtool_version into $cache/bin (go install; a few minutes the first time)"
-  mkdir -p "$cache/bin"
-  GOBIN="$cache/bin" go install "github.com/prometheus/prometheus/cmd/promtool@$promtool_version"
-  if [ "$(promtool_built)" != "$promtool_version" ]; then
-    echo "install-deps: $promtool is not promtool $promtool_version after the build" >&2
-    exit 1
-  fi
-fi
+go_install_pinned promtool "$promtool" github.com/prometheus/prometheus/cmd/promtool "$promtool_version" "a few minutes the first time"
 echo "promtool $promtool_version: $promtool"
 
 # Alertmanager's version is stamped with -X as upstream's release build does
@@ -161,16 +148,5 @@ if [ "$( [ -x "$alertmanager" ] && alertmanager_built)" != "$alertmanager_versio
 fi
 echo "alertmanager $alertmanager_version: $alertmanager"
 
-# A go-installed nfpm says "dev" for its version, as promtool does; go
-# version -m tells whether this one is the pinned build.
-nfpm_built() { go version -m "$nfpm" 2>/dev/null | awk '$1 == "mod" { print $3 }'; }
-if [ "$(nfpm_built)" != "$nfpm_version" ]; then
-  echo "install-deps: building nfpm $nfpm_version into $cache/bin (go install; about a minute the first time)"
-  mkdir -p "$cache/bin"
-  GOBIN="$cache/bin" go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$nfpm_version"
-  if [ "$(nfpm_built)" != "$nfpm_version" ]; then
-    echo "install-deps: $nfpm is not nfpm $nfpm_version after the build" >&2
-    exit 1
-  fi
-fi
+go_install_pinned nfpm "$nfpm" github.com/goreleaser/nfpm/v2/cmd/nfpm "$nfpm_version" "about a minute the first time"
 echo "nfpm $nfpm_version: $nfpm"

@@ -19,9 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-nfpm_version=v2.48.0
-cache="${GREENPULSE_CACHE:-$HOME/.cache/greenpulse}"
-nfpm="$cache/bin/nfpm"
+# shellcheck source=scripts/go-tools.sh
+. scripts/go-tools.sh
 
 usage() { echo "usage: scripts/package.sh [--version V] [--arch amd64,arm64,armhf] [--out DIR]" >&2; exit 2; }
 version="" arches="amd64,arm64,armhf" out="dist"
@@ -60,16 +59,7 @@ if ! [[ "$version" =~ ^[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$ ]]; then
   exit 2
 fi
 
-nfpm_built() { go version -m "$nfpm" 2>/dev/null | awk '$1 == "mod" { print $3 }'; }
-if [ "$(nfpm_built)" != "$nfpm_version" ]; then
-  echo "package: installing nfpm $nfpm_version into $cache/bin (go install)"
-  mkdir -p "$cache/bin"
-  GOBIN="$cache/bin" go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$nfpm_version"
-  if [ "$(nfpm_built)" != "$nfpm_version" ]; then
-    echo "package: $nfpm is not nfpm $nfpm_version after the build" >&2
-    exit 1
-  fi
-fi
+go_install_pinned nfpm "$nfpm" github.com/goreleaser/nfpm/v2/cmd/nfpm "$nfpm_version" "about a minute the first time"
 
 mkdir -p "$out"
 build="$(mktemp -d)"
