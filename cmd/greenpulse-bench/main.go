@@ -1,7 +1,7 @@
 // Command greenpulse-bench measures GreenPulse end to end against real
 // Mosquitto and InfluxDB processes that it starts on free loopback ports.
 //
-//	greenpulse-bench ingest --collector bin/greenpulse-collector
+//	greenpulse-bench ingest --collector bin/greenpulse-collector [--telegraf ~/.cache/greenpulse/bin/telegraf]
 //	greenpulse-bench agent --agent bin/greenpulse-agent
 //	greenpulse-bench rollup --facilities 500,1000,2000 --days 1,30
 //	greenpulse-bench dashboard --facilities 2000 [--screenshots docs/screenshots]
@@ -54,20 +54,57 @@ func run(args []string, out io.Writer) error {
 
 func runIngestBench(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	var o ingestOptions
+	o := ingestOptions{}
 	fs.StringVar(&o.collector, "collector", "bin/greenpulse-collector", "collector binary to measure")
+	fs.StringVar(&o.telegraf, "telegraf", "", "Telegraf binary to measure beside it (scripts/bench.sh builds one); empty: none")
 	fs.StringVar(&o.registry, "registry", "configs/facilities.csv", "facility registry")
-	fs.IntVar(&o.messages, "messages", 200000, "messages per single-reading run (and for the bare subscriber)")
-	fs.IntVar(&o.batchedMessages, "batched-messages", 20000, "messages in the 50-readings-per-message run")
+	fs.IntVar(&o.messages, "messages", 200000, "messages in a 1-reading run")
+	fs.IntVar(&o.batchedMessages, "batched-messages", 20000, "messages in a 50-reading run")
 	fs.IntVar(&o.publishers, "publishers", 4, "concurrent publishing clients")
 	fs.IntVar(&o.window, "window", 500, "unacknowledged publishes per client")
+	fs.IntVar(&o.rounds, "rounds", 1, "times to measure every format and size")
+	formats := fs.String("formats", "lp,json", "payload formats: lp (line protocol), json (the agent's JSON)")
+	sizes := fs.String("sizes", "1,50", "readings a message")
+	fs.IntVar(&o.telegrafBatch, "telegraf-batch", 5000, "Telegraf's metric_batch_size")
+	fs.IntVar(&o.telegrafWriters, "telegraf-writers", 1, "Telegraf's influxdb_v2 concurrent_writes (more than 1 loses data in Telegraf 1.36.4)")
 	fs.StringVar(&o.ingest, "ingest", "", `collector ingest settings to try, as YAML, e.g. "{idle_flush: 100ms}"`)
-	fs.StringVar(&o.profileDir, "profile-dir", "", "save a CPU profile of the collector during each run into this folder")
+	fs.StringVar(&o.profileDir, "profile-dir", "", "save a 5-second CPU profile of the collector during each of its runs into this folder")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up on a run after this long")
+	fs.BoolVar(&o.keepDir, "keep-dir", false, "keep the run's folder (the consumers' configs and logs, the broker's and database's files)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	for _, f := range strings.Split(*formats, ",") {
+		switch strings.TrimSpace(f) {
+		case "lp":
+			o.formats = append(o.formats, lineProtocol)
+		case "json":
+			o.formats = append(o.formats, agentJSON)
+		default:
+			return fmt.Errorf("--formats: %q is neither lp nor json", f)
+		}
+	}
+	var err error
+	if o.sizes, err = positiveInts(*sizes); err != nil {
+		return fmt.Errorf("--sizes: %w", err)
+	}
+	if o.rounds < 1 {
+		return fmt.Errorf("--rounds: want at least 1, got %d", o.rounds)
+	}
 	return benchIngest(ctx, o, out)
+}
+
+// positiveInts parses a comma-separated list of positive numbers.
+func positiveInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func runAgentBench(ctx context.Context, args []string, out io.Writer) error {
@@ -94,17 +131,12 @@ func runRollupBench(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	o := rollupOptions{queries: *queries}
-	for _, list := range []struct {
-		s   string
-		dst *[]int
-	}{{*facilities, &o.facilities}, {*days, &o.days}} {
-		for _, f := range strings.Split(list.s, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n < 1 {
-				return fmt.Errorf("%q is not a positive number", f)
-			}
-			*list.dst = append(*list.dst, n)
-		}
+	var err error
+	if o.facilities, err = positiveInts(*facilities); err != nil {
+		return fmt.Errorf("--facilities: %w", err)
+	}
+	if o.days, err = positiveInts(*days); err != nil {
+		return fmt.Errorf("--days: %w", err)
 	}
 	return benchRollup(ctx, o, out)
 }

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/internal/testenv"
+)
+
+// consumer is one MQTT-to-InfluxDB process under measurement: the
+// collector or its peer, started fresh for each run so that its peak
+// memory is that run's.
+type consumer interface {
+	pid() int
+	stop()
+	// afterRun prints what the consumer itself says about the run, if
+	// anything (to stderr: it is not the measurement).
+	afterRun()
+}
+
+type collectorProc struct {
+	cmd      *exec.Cmd
+	clientID string
+	metrics  string
+	// client polls /metrics uncompressed: gzip on every poll would be
+	// collector CPU that the measurement itself adds.
+	client *http.Client
+}
+
+// startCollector starts the collector with its shipped ingest defaults (and
+// o.ingest over them), its own session on the broker and its roll-up off.
+func startCollector(ctx context.Context, o ingestOptions, dir, clientID, brokerURL, influxURL string) (*collectorProc, error) {
+	port, err := testenv.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := filepath.Abs(o.registry)
+	if err != nil {
+		return nil, err
+	}
+	cfg := filepath.Join(dir, clientID+".yaml")
+	yaml := fmt.Sprintf("log: {level: warn}\nhttp: {listen: \"127.0.0.1:%d\", pprof: true}\nmqtt: {broker: %q, client_id: %q}\ninfluxdb: {url: %q}\nregistry: %q\nrollup: {enabled: false}\naccess: {mode: open}\n",
+		port, brokerURL, clientID, influxURL, reg)
+	if o.ingest != "" {
+		yaml += "ingest: " + o.ingest + "\n"
+	}
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, o.collector, "serve", "--config", cfg)
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if v := os.Getenv("COLLECTOR_GOMEMLIMIT"); v != "" {
+		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+v)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start collector %s: %w", o.collector, err)
+	}
+	return &collectorProc{cmd: cmd, clientID: clientID, metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", port),
+		client: &http.Client{Transport: &http.Transport{DisableCompression: true}}}, nil
+}
+
+func (p *collectorProc) pid() int { return p.cmd.Process.Pid }
+
+func (p *collectorProc) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	waitExit(p.cmd, 30*time.Second)
+}
+
+// profile saves a 5-second CPU profile of the collector.
+func (p *collectorProc) profile(path string) {
+	resp, err := http.Get(strings.TrimSuffix(p.metrics, "/metrics") + "/debug/pprof/profile?seconds=5")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, resp.Body)
+}
+
+// afterRun prints the collector's mean write latency and batch size, from
+// its own histograms.
+func (p *collectorProc) afterRun() {
+	sum, _ := p.metric("greenpulse_collector_write_duration_seconds_sum")
+	n, _ := p.metric("greenpulse_collector_write_duration_seconds_count")
+	points, _ := p.metric("greenpulse_collector_write_batch_points_sum")
+	ack, _ := p.metric("greenpulse_collector_ack_delay_seconds_sum")
+	acks, _ := p.metric("greenpulse_collector_ack_delay_seconds_count")
+	if n > 0 && acks > 0 {
+		fmt.Fprintf(os.Stderr, "    (collector: %.0f writes, mean %.1f ms, mean %.0f points; mean ack delay %.1f ms)\n",
+			n, 1000*sum/n, points/n, 1000*ack/acks)
+	}
+}
+
+// metric reads one unlabelled sample from the collector's /metrics.
+func (p *collectorProc) metric(name string) (float64, error) {
+	resp, err := p.client.Get(p.metrics)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			return strconv.ParseFloat(rest, 64)
+		}
+	}
+	return 0, fmt.Errorf("metric %s not found", name)
+}
+
+// peakRSS reads the kernel's high-water mark of a process's resident set.
+func peakRSS(pid int) int64 {
+	return procStatusBytes(pid, "VmHWM:")
+}
+
+func procStatusBytes(pid int, key string) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// waitExit gives a stopped process time to go.
+func waitExit(cmd *exec.Cmd, within time.Duration) {
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(within):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
