@@ -25,9 +25,9 @@ import (
 type Store struct {
 	cfg    config.InfluxDB
 	client influxdb2.Client
-	write  api.WriteAPIBlocking
 	writeI api.WriteAPIBlocking // the indicator bucket
 	query  api.QueryAPI
+	raw    *writer // the raw bucket's writes, the hot path
 	http   *http.Client
 	log    *slog.Logger
 }
@@ -41,9 +41,9 @@ func New(cfg config.InfluxDB, log *slog.Logger) *Store {
 	return &Store{
 		cfg:    cfg,
 		client: client,
-		write:  client.WriteAPIBlocking(cfg.Org, cfg.Bucket),
 		writeI: client.WriteAPIBlocking(cfg.Org, cfg.IndicatorBucket),
 		query:  client.QueryAPI(cfg.Org),
+		raw:    newWriter(cfg.URL, cfg.Org, cfg.Bucket, cfg.Token, &http.Client{Timeout: cfg.Timeout, Transport: writeTransport()}),
 		http:   &http.Client{Timeout: cfg.Timeout},
 		log:    log,
 	}
@@ -75,16 +75,10 @@ func (s *Store) Close() { s.client.Close() }
 // Write sends one batch of line protocol in a single request; it does not
 // retry, so that the caller decides how long to wait and what to acknowledge.
 func (s *Store) Write(ctx context.Context, lineProtocol []byte) error {
-	err := s.write.WriteRecord(ctx, string(lineProtocol))
-	if err == nil {
-		return nil
+	if err := s.raw.write(ctx, lineProtocol); err != nil {
+		return fmt.Errorf("write to influxdb bucket %q: %w", s.cfg.Bucket, err)
 	}
-	var herr *apihttp.Error
-	if errors.As(err, &herr) && herr.StatusCode != 0 {
-		werr := &WriteError{Status: herr.StatusCode, Message: herr.Error()}
-		return fmt.Errorf("write to influxdb bucket %q: %w", s.cfg.Bucket, werr)
-	}
-	return fmt.Errorf("write to influxdb bucket %q: %w", s.cfg.Bucket, err)
+	return nil
 }
 
 // WriteError is an HTTP error answer to a write.

@@ -1,0 +1,88 @@
+package influx
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// writer posts line protocol to /api/v2/write itself rather than through
+// influxdb-client-go, whose WriteRecord takes a string: that would copy
+// every batch (up to half a megabyte at 5,000 points) once more and leave
+// it to the garbage collector, on the collector's hottest path. Both
+// InfluxDB 2.x and 1.8 (its compatibility endpoint, bucket "db/rp", token
+// "user:password") take the same request.
+type writer struct {
+	endpoint string // with org, bucket and precision
+	token    string
+	http     *http.Client
+}
+
+func newWriter(baseURL, org, bucket, token string, client *http.Client) *writer {
+	q := url.Values{"org": {org}, "bucket": {bucket}, "precision": {"ns"}}
+	return &writer{endpoint: strings.TrimRight(baseURL, "/") + "/api/v2/write?" + q.Encode(), token: token, http: client}
+}
+
+// write sends one batch. An HTTP error answer is a *WriteError with
+// InfluxDB's own message; a transport failure is returned wrapped as it is.
+func (w *writer) write(ctx context.Context, lineProtocol []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.endpoint, bytes.NewReader(lineProtocol))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	if w.token != "" {
+		req.Header.Set("Authorization", "Token "+w.token)
+	}
+	resp, err := w.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusOK {
+		// Drained, so that the connection is reused.
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return &WriteError{Status: resp.StatusCode, Message: errorMessage(resp.Status, body)}
+}
+
+// errorMessage is the message of an InfluxDB error answer: 2.x says
+// {"code": ..., "message": ...}, 1.8 says {"error": ...}; anything else is
+// given as it came, after the status line.
+func errorMessage(status string, body []byte) string {
+	var answer struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Error   string `json:"error"`
+	}
+	if json.Unmarshal(body, &answer) == nil {
+		switch {
+		case answer.Message != "" && answer.Code != "":
+			return answer.Code + ": " + answer.Message
+		case answer.Message != "":
+			return answer.Message
+		case answer.Error != "":
+			return answer.Error
+		}
+	}
+	if text := strings.TrimSpace(string(body)); text != "" {
+		return fmt.Sprintf("%s: %s", status, text)
+	}
+	return status
+}
+
+// writeTransport keeps as many idle connections to InfluxDB as there can
+// be writes at once (ingest.writers is at most 16); Go's default of two a
+// host would open and close connections under load.
+func writeTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 16
+	return t
+}

@@ -1,0 +1,115 @@
+package influx
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/internal/testenv"
+)
+
+// TestStoreWrite writes to a real InfluxDB 1.8 through its /api/v2
+// compatibility endpoint and checks what the pipeline's retry decisions
+// rest on: a stored batch is readable, a refused one is permanent with
+// InfluxDB's own message, a missing database and an unreachable server are
+// not permanent.
+func TestStoreWrite(t *testing.T) {
+	testenv.RequireIntegration(t)
+	db := testenv.StartInfluxDB(t)
+	ctx := context.Background()
+	if err := db.CreateDatabase(ctx, "greenpulse"); err != nil {
+		t.Fatal(err)
+	}
+	store := func(url, bucket string) *Store {
+		t.Helper()
+		s := New(config.InfluxDB{URL: url, Org: "greenpulse", Bucket: bucket, Timeout: 5 * time.Second},
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+		t.Cleanup(s.Close)
+		return s
+	}
+	good := store(db.URL(), "greenpulse/autogen")
+
+	if err := good.Write(ctx, []byte("energy,facility=F1,meter=main,source=grid kwh_total=1.5 1700000000000000000\n"+
+		"energy,facility=F1,meter=main,source=grid kwh_total=2.5 1700000001000000000\n")); err != nil {
+		t.Fatalf("write two points: %v", err)
+	}
+	if got := countPoints(t, db.URL()); got != "2" {
+		t.Fatalf("InfluxDB holds %s points after the write, want 2", got)
+	}
+
+	cases := []struct {
+		name      string
+		store     *Store
+		lp        string
+		permanent bool
+		status    int    // 0: no HTTP answer
+		message   string // part of the error
+	}{
+		{"field type conflict", good, "energy,facility=F1,meter=main,source=grid kwh_total=\"x\" 1700000002000000000\n", true, http.StatusBadRequest, "field type conflict"},
+		{"unparsable line", good, "energy kwh_total=\n", true, http.StatusBadRequest, "unable to parse"},
+		{"missing database", store(db.URL(), "nowhere/autogen"), "energy,facility=F1 kwh_total=1 1700000000000000000\n", false, http.StatusNotFound, "database not found"},
+		{"unreachable server", store("http://127.0.0.1:1", "greenpulse/autogen"), "energy,facility=F1 kwh_total=1 1700000000000000000\n", false, 0, "greenpulse/autogen"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.store.Write(ctx, []byte(c.lp))
+			if err == nil {
+				t.Fatal("write succeeded")
+			}
+			if got := IsPermanent(err); got != c.permanent {
+				t.Errorf("IsPermanent = %v, want %v (%v)", got, c.permanent, err)
+			}
+			var werr *WriteError
+			switch {
+			case c.status == 0 && errors.As(err, &werr):
+				t.Errorf("a transport failure became an HTTP error: %v", err)
+			case c.status != 0 && (!errors.As(err, &werr) || werr.Status != c.status):
+				t.Errorf("error %v, want HTTP %d", err, c.status)
+			}
+			if !strings.Contains(err.Error(), c.message) {
+				t.Errorf("error %q does not say %q", err, c.message)
+			}
+		})
+	}
+	if got := countPoints(t, db.URL()); got != "2" {
+		t.Errorf("InfluxDB holds %s points after the refused writes, want still 2", got)
+	}
+}
+
+func countPoints(t *testing.T, influxURL string) string {
+	t.Helper()
+	resp, err := http.Get(influxURL + "/query?" + url.Values{"db": {"greenpulse"}, "q": {"SELECT count(kwh_total) FROM energy"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	// {"results":[{"statement_id":0,"series":[{..."values":[["1970-01-01T00:00:00Z",2]]}]}]}
+	s := string(body)
+	i := strings.LastIndex(s, ",")
+	j := strings.Index(s[i:], "]")
+	if i < 0 || j < 0 {
+		t.Fatalf("count answer %s", s)
+	}
+	return s[i+1 : i+j]
+}
+
+func TestErrorMessage(t *testing.T) {
+	for _, c := range []struct{ body, want string }{
+		{`{"code":"invalid","message":"unable to parse 'x': missing fields"}`, "invalid: unable to parse 'x': missing fields"},
+		{`{"error":"partial write: field type conflict"}`, "partial write: field type conflict"},
+		{"upstream timed out\n", "504 Gateway Timeout: upstream timed out"},
+		{"", "504 Gateway Timeout"},
+	} {
+		if got := errorMessage("504 Gateway Timeout", []byte(c.body)); got != c.want {
+			t.Errorf("errorMessage(%q) = %q, want %q", c.body, got, c.want)
+		}
+	}
+}
