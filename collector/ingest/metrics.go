@@ -9,8 +9,12 @@ import (
 // Metrics are the ingest pipeline's Prometheus metrics. Labels are bounded:
 // streams and rejection reasons are fixed sets, never raw topics.
 type Metrics struct {
-	messages       *prometheus.CounterVec
-	readings       *prometheus.CounterVec
+	messages *prometheus.CounterVec
+	readings *prometheus.CounterVec
+	// Their children by stream, looked up once: finding a child by label
+	// value hashes and locks, on every message.
+	messagesOf     map[string]prometheus.Counter
+	readingsOf     map[string]prometheus.Counter
 	rejected       *prometheus.CounterVec
 	pointsWritten  prometheus.Counter
 	writeDuration  prometheus.Histogram
@@ -87,11 +91,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.influxErrors, m.pointsDropped, m.ackDelay, m.pending, m.mqttConnected, m.mqttConnLost, m.rejectPublishE)
 	// Start every label at zero so that rate() and alerts see the series
 	// before the first event.
+	m.messagesOf = map[string]prometheus.Counter{}
 	for _, s := range []string{"energy", "solar", "waste", "status", "alerts", "other"} {
-		m.messages.WithLabelValues(s)
+		m.messagesOf[s] = m.messages.WithLabelValues(s)
 	}
+	m.readingsOf = map[string]prometheus.Counter{}
 	for _, s := range []string{"energy", "solar", "waste"} {
-		m.readings.WithLabelValues(s)
+		m.readingsOf[s] = m.readings.WithLabelValues(s)
 	}
 	for _, r := range reading.Reasons() {
 		m.rejected.WithLabelValues(string(r))
@@ -99,4 +105,22 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.influxErrors.WithLabelValues("transient")
 	m.influxErrors.WithLabelValues("permanent")
 	return m
+}
+
+// countMessage counts a message of stream (one of the labels above).
+func (m *Metrics) countMessage(stream string) {
+	c, ok := m.messagesOf[stream]
+	if !ok {
+		c = m.messages.WithLabelValues(stream)
+	}
+	c.Inc()
+}
+
+// countReadings counts n readings of stream accepted for writing.
+func (m *Metrics) countReadings(stream string, n int) {
+	c, ok := m.readingsOf[stream]
+	if !ok {
+		c = m.readings.WithLabelValues(stream)
+	}
+	c.Add(float64(n))
 }

@@ -164,13 +164,25 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 	for {
 		select {
 		case m := <-queue:
+			began := len(cur.messages) == 0
 			p.accumulate(cur, m)
+			// Take what else is queued already, so that the timers are
+			// reset once a burst rather than once a message.
+		burst:
+			for !p.full(cur) {
+				select {
+				case m := <-queue:
+					p.accumulate(cur, m)
+				default:
+					break burst
+				}
+			}
 			switch {
-			case cur.points.Points() >= p.cfg.BatchPoints || len(cur.messages) >= p.cfg.BatchMessages:
+			case p.full(cur):
 				timer.Stop()
 				idle.Stop()
 				flush()
-			case len(cur.messages) == 1:
+			case began:
 				timer.Reset(p.cfg.FlushInterval)
 				idle.Reset(p.cfg.IdleFlush)
 			default:
@@ -197,6 +209,11 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 			return nil
 		}
 	}
+}
+
+// full reports whether b holds a batch's worth of points or messages.
+func (p *Pipeline) full(b *batch) bool {
+	return b.points.Points() >= p.cfg.BatchPoints || len(b.messages) >= p.cfg.BatchMessages
 }
 
 // ackInOrder acknowledges written batches in sequence order and recycles
@@ -241,7 +258,7 @@ func (p *Pipeline) drain(queue <-chan Message, cur *batch, flush func()) {
 		select {
 		case m := <-queue:
 			p.accumulate(cur, m)
-			if cur.points.Points() >= p.cfg.BatchPoints || len(cur.messages) >= p.cfg.BatchMessages {
+			if p.full(cur) {
 				flush()
 			}
 		default:
@@ -256,11 +273,17 @@ func (p *Pipeline) drain(queue <-chan Message, cur *batch, flush func()) {
 // the order in which the broker sent the messages.
 func (p *Pipeline) accumulate(b *batch, m Message) {
 	b.messages = append(b.messages, m)
-	if p.collectorsOwn(m.Topic) {
-		p.metrics.messages.WithLabelValues(reading.AlertsLevel).Inc()
+	facilityLevel, streamLevel, ok := splitTopic(p.root, m.Topic)
+	if ok && streamLevel == reading.AlertsLevel {
+		// A facility's alerts topic, which the collector itself writes
+		// (package topic) and its subscription receives too: neither a
+		// reading nor a rejection, acknowledged and left alone whatever
+		// its facility or size, since a facility since removed from the
+		// registry keeps its retained list.
+		p.metrics.countMessage(reading.AlertsLevel)
 		return
 	}
-	facility, stream, rerr := p.route(m)
+	facility, stream, rerr := p.route(m, facilityLevel, streamLevel, ok)
 	if rerr != nil {
 		p.rejections.reject(m, facility, string(stream), -1, rerr)
 		return
@@ -294,37 +317,27 @@ func (p *Pipeline) accumulate(b *batch, m Message) {
 			b.waste = append(b.waste, res.Readings[i])
 		}
 	}
-	p.metrics.readings.WithLabelValues(string(stream)).Add(float64(len(res.Readings)))
+	p.metrics.countReadings(string(stream), len(res.Readings))
 	if len(res.Readings) > 0 {
 		p.statuses.SawReading(facility, newest, m.Received)
 	}
 }
 
-// collectorsOwn reports whether topic is a facility's alerts topic, which
-// the collector itself writes (package topic) and its subscription
-// receives too: it is neither a reading nor a rejection, and is
-// acknowledged and left alone whatever its facility or size, since a
-// facility since removed from the registry keeps its retained list.
-func (p *Pipeline) collectorsOwn(t string) bool {
-	_, s, ok := splitTopic(p.root, t)
-	return ok && s == reading.AlertsLevel
-}
-
-// route checks the topic, the facility and the size of a message.
-func (p *Pipeline) route(m Message) (facility string, stream reading.Stream, err *reading.Error) {
-	f, s, ok := splitTopic(p.root, m.Topic)
-	if !ok {
-		p.metrics.messages.WithLabelValues("other").Inc()
+// route checks the topic's levels (split, ok: from splitTopic), the
+// facility and the size of a message.
+func (p *Pipeline) route(m Message, f, s string, split bool) (facility string, stream reading.Stream, err *reading.Error) {
+	if !split {
+		p.metrics.countMessage("other")
 		return "_invalid", "_invalid", &reading.Error{Reason: reading.ReasonBadTopic,
 			Detail: "topic is not " + p.root + "/<facility_id>/<stream> with a facility id of 1-64 letters, digits, '_' or '-'"}
 	}
 	stream, known := reading.ParseStream(s)
 	if !known {
-		p.metrics.messages.WithLabelValues("other").Inc()
+		p.metrics.countMessage("other")
 		return f, reading.Stream(s), &reading.Error{Reason: reading.ReasonUnknownStream,
 			Detail: "stream " + s + " is not one of energy, solar, waste, status"}
 	}
-	p.metrics.messages.WithLabelValues(s).Inc()
+	p.metrics.countMessage(s)
 	if _, ok := p.facilities.Lookup(f); !ok {
 		return f, stream, &reading.Error{Reason: reading.ReasonUnknownFacility, Field: "facility",
 			Detail: f + " is not in the facility registry"}
