@@ -115,9 +115,23 @@ type Builder struct {
 	schema *Schema
 	tags   []string // by schema index; "" = absent
 	fields []Field  // by schema index; Kind 0 = absent
-	seen   []bool
 	err    *Error
+
+	// Build hands out each reading's Tags and Fields from these, so that a
+	// builder making many readings allocates once a chunk of them instead
+	// of twice a reading. chunk is the readings a slab holds; it doubles up
+	// to maxChunk so that a builder made for one reading allocates no more
+	// than it needs.
+	tagSlab   []Tag
+	fieldSlab []Field
+	chunk     int
+
+	recent []recentNames // by schema index: free-form tag values seen lately
 }
+
+// maxChunk bounds the readings that share one slab, and so the memory that
+// one reading kept for long holds on to.
+const maxChunk = 32
 
 // NewBuilder returns a builder for readings of stream s, or false when s
 // carries no stored readings.
@@ -130,13 +144,18 @@ func NewBuilder(s Stream) (*Builder, bool) {
 		schema: sc,
 		tags:   make([]string, len(sc.Tags)),
 		fields: make([]Field, len(sc.Fields)),
+		recent: make([]recentNames, len(sc.Tags)),
 	}, true
 }
 
 // Reset forgets the keys set so far.
 func (b *Builder) Reset() {
 	clear(b.tags)
-	clear(b.fields)
+	// A field's Kind says whether it is set, and setting one writes it
+	// whole, so the rest need not be cleared pointer by pointer.
+	for i := range b.fields {
+		b.fields[i].Kind = 0
+	}
 	b.err = nil
 }
 
@@ -176,25 +195,25 @@ func (b *Builder) SetTag(key, value string) {
 
 // SetFloat records a numeric field. Integers of line protocol arrive here too.
 func (b *Builder) SetFloat(key string, v float64) {
-	if spec := b.fieldSpec(key, KindFloat); spec != nil {
+	if i, spec := b.fieldSpec(key, KindFloat); spec != nil {
 		if !spec.inRange(v) {
 			b.err = errorf(ReasonOutOfRange, key, "%s is outside %s", formatNum(v), rangeText(spec))
 			return
 		}
-		b.set(key, Field{Key: spec.Name, Kind: KindFloat, Num: v})
+		b.fields[i] = Field{Key: spec.Name, Kind: KindFloat, Num: v}
 	}
 }
 
 // SetBool records a boolean field.
 func (b *Builder) SetBool(key string, v bool) {
-	if spec := b.fieldSpec(key, KindBool); spec != nil {
-		b.set(key, Field{Key: spec.Name, Kind: KindBool, Bool: v})
+	if i, spec := b.fieldSpec(key, KindBool); spec != nil {
+		b.fields[i] = Field{Key: spec.Name, Kind: KindBool, Bool: v}
 	}
 }
 
 // SetString records a string field.
 func (b *Builder) SetString(key, v string) {
-	if spec := b.fieldSpec(key, KindString); spec != nil {
+	if i, spec := b.fieldSpec(key, KindString); spec != nil {
 		if len(v) > spec.MaxLen {
 			b.err = errorf(ReasonOutOfRange, key, "longer than %d bytes", spec.MaxLen)
 			return
@@ -203,7 +222,7 @@ func (b *Builder) SetString(key, v string) {
 			b.err = errorf(ReasonMalformed, key, "not valid UTF-8")
 			return
 		}
-		b.set(key, Field{Key: spec.Name, Kind: KindString, Str: v})
+		b.fields[i] = Field{Key: spec.Name, Kind: KindString, Str: v}
 	}
 }
 
@@ -215,26 +234,23 @@ func (b *Builder) Fail(e *Error) {
 	}
 }
 
-func (b *Builder) fieldSpec(key string, kind Kind) *FieldSpec {
+// fieldSpec returns the schema index and spec of field key, or a nil spec
+// when the key is refused or an earlier one was.
+func (b *Builder) fieldSpec(key string, kind Kind) (int, *FieldSpec) {
 	if b.err != nil {
-		return nil
+		return 0, nil
 	}
 	i, ok := b.schema.field(key)
 	if !ok {
 		b.err = errorf(ReasonUnknownField, key, "not a field of stream %s", b.schema.Stream)
-		return nil
+		return 0, nil
 	}
 	spec := &b.schema.Fields[i]
 	if spec.Kind != kind {
 		b.err = errorf(ReasonMalformed, key, "want a %s, got a %s", spec.Kind, kind)
-		return nil
+		return 0, nil
 	}
-	return spec
-}
-
-func (b *Builder) set(key string, f Field) {
-	i, _ := b.schema.field(key)
-	b.fields[i] = f
+	return i, spec
 }
 
 // Limits are the collector's bounds on a reading's timestamp.
@@ -250,7 +266,9 @@ type Limits struct {
 const EarliestUnix = 946684800
 
 // Build checks that every required key is present and the time is plausible,
-// applies tag defaults and returns the reading.
+// applies tag defaults and returns the reading. Readings of one builder share
+// backing arrays, but each one's Tags and Fields have no spare capacity, so
+// appending to them never touches another reading's.
 func (b *Builder) Build(facility string, ts, now time.Time, lim Limits) (Reading, error) {
 	if b.err != nil {
 		return Reading{}, b.err
@@ -261,8 +279,9 @@ func (b *Builder) Build(facility string, ts, now time.Time, lim Limits) (Reading
 	if ts.After(now.Add(lim.MaxFuture)) {
 		return Reading{}, errorf(ReasonFutureTimestamp, "ts", "%s is more than %s ahead of the collector's clock", ts.UTC().Format(time.RFC3339), lim.MaxFuture)
 	}
-	r := Reading{Facility: facility, Stream: b.schema.Stream, Time: ts,
-		Tags: make([]Tag, 0, len(b.tags)), Fields: make([]Field, 0, len(b.fields))}
+	// The spare room of the slabs is filled first and handed out only once
+	// the reading is complete, so a refused reading takes none of it.
+	tags, fields := b.spare()
 	for i, spec := range b.schema.Tags {
 		v := b.tags[i]
 		if v == "" {
@@ -271,7 +290,7 @@ func (b *Builder) Build(facility string, ts, now time.Time, lim Limits) (Reading
 		if v == "" {
 			return Reading{}, errorf(ReasonMissingField, spec.Name, "required: one of %v", spec.Values)
 		}
-		r.Tags = append(r.Tags, Tag{Key: spec.Name, Value: v})
+		tags = append(tags, Tag{Key: spec.Name, Value: v})
 	}
 	for i, spec := range b.schema.Fields {
 		f := b.fields[i]
@@ -281,9 +300,28 @@ func (b *Builder) Build(facility string, ts, now time.Time, lim Limits) (Reading
 			}
 			continue
 		}
-		r.Fields = append(r.Fields, f)
+		fields = append(fields, f)
 	}
-	return r, nil
+	b.tagSlab = b.tagSlab[:len(b.tagSlab)+len(tags)]
+	b.fieldSlab = b.fieldSlab[:len(b.fieldSlab)+len(fields)]
+	return Reading{Facility: facility, Stream: b.schema.Stream, Time: ts,
+		Tags: slices.Clip(tags), Fields: slices.Clip(fields)}, nil
+}
+
+// spare returns the unused ends of the slabs, empty but with room for every
+// tag and field of the schema, starting new slabs when they have not.
+func (b *Builder) spare() ([]Tag, []Field) {
+	nt, nf := len(b.schema.Tags), len(b.schema.Fields)
+	// Every reading has all the tags, so the tag slab counts readings; a
+	// reading has some of the fields, so that slab lasts longer.
+	if cap(b.tagSlab)-len(b.tagSlab) < nt {
+		b.chunk = min(max(2*b.chunk, 1), maxChunk)
+		b.tagSlab = make([]Tag, 0, b.chunk*nt)
+	}
+	if cap(b.fieldSlab)-len(b.fieldSlab) < nf {
+		b.fieldSlab = make([]Field, 0, b.chunk*nf)
+	}
+	return b.tagSlab[len(b.tagSlab):], b.fieldSlab[len(b.fieldSlab):]
 }
 
 func formatNum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -10,7 +10,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
-func benchPayload(n int) []byte {
+func benchJSON(n int) []byte {
 	items := make([]string, n)
 	for i := range items {
 		items[i] = fmt.Sprintf(`{"ts":%d,"source":"grid","kwh_total":%d.5,"power_w":1200,"available":true}`,
@@ -22,31 +22,47 @@ func benchPayload(n int) []byte {
 	return []byte("[" + strings.Join(items, ",") + "]")
 }
 
+// benchLineProtocol is what the load generator publishes as line protocol:
+// no facility or meter tag, one entry a line.
+func benchLineProtocol(n int) []byte {
+	var sb strings.Builder
+	for i := range n {
+		fmt.Fprintf(&sb, "energy,source=grid kwh_total=123.5,power_w=1200,available=true %d\n",
+			now.Add(-time.Duration(i)*time.Second).UnixNano())
+	}
+	return []byte(sb.String())
+}
+
 // BenchmarkDecode measures decoding and line-protocol encoding per reading,
 // the collector's own CPU work on the ingest hot path.
 func BenchmarkDecode(b *testing.B) {
-	for _, n := range []int{1, 50} {
-		b.Run(fmt.Sprintf("%d-per-message", n), func(b *testing.B) {
-			payload := benchPayload(n)
-			d := New(reading.Limits{MaxFuture: time.Hour})
-			batch := influx.NewBatch()
-			b.ReportAllocs()
-			b.SetBytes(int64(len(payload)))
-			for b.Loop() {
-				res := d.Decode("BG-H-001", reading.Energy, payload, now)
-				if len(res.Readings) != n {
-					b.Fatalf("decoded %d readings: %+v", len(res.Readings), res.Rejected)
-				}
-				for i := range res.Readings {
-					if err := batch.Add(&res.Readings[i]); err != nil {
-						b.Fatal(err)
+	for _, format := range []struct {
+		name    string
+		payload func(n int) []byte
+	}{{"json", benchJSON}, {"lp", benchLineProtocol}} {
+		for _, n := range []int{1, 50} {
+			b.Run(fmt.Sprintf("%s/%d-per-message", format.name, n), func(b *testing.B) {
+				payload := format.payload(n)
+				d := New(reading.Limits{MaxFuture: time.Hour})
+				batch := influx.NewBatch()
+				b.ReportAllocs()
+				b.SetBytes(int64(len(payload)))
+				for b.Loop() {
+					res := d.Decode("BG-H-001", reading.Energy, payload, now)
+					if len(res.Readings) != n {
+						b.Fatalf("decoded %d readings: %+v", len(res.Readings), res.Rejected)
+					}
+					for i := range res.Readings {
+						if err := batch.Add(&res.Readings[i]); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if batch.Points() > 5000 {
+						batch.Reset()
 					}
 				}
-				if batch.Points() > 5000 {
-					batch.Reset()
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/reading")
-		})
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/reading")
+			})
+		}
 	}
 }

@@ -6,6 +6,7 @@ package decode
 
 import (
 	"bytes"
+	"slices"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/reading"
@@ -34,7 +35,16 @@ func (r *Result) reject(index int, err *reading.Error) {
 type Decoder struct {
 	limits   reading.Limits
 	builders map[reading.Stream]*reading.Builder
+
+	// readings collects a payload's readings, so that a batch's slice
+	// grows once over the decoder's life rather than in every message;
+	// each Result gets a copy of its own.
+	readings []reading.Reading
 }
+
+// maxKeptReadings bounds the scratch slice kept between messages, so that
+// one huge batch does not hold its memory for good.
+const maxKeptReadings = 1024
 
 // New returns a decoder that applies lim to every reading.
 func New(lim reading.Limits) *Decoder {
@@ -48,14 +58,15 @@ func New(lim reading.Limits) *Decoder {
 
 // Decode decodes payload, received at now on the topic of facility and
 // stream. Readings without a timestamp take now. Stream must carry readings
-// (not status); the caller has checked the topic.
+// (not status); the caller has checked the topic. The Result is the caller's
+// to keep: later calls do not change it or its readings.
 func (d *Decoder) Decode(facility string, stream reading.Stream, payload []byte, now time.Time) Result {
 	b, ok := d.builders[stream]
 	if !ok {
 		return Result{Rejected: []Rejection{{Index: -1, Err: &reading.Error{
 			Reason: reading.ReasonUnknownStream, Detail: "stream " + string(stream) + " carries no readings"}}}}
 	}
-	var res Result
+	res := Result{Readings: d.readings[:0]}
 	switch firstByte(payload) {
 	case '{':
 		d.decodeJSONObject(&res, b, facility, payload, now)
@@ -66,6 +77,16 @@ func (d *Decoder) Decode(facility string, stream reading.Stream, payload []byte,
 	default:
 		d.decodeLineProtocol(&res, b, facility, stream, payload, now)
 	}
+	scratch := res.Readings
+	res.Readings = nil
+	if len(scratch) > 0 {
+		res.Readings = slices.Clone(scratch)
+	}
+	clear(scratch) // the readings' tags and fields are the caller's now
+	if cap(scratch) > maxKeptReadings {
+		scratch = nil
+	}
+	d.readings = scratch[:0]
 	return res
 }
 

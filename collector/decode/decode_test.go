@@ -218,3 +218,34 @@ func formatFields(r reading.Reading) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// TestReadingsOutliveTheNextDecode: the ingest pipeline keeps waste readings
+// past the call, so a later payload must not overwrite what an earlier
+// Result holds.
+func TestReadingsOutliveTheNextDecode(t *testing.T) {
+	d := New(limits)
+	var kept []reading.Reading
+	for i := range 100 {
+		payload := fmt.Sprintf(`[{"category":"sharps","treatment":"autoclave","mass_kg":%d,"id":"e%d"},`+
+			`{"category":"general","treatment":"landfill","mass_kg":%d.5}]`, i+1, i, i+1)
+		if i%2 == 1 {
+			payload = fmt.Sprintf("waste,category=sharps,treatment=autoclave mass_kg=%d,id=\"e%d\"\n"+
+				"waste,category=general,treatment=landfill mass_kg=%d.5", i+1, i, i+1)
+		}
+		res := d.Decode("BG-H-001", reading.Waste, []byte(payload), now)
+		if len(res.Readings) != 2 {
+			t.Fatalf("payload %d: %+v", i, res)
+		}
+		kept = append(kept, res.Readings...)
+	}
+	for j, r := range kept {
+		i := j / 2
+		want := fmt.Sprintf("category=sharps treatment=autoclave/mass_kg=%d id=e%d", i+1, i)
+		if j%2 == 1 {
+			want = fmt.Sprintf("category=general treatment=landfill/mass_kg=%d.5", i+1)
+		}
+		if got := formatTags(r) + "/" + formatFields(r); got != want {
+			t.Errorf("reading %d: %s, want %s", j, got, want)
+		}
+	}
+}

@@ -29,28 +29,29 @@ func (it *jsonItem) visit(key []byte, v jsonValue) {
 			}
 			it.facility, it.hasFac = v.raw, true
 		}
-	case "meter", "source", "inverter", "category", "treatment":
-		switch v.kind {
-		case kindNull:
-		case kindString:
-			it.b.SetTag(string(key), string(v.raw))
-		default:
-			it.b.Fail(typeError(string(key), "string", v))
-		}
-	case "kwh_total", "power_w", "fuel_l_total", "battery_soc_pct", "mass_kg", "stored_hours":
-		switch v.kind {
-		case kindNull:
-		case kindNumber:
-			f, err := strconv.ParseFloat(string(v.raw), 64)
-			if err != nil {
-				// Only a literal beyond float64's range gets here.
-				it.b.Fail(&reading.Error{Reason: reading.ReasonOutOfRange, Field: string(key), Detail: string(v.raw) + " is too large"})
-				return
-			}
-			it.b.SetFloat(string(key), f)
-		default:
-			it.b.Fail(typeError(string(key), "number", v))
-		}
+	// Each key is passed on as a constant, so that it costs no string.
+	case "meter":
+		it.tag("meter", v)
+	case "source":
+		it.tag("source", v)
+	case "inverter":
+		it.tag("inverter", v)
+	case "category":
+		it.tag("category", v)
+	case "treatment":
+		it.tag("treatment", v)
+	case "kwh_total":
+		it.number("kwh_total", v)
+	case "power_w":
+		it.number("power_w", v)
+	case "fuel_l_total":
+		it.number("fuel_l_total", v)
+	case "battery_soc_pct":
+		it.number("battery_soc_pct", v)
+	case "mass_kg":
+		it.number("mass_kg", v)
+	case "stored_hours":
+		it.number("stored_hours", v)
 	case "available":
 		switch v.kind {
 		case kindNull:
@@ -69,6 +70,32 @@ func (it *jsonItem) visit(key []byte, v jsonValue) {
 		}
 	default:
 		it.b.Fail(&reading.Error{Reason: reading.ReasonUnknownField, Field: string(key), Detail: "not a field of any stream"})
+	}
+}
+
+func (it *jsonItem) tag(key string, v jsonValue) {
+	switch v.kind {
+	case kindNull:
+	case kindString:
+		it.b.SetTagBytes(key, v.raw)
+	default:
+		it.b.Fail(typeError(key, "string", v))
+	}
+}
+
+func (it *jsonItem) number(key string, v jsonValue) {
+	switch v.kind {
+	case kindNull:
+	case kindNumber:
+		f, err := parseFloat(v.raw)
+		if err != nil {
+			// Only a literal beyond float64's range gets here.
+			it.b.Fail(&reading.Error{Reason: reading.ReasonOutOfRange, Field: key, Detail: string(v.raw) + " is too large"})
+			return
+		}
+		it.b.SetFloat(key, f)
+	default:
+		it.b.Fail(typeError(key, "number", v))
 	}
 }
 
@@ -169,7 +196,7 @@ func jsonTime(v jsonValue, now time.Time) (time.Time, *reading.Error) {
 		}
 		return t, nil
 	case kindNumber:
-		ms, err := strconv.ParseInt(string(v.raw), 10, 64)
+		ms, err := parseInt(v.raw)
 		if err != nil {
 			return time.Time{}, &reading.Error{Reason: reading.ReasonMalformed, Field: "ts",
 				Detail: string(truncate(v.raw, 40)) + " is not whole Unix milliseconds"}

@@ -224,17 +224,20 @@ func (s *scanner) number() ([]byte, *syntaxError) {
 func (s *scanner) string() ([]byte, *syntaxError) {
 	s.pos++ // opening quote
 	start := s.pos
-	// Fast path: no escapes.
+	// Fast path: no escapes. Keys and most values are ASCII, which needs
+	// no UTF-8 check beyond noticing that no byte has its top bit set.
+	var high byte
 	for s.pos < len(s.data) {
 		c := s.data[s.pos]
 		if c == '"' {
 			raw := s.data[start:s.pos]
 			s.pos++
-			if !utf8.Valid(raw) {
+			if high >= utf8.RuneSelf && !utf8.Valid(raw) {
 				return nil, &syntaxError{offset: start, msg: "string is not valid UTF-8"}
 			}
 			return raw, nil
 		}
+		high |= c
 		if c == '\\' {
 			break
 		}

@@ -51,15 +51,13 @@ func (d *Decoder) decodeEntry(dec *lineprotocol.Decoder, b *reading.Builder, fac
 		if key == nil {
 			break
 		}
-		k := string(key)
-		switch {
-		case k == "facility":
+		if string(key) == "facility" {
 			if string(val) != facility && mismatch == nil {
 				mismatch = &reading.Error{Reason: reading.ReasonFacilityMismatch, Field: "facility",
 					Detail: strconv.Quote(string(val)) + " is not the topic's facility " + strconv.Quote(facility)}
 			}
-		case b.HasTag(k):
-			b.SetTag(k, string(val))
+		} else if k, ok := b.TagName(key); ok {
+			b.SetTagBytes(k, val)
 		}
 	}
 	for {
@@ -70,7 +68,10 @@ func (d *Decoder) decodeEntry(dec *lineprotocol.Decoder, b *reading.Builder, fac
 		if key == nil {
 			break
 		}
-		k := string(key)
+		k, ok := b.FieldName(key)
+		if !ok {
+			k = string(key) // for the builder's error
+		}
 		switch val.Kind() {
 		case lineprotocol.Float:
 			b.SetFloat(k, val.FloatV())

@@ -18,9 +18,10 @@ import (
 // are fixed names, and the reading package admits only tag values made of
 // letters, digits, '_' and '-', so nothing needs escaping but string fields.
 type Batch struct {
-	buf    []byte
-	points int
-	tags   []reading.Tag
+	buf      []byte
+	points   int
+	tags     []reading.Tag
+	facility [1]reading.Tag // the point's own tag, for sortedTags
 }
 
 // NewBatch returns an empty batch.
@@ -34,13 +35,12 @@ func (b *Batch) Add(r *reading.Reading) error {
 	if len(r.Fields) == 0 {
 		return fmt.Errorf("encode %s reading of %s: no fields", r.Stream, r.Facility)
 	}
-	// Tags in key order, as InfluxDB would otherwise sort them on every write.
-	b.tags = append(b.tags[:0], reading.Tag{Key: "facility", Value: r.Facility})
-	b.tags = append(b.tags, r.Tags...)
-	slices.SortFunc(b.tags, func(x, y reading.Tag) int { return strings.Compare(x.Key, y.Key) })
-	for _, t := range b.tags {
-		if !reading.ValidName(t.Value) {
-			return fmt.Errorf("encode %s reading of %s: tag %s=%q is not a plain name", r.Stream, r.Facility, t.Key, t.Value)
+	tags := b.sortedTags(r)
+	for _, part := range tags {
+		for _, t := range part {
+			if !reading.ValidName(t.Value) {
+				return fmt.Errorf("encode %s reading of %s: tag %s=%q is not a plain name", r.Stream, r.Facility, t.Key, t.Value)
+			}
 		}
 	}
 	for _, f := range r.Fields {
@@ -49,11 +49,13 @@ func (b *Batch) Add(r *reading.Reading) error {
 		}
 	}
 	buf := append(b.buf, r.Stream...)
-	for _, t := range b.tags {
-		buf = append(buf, ',')
-		buf = append(buf, t.Key...)
-		buf = append(buf, '=')
-		buf = append(buf, t.Value...)
+	for _, part := range tags {
+		for _, t := range part {
+			buf = append(buf, ',')
+			buf = append(buf, t.Key...)
+			buf = append(buf, '=')
+			buf = append(buf, t.Value...)
+		}
 	}
 	for i, f := range r.Fields {
 		if i == 0 {
@@ -65,7 +67,7 @@ func (b *Batch) Add(r *reading.Reading) error {
 		buf = append(buf, '=')
 		switch f.Kind {
 		case reading.KindFloat:
-			buf = strconv.AppendFloat(buf, f.Num, 'g', -1, 64)
+			buf = appendFloat(buf, f.Num)
 		case reading.KindBool:
 			buf = strconv.AppendBool(buf, f.Bool)
 		case reading.KindString:
@@ -77,6 +79,73 @@ func (b *Batch) Add(r *reading.Reading) error {
 	b.buf = append(buf, '\n')
 	b.points++
 	return nil
+}
+
+// sortedTags returns r's tags and the facility's, which the reading does not
+// carry, in key order, as InfluxDB would otherwise sort them on every write:
+// the parts are written one after the other. A reading's tags come in schema
+// order, which is sorted for every stream, so the facility usually only needs
+// its place found; tags out of order are sorted with it in a copy.
+func (b *Batch) sortedTags(r *reading.Reading) [3][]reading.Tag {
+	b.facility[0] = reading.Tag{Key: "facility", Value: r.Facility}
+	at := len(r.Tags)
+	for i, t := range r.Tags {
+		if i > 0 && r.Tags[i-1].Key >= t.Key || t.Key == "facility" {
+			b.tags = append(append(b.tags[:0], b.facility[0]), r.Tags...)
+			slices.SortFunc(b.tags, func(x, y reading.Tag) int { return strings.Compare(x.Key, y.Key) })
+			return [3][]reading.Tag{b.tags}
+		}
+		if at == len(r.Tags) && t.Key > "facility" {
+			at = i
+		}
+	}
+	return [3][]reading.Tag{r.Tags[:at], b.facility[:], r.Tags[at:]}
+}
+
+// appendFloat is strconv.AppendFloat(buf, v, 'g', -1, 64), the shortest
+// text that reads back as v, with a short cut for what meters send: numbers
+// of a few decimals between 1e-4 and 1e6, which 'g' writes without an
+// exponent. The general algorithm was most of the encoder's time.
+//
+// When some integer m below 1e15 divided by 10^k is v (division rounds
+// correctly and 10^k is exact), m·10^-k reads back as v; with at most 15
+// digits no other decimal of as few digits does, so, less trailing zeros,
+// it is the shortest text and the one strconv writes.
+func appendFloat(buf []byte, v float64) []byte {
+	a := math.Abs(v)
+	if a < 1e-4 || a >= 1e6 {
+		if v == 0 && !math.Signbit(v) {
+			return append(buf, '0')
+		}
+		return strconv.AppendFloat(buf, v, 'g', -1, 64)
+	}
+	for k, p := 0, 1.0; k <= 8; k, p = k+1, p*10 {
+		m := a * p
+		if m >= 1e15 {
+			break
+		}
+		if m != math.Trunc(m) || m/p != a {
+			continue
+		}
+		mant, pow := uint64(m), uint64(p)
+		for pow > 1 && mant%10 == 0 {
+			mant, pow = mant/10, pow/10
+		}
+		if v < 0 {
+			buf = append(buf, '-')
+		}
+		buf = strconv.AppendUint(buf, mant/pow, 10)
+		if pow == 1 {
+			return buf
+		}
+		// pow plus the fraction has the fraction's digits, leading zeros
+		// included, after a 1 that becomes the point.
+		point := len(buf)
+		buf = strconv.AppendUint(buf, pow+mant%pow, 10)
+		buf[point] = '.'
+		return buf
+	}
+	return strconv.AppendFloat(buf, v, 'g', -1, 64)
 }
 
 // appendQuoted writes a line-protocol string field value: quotes and
