@@ -246,7 +246,7 @@ func TestIdleFlushServesASmallBrokerWindow(t *testing.T) {
 	p, _ := newTestPipeline(t, w, &recordingPublisher{})
 	p.cfg.BatchMessages = 1000
 	p.cfg.FlushInterval = time.Minute
-	p.cfg.IdleFlush = 2 * time.Millisecond
+	p.cfg.IdleFlush = config.Default().Ingest.IdleFlush // the shipped one
 	queue := make(chan Message, 100)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
