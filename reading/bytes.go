@@ -40,6 +40,10 @@ func (b *Builder) tagValue(key string, value []byte) string {
 	}
 	spec := &b.schema.Tags[i]
 	if spec.Values == nil {
+		if len(value) > maxNameLen {
+			// Refused by SetTag anyway; not worth remembering.
+			return string(value)
+		}
 		return b.recent[i].get(value)
 	}
 	for _, v := range spec.Values {

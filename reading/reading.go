@@ -314,11 +314,14 @@ func (b *Builder) spare() ([]Tag, []Field) {
 	nt, nf := len(b.schema.Tags), len(b.schema.Fields)
 	// Every reading has all the tags, so the tag slab counts readings; a
 	// reading has some of the fields, so that slab lasts longer.
-	if cap(b.tagSlab)-len(b.tagSlab) < nt {
+	tagsOut, fieldsOut := cap(b.tagSlab)-len(b.tagSlab) < nt, cap(b.fieldSlab)-len(b.fieldSlab) < nf
+	if tagsOut || fieldsOut {
 		b.chunk = min(max(2*b.chunk, 1), maxChunk)
+	}
+	if tagsOut {
 		b.tagSlab = make([]Tag, 0, b.chunk*nt)
 	}
-	if cap(b.fieldSlab)-len(b.fieldSlab) < nf {
+	if fieldsOut {
 		b.fieldSlab = make([]Field, 0, b.chunk*nf)
 	}
 	return b.tagSlab[len(b.tagSlab):], b.fieldSlab[len(b.fieldSlab):]

@@ -100,12 +100,15 @@ var (
 		"encapsulation", "offsite", "landfill", "open_burning", "open_dumping", "other"}
 )
 
+// maxNameLen is the longest name ValidName admits.
+const maxNameLen = 64
+
 // ValidName reports whether s may be a facility id, meter or inverter name:
 // 1 to 64 of [A-Za-z0-9_-]. Names become topic levels and InfluxDB tag
 // values, so they stay short and plain; the collector's encoder relies on
 // this to write them without escaping.
 func ValidName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
+	if len(s) == 0 || len(s) > maxNameLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -31,11 +31,20 @@ promtool="${GREENPULSE_CACHE:-$HOME/.cache/greenpulse}/bin/promtool"
 echo "== go test"
 go test -count=1 -timeout 20m ./...
 
+echo "== race detector on the ingest hot path (its unit tests)"
+# The pipeline's goroutines and the InfluxDB writer's reuse of a batch's
+# buffer are where a data race would lose or garble readings.
+go test -race -short -count=1 ./collector/ingest/ ./collector/influx/ ./collector/decode/ ./reading/
+
 echo "== fuzz (short runs; a counted budget avoids the runner's deadline race)"
 fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZ_EXECS:-20000x}" "$1"; }
 fuzz ./collector/decode FuzzDecode
 fuzz ./collector/decode FuzzDecodeStatus
 fuzz ./collector/decode FuzzJSONScanAgreesWithEncodingJSON
+fuzz ./collector/decode FuzzParseFloatIsStrconvs
+fuzz ./collector/decode FuzzParseIntIsStrconvs
+fuzz ./collector/influx FuzzAppendFloat
+fuzz ./collector/influx FuzzErrorMessage
 fuzz ./registry FuzzParse
 fuzz ./agents/web FuzzWasteEntry
 fuzz ./agents/web FuzzLogin

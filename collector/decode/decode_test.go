@@ -224,7 +224,7 @@ func formatFields(r reading.Reading) string {
 // Result holds.
 func TestReadingsOutliveTheNextDecode(t *testing.T) {
 	d := New(limits)
-	var kept []reading.Reading
+	var results []Result // as returned: a Decode that reused them would show here
 	for i := range 100 {
 		payload := fmt.Sprintf(`[{"category":"sharps","treatment":"autoclave","mass_kg":%d,"id":"e%d"},`+
 			`{"category":"general","treatment":"landfill","mass_kg":%d.5}]`, i+1, i, i+1)
@@ -236,6 +236,10 @@ func TestReadingsOutliveTheNextDecode(t *testing.T) {
 		if len(res.Readings) != 2 {
 			t.Fatalf("payload %d: %+v", i, res)
 		}
+		results = append(results, res)
+	}
+	var kept []reading.Reading
+	for _, res := range results {
 		kept = append(kept, res.Readings...)
 	}
 	for j, r := range kept {

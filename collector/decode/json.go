@@ -148,7 +148,9 @@ func (d *Decoder) decodeJSONArray(res *Result, b *reading.Builder, facility stri
 	if serr != nil {
 		// Past a syntax error there is no telling where items start, so
 		// the whole message is rejected, good items too.
-		*res = Result{Rejected: []Rejection{{Index: -1, Err: malformedJSON(serr)}}}
+		// The decoder's scratch slice is kept for the next payload.
+		clear(res.Readings)
+		*res = Result{Readings: res.Readings[:0], Rejected: []Rejection{{Index: -1, Err: malformedJSON(serr)}}}
 		return
 	}
 	if items == 0 {

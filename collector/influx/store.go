@@ -70,7 +70,10 @@ func (s *Store) Query(ctx context.Context, flux string) (*api.QueryTableResult, 
 func (s *Store) Buckets() (raw, indicators string) { return s.cfg.Bucket, s.cfg.IndicatorBucket }
 
 // Close releases the client's connections.
-func (s *Store) Close() { s.client.Close() }
+func (s *Store) Close() {
+	s.client.Close()
+	s.raw.http.CloseIdleConnections()
+}
 
 // Write sends one batch of line protocol in a single request; it does not
 // retry, so that the caller decides how long to wait and what to acknowledge.

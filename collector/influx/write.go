@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // writer posts line protocol to /api/v2/write itself rather than through
@@ -30,33 +31,53 @@ func newWriter(baseURL, org, bucket, token string, client *http.Client) *writer 
 
 // write sends one batch. An HTTP error answer is a *WriteError with
 // InfluxDB's own message; a transport failure is returned wrapped as it is.
+// It returns only once the transport is done with lineProtocol, which the
+// caller refills as soon as the batch is acknowledged.
 func (w *writer) write(ctx context.Context, lineProtocol []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.endpoint, bytes.NewReader(lineProtocol))
+	body := &sentBody{Reader: bytes.NewReader(lineProtocol), closed: make(chan struct{})}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.endpoint, body)
 	if err != nil {
 		return err
 	}
+	req.ContentLength = int64(len(lineProtocol))
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	if w.token != "" {
 		req.Header.Set("Authorization", "Token "+w.token)
 	}
 	resp, err := w.http.Do(req)
+	// The transport may go on reading the body after Do returns (an early
+	// answer such as a proxy's 413, a timeout), but it always closes it.
+	defer func() { <-body.closed }()
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusOK {
+	if resp.StatusCode/100 == 2 {
 		// Drained, so that the connection is reused.
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return &WriteError{Status: resp.StatusCode, Message: errorMessage(resp.Status, body)}
+	text, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return &WriteError{Status: resp.StatusCode, Message: errorMessage(resp.Status, resp.Header.Get("X-Influxdb-Error"), text)}
+}
+
+// sentBody is a request body that tells when the transport has closed it.
+type sentBody struct {
+	*bytes.Reader
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (b *sentBody) Close() error {
+	b.once.Do(func() { close(b.closed) })
+	return nil
 }
 
 // errorMessage is the message of an InfluxDB error answer: 2.x says
-// {"code": ..., "message": ...}, 1.8 says {"error": ...}; anything else is
-// given as it came, after the status line.
-func errorMessage(status string, body []byte) string {
+// {"code": ..., "message": ...}, 1.8 says {"error": ...} and repeats it in
+// its X-Influxdb-Error header; anything else (a proxy's page) is given as
+// it came, after the status line.
+func errorMessage(status, header string, body []byte) string {
 	var answer struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
@@ -71,6 +92,9 @@ func errorMessage(status string, body []byte) string {
 		case answer.Error != "":
 			return answer.Error
 		}
+	}
+	if header != "" {
+		return header
 	}
 	if text := strings.TrimSpace(string(body)); text != "" {
 		return fmt.Sprintf("%s: %s", status, text)

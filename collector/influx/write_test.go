@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -108,8 +109,109 @@ func TestErrorMessage(t *testing.T) {
 		{"upstream timed out\n", "504 Gateway Timeout: upstream timed out"},
 		{"", "504 Gateway Timeout"},
 	} {
-		if got := errorMessage("504 Gateway Timeout", []byte(c.body)); got != c.want {
+		if got := errorMessage("504 Gateway Timeout", "", []byte(c.body)); got != c.want {
 			t.Errorf("errorMessage(%q) = %q, want %q", c.body, got, c.want)
 		}
 	}
+}
+
+// TestWriterRequests checks the request the writer makes and how it reads
+// each kind of answer, against a server that records what it got.
+func TestWriterRequests(t *testing.T) {
+	type got struct{ auth, query, body string }
+	cases := []struct {
+		name      string
+		token     string
+		status    int
+		header    string // X-Influxdb-Error
+		answer    string
+		wantErr   bool
+		permanent bool
+		wantAuth  string
+	}{
+		{"2.x token", "s3cret-token", http.StatusNoContent, "", "", false, false, "Token s3cret-token"},
+		{"1.8 user:password", "greenpulse:pw", http.StatusNoContent, "", "", false, false, "Token greenpulse:pw"},
+		{"no token, no header", "", http.StatusNoContent, "", "", false, false, ""},
+		{"any 2xx is stored", "", http.StatusCreated, "", "", false, false, ""},
+		{"overloaded: retried", "", http.StatusServiceUnavailable, "", "", true, false, ""},
+		{"too large: permanent", "", http.StatusRequestEntityTooLarge, "", `{"code":"request too large","message":"over 25 MB"}`, true, true, ""},
+		{"1.8 header only", "", http.StatusBadRequest, "partial write: field type conflict", "not json", true, true, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			seen := make(chan got, 1)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				seen <- got{auth: r.Header.Get("Authorization"), query: r.URL.RawQuery, body: string(body)}
+				if c.header != "" {
+					w.Header().Set("X-Influxdb-Error", c.header)
+				}
+				w.WriteHeader(c.status)
+				_, _ = io.WriteString(w, c.answer)
+			}))
+			t.Cleanup(srv.Close)
+			w := newWriter(srv.URL, "greenpulse", "greenpulse/autogen", c.token, srv.Client())
+			err := w.write(context.Background(), []byte("energy,facility=F1 kwh_total=1 1\n"))
+			g := <-seen
+			if g.auth != c.wantAuth {
+				t.Errorf("Authorization %q, want %q", g.auth, c.wantAuth)
+			}
+			if want := "bucket=greenpulse%2Fautogen&org=greenpulse&precision=ns"; g.query != want {
+				t.Errorf("query %q, want %q", g.query, want)
+			}
+			if g.body != "energy,facility=F1 kwh_total=1 1\n" {
+				t.Errorf("body %q", g.body)
+			}
+			if (err != nil) != c.wantErr || IsPermanent(err) != c.permanent {
+				t.Fatalf("error %v (permanent %v), want error %v, permanent %v", err, IsPermanent(err), c.wantErr, c.permanent)
+			}
+			if c.header != "" && !strings.Contains(err.Error(), c.header) {
+				t.Errorf("error %q does not carry X-Influxdb-Error %q", err, c.header)
+			}
+			if c.token != "" && err != nil && strings.Contains(err.Error(), c.token) {
+				t.Errorf("error %q shows the token", err)
+			}
+		})
+	}
+}
+
+// TestWriterIsDoneWithTheBatchOnReturn answers before reading a large body,
+// as a proxy refusing its size does: the batch's buffer is refilled as soon
+// as Write returns, so the transport must be done with it by then (go test
+// -race reports it otherwise).
+func TestWriterIsDoneWithTheBatchOnReturn(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+	}))
+	t.Cleanup(srv.Close)
+	w := newWriter(srv.URL, "", "greenpulse", "", srv.Client())
+	batch := []byte(strings.Repeat("energy,facility=F1 kwh_total=1 1\n", 1<<17)) // 4 MB
+	for range 5 {
+		err := w.write(context.Background(), batch)
+		if !IsPermanent(err) {
+			// A reset connection before the answer is read is a transport
+			// error instead; either way the buffer must be free.
+			var werr *WriteError
+			if errors.As(err, &werr) {
+				t.Fatalf("error %v, want HTTP 413", err)
+			}
+		}
+		for i := range batch {
+			batch[i] = 'x'
+		}
+	}
+}
+
+// FuzzErrorMessage feeds InfluxDB error answers of any shape: the message
+// is never empty, so a log line always says something.
+func FuzzErrorMessage(f *testing.F) {
+	f.Add("", []byte(`{"code":"invalid","message":"unable to parse"}`))
+	f.Add("partial write", []byte(`{"error":"partial write"}`))
+	f.Add("", []byte("<html>bad gateway</html>"))
+	f.Add("", []byte(`{"code":""}`))
+	f.Fuzz(func(t *testing.T, header string, body []byte) {
+		if got := errorMessage("502 Bad Gateway", header, body); got == "" {
+			t.Fatalf("empty message for header %q body %q", header, body)
+		}
+	})
 }

@@ -169,7 +169,7 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 			// Take what else is queued already, so that the timers are
 			// reset once a burst rather than once a message.
 		burst:
-			for !p.full(cur) {
+			for !p.batchFull(cur) {
 				select {
 				case m := <-queue:
 					p.accumulate(cur, m)
@@ -178,7 +178,7 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 				}
 			}
 			switch {
-			case p.full(cur):
+			case p.batchFull(cur):
 				timer.Stop()
 				idle.Stop()
 				flush()
@@ -211,8 +211,8 @@ func (p *Pipeline) Run(ctx context.Context, queue <-chan Message) error {
 	}
 }
 
-// full reports whether b holds a batch's worth of points or messages.
-func (p *Pipeline) full(b *batch) bool {
+// batchFull reports whether b holds a batch's worth of points or messages.
+func (p *Pipeline) batchFull(b *batch) bool {
 	return b.points.Points() >= p.cfg.BatchPoints || len(b.messages) >= p.cfg.BatchMessages
 }
 
@@ -258,7 +258,7 @@ func (p *Pipeline) drain(queue <-chan Message, cur *batch, flush func()) {
 		select {
 		case m := <-queue:
 			p.accumulate(cur, m)
-			if p.full(cur) {
+			if p.batchFull(cur) {
 				flush()
 			}
 		default:
