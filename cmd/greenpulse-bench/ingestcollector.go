@@ -60,8 +60,13 @@ func startCollector(ctx context.Context, o ingestOptions, dir, clientID, brokerU
 	cmd := exec.CommandContext(ctx, o.collector, "serve", "--config", cfg)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if v := os.Getenv("COLLECTOR_GOMEMLIMIT"); v != "" {
-		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+v)
+	// COLLECTOR_GOMEMLIMIT and COLLECTOR_GOGC try Go runtime settings on the
+	// collector alone, not on the bench's own load generator.
+	cmd.Env = os.Environ()
+	for _, name := range []string{"GOMEMLIMIT", "GOGC"} {
+		if v := os.Getenv("COLLECTOR_" + name); v != "" {
+			cmd.Env = append(cmd.Env, name+"="+v)
+		}
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start collector %s: %w", o.collector, err)

@@ -28,6 +28,7 @@ const (
 type messageSet struct {
 	format     payloadFormat
 	perMessage int
+	baseMs     int64 // reading j is at baseMs+j milliseconds
 	topics     []string
 	payloads   [][]byte // slices of one buffer
 }
@@ -41,7 +42,7 @@ func (s *messageSet) readings() int64 { return int64(len(s.payloads) * s.perMess
 // facility (the topic is authoritative) nor the meter (the default, main),
 // as the agent sends them.
 func buildMessages(facilities []registry.Facility, format payloadFormat, n, perMessage int, baseMs int64) *messageSet {
-	s := &messageSet{format: format, perMessage: perMessage, topics: make([]string, n), payloads: make([][]byte, n)}
+	s := &messageSet{format: format, perMessage: perMessage, baseMs: baseMs, topics: make([]string, n), payloads: make([][]byte, n)}
 	topics := make([]string, len(facilities))
 	for i, f := range facilities {
 		topics[i] = "greenpulse/" + f.ID + "/energy"

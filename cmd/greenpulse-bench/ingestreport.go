@@ -97,9 +97,6 @@ func printCell(out io.Writer, r cellResult, o ingestOptions) {
 		}
 		fmt.Fprintf(out, "  %-16s %11s %8s   %15s %7.1f %9.1f %4.1f %9s", name, thousands(x.rate), share,
 			own, x.cpu["influxd"], x.cpu["mosquitto"], x.cpu["load"], rss)
-		if x.extra != 0 {
-			fmt.Fprintf(out, "  (InfluxDB counted %+d points beyond the readings)", x.extra)
-		}
 		fmt.Fprintln(out)
 	}
 	row("bare subscriber", r.bare, false)
@@ -224,8 +221,26 @@ func printSchemaCheck(ctx context.Context, out io.Writer, influxURL string) {
 }
 
 // influxRows runs an InfluxQL query and returns each row's values joined
-// by ':'.
+// by ':', sorted.
 func influxRows(ctx context.Context, influxURL, db, q string) ([]string, error) {
+	values, err := influxValues(ctx, influxURL, db, q)
+	if err != nil {
+		return nil, err
+	}
+	var rows []string
+	for _, v := range values {
+		var cols []string
+		for _, x := range v {
+			cols = append(cols, fmt.Sprint(x))
+		}
+		rows = append(rows, strings.Join(cols, ":"))
+	}
+	slices.Sort(rows)
+	return rows, nil
+}
+
+// influxValues runs an InfluxQL query and returns the rows of every series.
+func influxValues(ctx context.Context, influxURL, db, q string) ([][]any, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, influxURL+"/query?"+url.Values{"db": {db}, "q": {q}}.Encode(), nil)
 	if err != nil {
 		return nil, err
@@ -246,21 +261,46 @@ func influxRows(ctx context.Context, influxURL, db, q string) ([]string, error) 
 	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
 		return nil, fmt.Errorf("%s on %s: %w", q, db, err)
 	}
-	var rows []string
+	var rows [][]any
 	for _, r := range answer.Results {
 		if r.Error != "" {
 			return nil, fmt.Errorf("%s on %s: %s", q, db, r.Error)
 		}
 		for _, s := range r.Series {
-			for _, v := range s.Values {
-				var cols []string
-				for _, x := range v {
-					cols = append(cols, fmt.Sprint(x))
-				}
-				rows = append(rows, strings.Join(cols, ":"))
+			rows = append(rows, s.Values...)
+		}
+	}
+	return rows, nil
+}
+
+// printContentCheck checks, run by run, that each database holds exactly
+// the readings the consumers were given: their number and the sum of
+// their kwh_total (reading j carries j+0.5, so n readings sum to n*n/2).
+// It is what shows that Telegraf's json_v2 stored the same points as the
+// collector, not just the same schema.
+func printContentCheck(ctx context.Context, out io.Writer, influxURL string, sets []*messageSet) {
+	bad := 0
+	for _, set := range sets {
+		n := set.readings()
+		want := fmt.Sprintf("%d:%d", n, n*n/2)
+		q := fmt.Sprintf("SELECT count(kwh_total), sum(kwh_total) FROM energy WHERE time >= %dms AND time < %dms",
+			set.baseMs, set.baseMs+n)
+		for _, db := range []string{"greenpulse", "telegraf"} {
+			rows, err := influxValues(ctx, influxURL, db, q)
+			got := ""
+			if err == nil && len(rows) == 1 && len(rows[0]) == 3 {
+				// time, count, sum
+				count, _ := rows[0][1].(float64)
+				sum, _ := rows[0][2].(float64)
+				got = fmt.Sprintf("%.0f:%.0f", count, sum)
+			}
+			if got != want {
+				bad++
+				fmt.Fprintf(out, "content check: %s, %d/msg in %s: count:sum %q, want %q (%v)\n", set.format, set.perMessage, db, got, want, err)
 			}
 		}
 	}
-	slices.Sort(rows)
-	return rows, nil
+	if bad == 0 {
+		fmt.Fprintf(out, "stored readings: every run's %d sets are in both databases, counted and summed exactly\n", len(sets))
+	}
 }

@@ -65,7 +65,7 @@ func runIngestBench(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.rounds, "rounds", 1, "times to measure every format and size")
 	formats := fs.String("formats", "lp,json", "payload formats: lp (line protocol), json (the agent's JSON)")
 	sizes := fs.String("sizes", "1,50", "readings a message")
-	fs.IntVar(&o.telegrafBatch, "telegraf-batch", 5000, "Telegraf's metric_batch_size")
+	fs.IntVar(&o.telegrafBatch, "telegraf-batch", 0, "Telegraf's metric_batch_size (0: 2000 at 1 reading a message, 5000 at more)")
 	fs.IntVar(&o.telegrafWriters, "telegraf-writers", 1, "Telegraf's influxdb_v2 concurrent_writes (more than 1 loses data in Telegraf 1.36.4)")
 	fs.StringVar(&o.ingest, "ingest", "", `collector ingest settings to try, as YAML, e.g. "{idle_flush: 100ms}"`)
 	fs.StringVar(&o.profileDir, "profile-dir", "", "save a 5-second CPU profile of the collector during each of its runs into this folder")

@@ -33,12 +33,15 @@ const telegrafConfig = `# Written by greenpulse-bench ingest for one run.
   ## collector's ingest.flush_interval.
   flush_interval = "100ms"
   flush_jitter = "0s"
-  ## As the collector's ingest.batch_points: fewer, larger writes, each of
-  ## which waits on InfluxDB's disk sync.
+  ## A write starts when this many metrics wait. At 50 readings a message,
+  ## 5000, the collector's ingest.batch_points. At 1 it must be below
+  ## max_undelivered_messages, or a batch could never fill and every write
+  ## would wait for the flush interval: 2000, half the window, as the
+  ## collector's ingest.batch_messages is.
   metric_batch_size = %[1]d
   ## Room for everything max_undelivered_messages lets in at 50 readings a
-  ## message, so that no metric is dropped from a full buffer.
-  metric_buffer_limit = 400000
+  ## message (4000 x 50), so that no metric is dropped from a full buffer.
+  metric_buffer_limit = 205000
   ## The collector adds no host tag; neither does this, so both write the
   ## same points.
   omit_hostname = true
@@ -112,9 +115,9 @@ var telegrafParsers = map[payloadFormat]string{
         available = "bool"`,
 }
 
-func startTelegraf(ctx context.Context, o ingestOptions, dir, clientID, brokerURL, influxURL string, format payloadFormat) (*telegrafProc, error) {
+func startTelegraf(ctx context.Context, o ingestOptions, dir, clientID, brokerURL, influxURL string, c cell) (*telegrafProc, error) {
 	logPath := filepath.Join(dir, clientID+".log")
-	conf := fmt.Sprintf(telegrafConfig, o.telegrafBatch, logPath, influxURL, o.telegrafWriters, brokerURL, clientID, telegrafParsers[format])
+	conf := fmt.Sprintf(telegrafConfig, telegrafBatch(o, c), logPath, influxURL, o.telegrafWriters, brokerURL, clientID, telegrafParsers[c.format])
 	path := filepath.Join(dir, clientID+".conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		return nil, err
@@ -125,6 +128,25 @@ func startTelegraf(ctx context.Context, o ingestOptions, dir, clientID, brokerUR
 		return nil, fmt.Errorf("start telegraf %s: %w", o.telegraf, err)
 	}
 	return &telegrafProc{cmd: cmd, clientID: clientID, logPath: logPath}, nil
+}
+
+// telegrafBatch is metric_batch_size for a cell: --telegraf-batch if set,
+// else as the config's comment says.
+func telegrafBatch(o ingestOptions, c cell) int {
+	switch {
+	case o.telegrafBatch > 0:
+		return o.telegrafBatch
+	case c.perMessage == 1:
+		return 2000
+	}
+	return 5000
+}
+
+func telegrafBatchText(o ingestOptions) string {
+	if o.telegrafBatch > 0 {
+		return fmt.Sprint(o.telegrafBatch)
+	}
+	return "2000 at 1 reading a message, 5000 at more"
 }
 
 func (p *telegrafProc) pid() int { return p.cmd.Process.Pid }
