@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/agents/outbox"
@@ -101,7 +100,7 @@ func benchAgent(ctx context.Context, o agentOptions, out io.Writer) error {
 	took := time.Since(start)
 	fmt.Fprintf(out, "drained %d readings in %s (including start-up): %.0f readings/s; agent peak RSS %.1f MB\n",
 		len(readings), took.Round(time.Millisecond), float64(len(readings))/took.Seconds(),
-		float64(procStatusBytes(p.pid(), "VmHWM:"))/1e6)
+		float64(peakRSS(p.pid()))/1e6)
 	return nil
 }
 
@@ -133,7 +132,7 @@ func steadyState(ctx context.Context, pid int, d time.Duration) (steady, error) 
 		rssN++
 	}
 	return steady{elapsed: time.Since(t0), rssMean: float64(rssSum) / float64(max(rssN, 1)),
-		rssHWM: float64(procStatusBytes(pid, "VmHWM:")), cpu: cpuSeconds(pid) - cpu0}, nil
+		rssHWM: float64(peakRSS(pid)), cpu: cpuSeconds(pid) - cpu0}, nil
 }
 
 func fillOutbox(dir string, rs []reading.Reading) error {
@@ -156,7 +155,7 @@ func fillOutbox(dir string, rs []reading.Reading) error {
 }
 
 type agentProc struct {
-	cmd    *exec.Cmd
+	child
 	listen string
 }
 
@@ -193,7 +192,7 @@ sources:
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start agent %s: %w", bin, err)
 	}
-	p := &agentProc{cmd: cmd, listen: listen}
+	p := &agentProc{child: child{cmd}, listen: listen}
 	for i := 0; ; i++ {
 		if _, err := p.outboxDepth(); err == nil {
 			return p, nil
@@ -204,13 +203,6 @@ sources:
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func (p *agentProc) pid() int { return p.cmd.Process.Pid }
-
-func (p *agentProc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	_ = p.cmd.Wait()
 }
 
 func (p *agentProc) outboxDepth() (int64, error) { return web.OutboxDepth(p.listen) }

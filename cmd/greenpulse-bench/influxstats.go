@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -22,49 +23,65 @@ func newInfluxCounter(influxURL string) *influxCounter {
 	return &influxCounter{url: influxURL, client: &http.Client{Timeout: 10 * time.Second}}
 }
 
-// pointsWrittenOK sums pointsWrittenOK over InfluxDB's HTTP listeners.
-func (c *influxCounter) pointsWrittenOK(ctx context.Context) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/query?"+url.Values{"q": {"SHOW STATS"}}.Encode(), nil)
+// influxSeries is one series of an InfluxQL answer.
+type influxSeries struct {
+	Name    string   `json:"name"`
+	Columns []string `json:"columns"`
+	Values  [][]any  `json:"values"`
+}
+
+// query runs the InfluxQL q (on db, when not empty) and returns every
+// series of the answer.
+func (c *influxCounter) query(ctx context.Context, db, q string) ([]influxSeries, error) {
+	params := url.Values{"q": {q}}
+	if db != "" {
+		params.Set("db", db)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/query?"+params.Encode(), nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("SHOW STATS: %w", err)
+		return nil, fmt.Errorf("%s: %w", q, err)
 	}
 	defer resp.Body.Close()
 	var answer struct {
 		Results []struct {
-			Error  string `json:"error"`
-			Series []struct {
-				Name    string   `json:"name"`
-				Columns []string `json:"columns"`
-				Values  [][]any  `json:"values"`
-			} `json:"series"`
+			Error  string         `json:"error"`
+			Series []influxSeries `json:"series"`
 		} `json:"results"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
-		return 0, fmt.Errorf("SHOW STATS answer: %w", err)
+		return nil, fmt.Errorf("%s: answer: %w", q, err)
+	}
+	var series []influxSeries
+	for _, r := range answer.Results {
+		if r.Error != "" {
+			return nil, fmt.Errorf("%s on %q: %s", q, db, r.Error)
+		}
+		series = append(series, r.Series...)
+	}
+	return series, nil
+}
+
+// pointsWrittenOK sums pointsWrittenOK over InfluxDB's HTTP listeners.
+func (c *influxCounter) pointsWrittenOK(ctx context.Context) (int64, error) {
+	series, err := c.query(ctx, "", "SHOW STATS")
+	if err != nil {
+		return 0, err
 	}
 	var total int64
 	found := false
-	for _, r := range answer.Results {
-		if r.Error != "" {
-			return 0, fmt.Errorf("SHOW STATS: %s", r.Error)
+	for _, s := range series {
+		if s.Name != "httpd" {
+			continue
 		}
-		for _, s := range r.Series {
-			if s.Name != "httpd" {
-				continue
-			}
-			for i, col := range s.Columns {
-				if col != "pointsWrittenOK" {
-					continue
-				}
-				for _, row := range s.Values {
-					if n, ok := row[i].(float64); ok {
-						total += int64(n)
-						found = true
-					}
+		if i := slices.Index(s.Columns, "pointsWrittenOK"); i >= 0 {
+			for _, row := range s.Values {
+				if n, ok := row[i].(float64); ok {
+					total += int64(n)
+					found = true
 				}
 			}
 		}

@@ -77,6 +77,11 @@ func benchIngest(ctx context.Context, o ingestOptions, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.profileDir != "" {
+		if err := os.MkdirAll(o.profileDir, 0o755); err != nil {
+			return err
+		}
+	}
 	dir, err := os.MkdirTemp("", "greenpulse-bench-")
 	if err != nil {
 		return err
@@ -133,8 +138,8 @@ func benchIngest(ctx context.Context, o ingestOptions, out io.Writer) error {
 	}
 	printSummary(out, results, o)
 	if o.telegraf != "" {
-		printSchemaCheck(ctx, out, influx.URL())
-		printContentCheck(ctx, out, influx.URL(), b.stored)
+		printSchemaCheck(ctx, out, b.counter)
+		printContentCheck(ctx, out, b.counter, b.stored)
 	}
 	return nil
 }
@@ -278,11 +283,14 @@ func (b *ingestBench) warmUp(ctx context.Context, format payloadFormat) error {
 	return fmt.Errorf("no warm-up reading reached InfluxDB within 60s")
 }
 
+// formatSlug is the --formats word for f, as profile file names use it.
 func formatSlug(f payloadFormat) string {
-	if f == agentJSON {
-		return "json"
+	for slug, format := range formatsByFlag {
+		if format == f {
+			return slug
+		}
 	}
-	return "lp"
+	return string(f)
 }
 
 func startServices(ctx context.Context, dir string) (*testenv.Mosquitto, *testenv.InfluxDB, error) {

@@ -29,9 +29,8 @@ type consumer interface {
 }
 
 type collectorProc struct {
-	cmd      *exec.Cmd
-	clientID string
-	metrics  string
+	child
+	metrics string
 	// client polls /metrics uncompressed: gzip on every poll would be
 	// collector CPU that the measurement itself adds.
 	client *http.Client
@@ -71,20 +70,13 @@ func startCollector(ctx context.Context, o ingestOptions, dir, clientID, brokerU
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start collector %s: %w", o.collector, err)
 	}
-	return &collectorProc{cmd: cmd, clientID: clientID, metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", port),
+	return &collectorProc{child: child{cmd}, metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", port),
 		client: &http.Client{Transport: &http.Transport{DisableCompression: true}}}, nil
-}
-
-func (p *collectorProc) pid() int { return p.cmd.Process.Pid }
-
-func (p *collectorProc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	waitExit(p.cmd, 30*time.Second)
 }
 
 // profile saves a 5-second CPU profile of the collector.
 func (p *collectorProc) profile(path string) {
-	resp, err := http.Get(strings.TrimSuffix(p.metrics, "/metrics") + "/debug/pprof/profile?seconds=5")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Get(strings.TrimSuffix(p.metrics, "/metrics") + "/debug/pprof/profile?seconds=5")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "profile:", err)
 		return
@@ -127,37 +119,4 @@ func (p *collectorProc) metric(name string) (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("metric %s not found", name)
-}
-
-// peakRSS reads the kernel's high-water mark of a process's resident set.
-func peakRSS(pid int) int64 {
-	return procStatusBytes(pid, "VmHWM:")
-}
-
-func procStatusBytes(pid int, key string) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
-
-// waitExit gives a stopped process time to go.
-func waitExit(cmd *exec.Cmd, within time.Duration) {
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(within):
-		_ = cmd.Process.Kill()
-		<-done
-	}
 }

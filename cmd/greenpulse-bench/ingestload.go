@@ -22,6 +22,9 @@ const (
 	agentJSON    payloadFormat = "JSON"
 )
 
+// formatsByFlag are the formats by their --formats word.
+var formatsByFlag = map[string]payloadFormat{"lp": lineProtocol, "json": agentJSON}
+
 // messageSet is the messages of one run, built before it starts so that
 // the load generator only publishes (its CPU shares the machine with what
 // is measured), and so that every consumer of a cell gets the same bytes.

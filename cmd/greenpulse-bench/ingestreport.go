@@ -2,75 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 )
-
-// cpuUse is CPU seconds by process: consumer, influxd, mosquitto and load
-// (the bench itself: the load generator, and the bare subscriber in its
-// run).
-type cpuUse map[string]float64
-
-// cpuMeter reports the CPU time each process used since it was made, so
-// that the figures show where a 2-core machine's time goes.
-type cpuMeter struct {
-	pids  map[string]int
-	start map[string]float64
-}
-
-func newCPUMeter(pids map[string]int) *cpuMeter {
-	c := &cpuMeter{pids: pids, start: map[string]float64{}}
-	for name, pid := range pids {
-		c.start[name] = cpuSeconds(pid)
-	}
-	return c
-}
-
-func (c *cpuMeter) since() cpuUse {
-	u := cpuUse{}
-	for name, pid := range c.pids {
-		u[name] = cpuSeconds(pid) - c.start[name]
-	}
-	return u
-}
-
-// cpuSeconds reads utime+stime from /proc/<pid>/stat (clock ticks of 1/100 s
-// on Linux).
-func cpuSeconds(pid int) float64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the parenthesised command name, which may hold spaces.
-	rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
-	f := strings.Fields(rest)
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseFloat(f[11], 64)
-	stime, _ := strconv.ParseFloat(f[12], 64)
-	return (utime + stime) / 100
-}
-
-func cpuModel() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "model name"); ok {
-			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), ":"))
-		}
-	}
-	return "unknown CPU"
-}
 
 // thousands writes n with comma separators, as the docs' tables do.
 func thousands(n float64) string {
@@ -145,16 +82,16 @@ func printSummary(out io.Writer, results []cellResult, o ingestOptions) {
 				want = 1.1
 			}
 			fmt.Fprintf(out, "  %-22s GreenPulse : Telegraf %s (target >= %.1fx: met in %d of %d runs)\n", "",
-				span(vsTG, func(v float64) string { return fmt.Sprintf("%.2fx", v) }), want, countAtLeast(vsTG, want), len(vsTG))
+				span(vsTG, func(v float64) string { return fmt.Sprintf("%.2fx", v) }), want, countIf(vsTG, func(x float64) bool { return x >= want }), len(vsTG))
 		}
 		if c.perMessage == 1 {
 			fmt.Fprintf(out, "  %-22s GreenPulse : bare %s (target >= 90 %%: met in %d of %d runs)\n", "",
-				span(vsBare, func(v float64) string { return fmt.Sprintf("%.0f %%", v) }), countAtLeast(vsBare, 90), len(vsBare))
+				span(vsBare, func(v float64) string { return fmt.Sprintf("%.0f %%", v) }), countIf(vsBare, func(x float64) bool { return x >= 90 }), len(vsBare))
 		}
 	}
 	mb := func(v float64) string { return fmt.Sprintf("%.1f MB", v) }
 	fmt.Fprintf(out, "collector peak RSS %s (target <= 60 MB: met in %d of %d runs)", span(rssGP, mb),
-		countAtMost(rssGP, 60), len(rssGP))
+		countIf(rssGP, func(x float64) bool { return x <= 60 }), len(rssGP))
 	if o.telegraf != "" {
 		fmt.Fprintf(out, "; Telegraf peak RSS %s", span(rssTG, mb))
 	}
@@ -172,20 +109,11 @@ func span(v []float64, f func(float64) string) string {
 	return f(lo) + "-" + f(hi)
 }
 
-func countAtLeast(v []float64, want float64) int {
+// countIf counts the values for which ok holds.
+func countIf(v []float64, ok func(float64) bool) int {
 	n := 0
 	for _, x := range v {
-		if x >= want {
-			n++
-		}
-	}
-	return n
-}
-
-func countAtMost(v []float64, limit float64) int {
-	n := 0
-	for _, x := range v {
-		if x <= limit {
+		if ok(x) {
 			n++
 		}
 	}
@@ -195,11 +123,11 @@ func countAtMost(v []float64, limit float64) int {
 // printSchemaCheck compares what the two consumers stored, so that a
 // reader can see that they wrote the same points: the energy measurement's
 // tag keys and field keys with their types, in each database.
-func printSchemaCheck(ctx context.Context, out io.Writer, influxURL string) {
+func printSchemaCheck(ctx context.Context, out io.Writer, influx *influxCounter) {
 	describe := func(db string) (string, error) {
 		var parts []string
 		for _, q := range []string{"SHOW TAG KEYS FROM energy", "SHOW FIELD KEYS FROM energy"} {
-			rows, err := influxRows(ctx, influxURL, db, q)
+			rows, err := rowsText(ctx, influx, db, q)
 			if err != nil {
 				return "", err
 			}
@@ -220,56 +148,24 @@ func printSchemaCheck(ctx context.Context, out io.Writer, influxURL string) {
 	fmt.Fprintf(out, "stored points: %s in both databases (collector: %s | Telegraf: %s)\n", same, gp, tg)
 }
 
-// influxRows runs an InfluxQL query and returns each row's values joined
-// by ':', sorted.
-func influxRows(ctx context.Context, influxURL, db, q string) ([]string, error) {
-	values, err := influxValues(ctx, influxURL, db, q)
+// rowsText runs an InfluxQL query and returns each row's values joined by
+// ':', sorted.
+func rowsText(ctx context.Context, influx *influxCounter, db, q string) ([]string, error) {
+	series, err := influx.query(ctx, db, q)
 	if err != nil {
 		return nil, err
 	}
 	var rows []string
-	for _, v := range values {
-		var cols []string
-		for _, x := range v {
-			cols = append(cols, fmt.Sprint(x))
+	for _, s := range series {
+		for _, v := range s.Values {
+			var cols []string
+			for _, x := range v {
+				cols = append(cols, fmt.Sprint(x))
+			}
+			rows = append(rows, strings.Join(cols, ":"))
 		}
-		rows = append(rows, strings.Join(cols, ":"))
 	}
 	slices.Sort(rows)
-	return rows, nil
-}
-
-// influxValues runs an InfluxQL query and returns the rows of every series.
-func influxValues(ctx context.Context, influxURL, db, q string) ([][]any, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, influxURL+"/query?"+url.Values{"db": {db}, "q": {q}}.Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var answer struct {
-		Results []struct {
-			Error  string `json:"error"`
-			Series []struct {
-				Values [][]any `json:"values"`
-			} `json:"series"`
-		} `json:"results"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
-		return nil, fmt.Errorf("%s on %s: %w", q, db, err)
-	}
-	var rows [][]any
-	for _, r := range answer.Results {
-		if r.Error != "" {
-			return nil, fmt.Errorf("%s on %s: %s", q, db, r.Error)
-		}
-		for _, s := range r.Series {
-			rows = append(rows, s.Values...)
-		}
-	}
 	return rows, nil
 }
 
@@ -278,7 +174,7 @@ func influxValues(ctx context.Context, influxURL, db, q string) ([][]any, error)
 // their kwh_total (reading j carries j+0.5, so n readings sum to n*n/2).
 // It is what shows that Telegraf's json_v2 stored the same points as the
 // collector, not just the same schema.
-func printContentCheck(ctx context.Context, out io.Writer, influxURL string, sets []*messageSet) {
+func printContentCheck(ctx context.Context, out io.Writer, influx *influxCounter, sets []*messageSet) {
 	bad := 0
 	for _, set := range sets {
 		n := set.readings()
@@ -286,12 +182,13 @@ func printContentCheck(ctx context.Context, out io.Writer, influxURL string, set
 		q := fmt.Sprintf("SELECT count(kwh_total), sum(kwh_total) FROM energy WHERE time >= %dms AND time < %dms",
 			set.baseMs, set.baseMs+n)
 		for _, db := range []string{"greenpulse", "telegraf"} {
-			rows, err := influxValues(ctx, influxURL, db, q)
+			series, err := influx.query(ctx, db, q)
 			got := ""
-			if err == nil && len(rows) == 1 && len(rows[0]) == 3 {
+			if err == nil && len(series) == 1 && len(series[0].Values) == 1 && len(series[0].Values[0]) == 3 {
 				// time, count, sum
-				count, _ := rows[0][1].(float64)
-				sum, _ := rows[0][2].(float64)
+				row := series[0].Values[0]
+				count, _ := row[1].(float64)
+				sum, _ := row[2].(float64)
 				got = fmt.Sprintf("%.0f:%.0f", count, sum)
 			}
 			if got != want {

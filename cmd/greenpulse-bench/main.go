@@ -54,7 +54,7 @@ func run(args []string, out io.Writer) error {
 
 func runIngestBench(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	o := ingestOptions{}
+	var o ingestOptions
 	fs.StringVar(&o.collector, "collector", "bin/greenpulse-collector", "collector binary to measure")
 	fs.StringVar(&o.telegraf, "telegraf", "", "Telegraf binary to measure beside it (scripts/bench.sh builds one); empty: none")
 	fs.StringVar(&o.registry, "registry", "configs/facilities.csv", "facility registry")
@@ -75,14 +75,11 @@ func runIngestBench(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	for _, f := range strings.Split(*formats, ",") {
-		switch strings.TrimSpace(f) {
-		case "lp":
-			o.formats = append(o.formats, lineProtocol)
-		case "json":
-			o.formats = append(o.formats, agentJSON)
-		default:
+		format, ok := formatsByFlag[strings.TrimSpace(f)]
+		if !ok {
 			return fmt.Errorf("--formats: %q is neither lp nor json", f)
 		}
+		o.formats = append(o.formats, format)
 	}
 	var err error
 	if o.sizes, err = positiveInts(*sizes); err != nil {

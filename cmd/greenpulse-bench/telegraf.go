@@ -9,15 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // telegrafProc is the peer the collector is measured against: a stock
 // Telegraf reading the same topic into the same InfluxDB.
 type telegrafProc struct {
-	cmd      *exec.Cmd
-	clientID string
-	logPath  string
+	child
+	logPath string
 }
 
 // telegrafConfig is the fairest Telegraf we know how to write for this
@@ -127,7 +125,7 @@ func startTelegraf(ctx context.Context, o ingestOptions, dir, clientID, brokerUR
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start telegraf %s: %w", o.telegraf, err)
 	}
-	return &telegrafProc{cmd: cmd, clientID: clientID, logPath: logPath}, nil
+	return &telegrafProc{child: child{cmd}, logPath: logPath}, nil
 }
 
 // telegrafBatch is metric_batch_size for a cell: --telegraf-batch if set,
@@ -143,17 +141,11 @@ func telegrafBatch(o ingestOptions, c cell) int {
 }
 
 func telegrafBatchText(o ingestOptions) string {
-	if o.telegrafBatch > 0 {
-		return fmt.Sprint(o.telegrafBatch)
+	one, more := telegrafBatch(o, cell{perMessage: 1}), telegrafBatch(o, cell{perMessage: 50})
+	if one == more {
+		return fmt.Sprint(one)
 	}
-	return "2000 at 1 reading a message, 5000 at more"
-}
-
-func (p *telegrafProc) pid() int { return p.cmd.Process.Pid }
-
-func (p *telegrafProc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	waitExit(p.cmd, 30*time.Second)
+	return fmt.Sprintf("%d at 1 reading a message, %d at more", one, more)
 }
 
 // afterRun prints Telegraf's errors and warnings, each distinct one once
