@@ -18,10 +18,9 @@ import (
 // are fixed names, and the reading package admits only tag values made of
 // letters, digits, '_' and '-', so nothing needs escaping but string fields.
 type Batch struct {
-	buf      []byte
-	points   int
-	tags     []reading.Tag
-	facility [1]reading.Tag // the point's own tag, for sortedTags
+	buf    []byte
+	points int
+	tags   []reading.Tag
 }
 
 // NewBatch returns an empty batch.
@@ -36,11 +35,9 @@ func (b *Batch) Add(r *reading.Reading) error {
 		return fmt.Errorf("encode %s reading of %s: no fields", r.Stream, r.Facility)
 	}
 	tags := b.sortedTags(r)
-	for _, part := range tags {
-		for _, t := range part {
-			if !reading.ValidName(t.Value) {
-				return fmt.Errorf("encode %s reading of %s: tag %s=%q is not a plain name", r.Stream, r.Facility, t.Key, t.Value)
-			}
+	for _, t := range tags {
+		if !reading.ValidName(t.Value) {
+			return fmt.Errorf("encode %s reading of %s: tag %s=%q is not a plain name", r.Stream, r.Facility, t.Key, t.Value)
 		}
 	}
 	for _, f := range r.Fields {
@@ -49,13 +46,11 @@ func (b *Batch) Add(r *reading.Reading) error {
 		}
 	}
 	buf := append(b.buf, r.Stream...)
-	for _, part := range tags {
-		for _, t := range part {
-			buf = append(buf, ',')
-			buf = append(buf, t.Key...)
-			buf = append(buf, '=')
-			buf = append(buf, t.Value...)
-		}
+	for _, t := range tags {
+		buf = append(buf, ',')
+		buf = append(buf, t.Key...)
+		buf = append(buf, '=')
+		buf = append(buf, t.Value...)
 	}
 	for i, f := range r.Fields {
 		if i == 0 {
@@ -81,25 +76,31 @@ func (b *Batch) Add(r *reading.Reading) error {
 	return nil
 }
 
-// sortedTags returns r's tags and the facility's, which the reading does not
-// carry, in key order, as InfluxDB would otherwise sort them on every write:
-// the parts are written one after the other. A reading's tags come in schema
-// order, which is sorted for every stream, so the facility usually only needs
-// its place found; tags out of order are sorted with it in a copy.
-func (b *Batch) sortedTags(r *reading.Reading) [3][]reading.Tag {
-	b.facility[0] = reading.Tag{Key: "facility", Value: r.Facility}
-	at := len(r.Tags)
+// sortedTags returns r's tags with the facility's, which the reading does
+// not carry, in key order, as InfluxDB would otherwise sort them on every
+// write. A reading's tags come in schema order, which is sorted for every
+// stream, so the facility usually only needs its place found; anything else
+// is sorted whole.
+func (b *Batch) sortedTags(r *reading.Reading) []reading.Tag {
+	facility := reading.Tag{Key: "facility", Value: r.Facility}
+	b.tags = b.tags[:0]
+	placed := false
 	for i, t := range r.Tags {
-		if i > 0 && r.Tags[i-1].Key >= t.Key || t.Key == "facility" {
-			b.tags = append(append(b.tags[:0], b.facility[0]), r.Tags...)
+		if t.Key == facility.Key || i > 0 && r.Tags[i-1].Key >= t.Key {
+			b.tags = append(append(b.tags[:0], facility), r.Tags...)
 			slices.SortFunc(b.tags, func(x, y reading.Tag) int { return strings.Compare(x.Key, y.Key) })
-			return [3][]reading.Tag{b.tags}
+			return b.tags
 		}
-		if at == len(r.Tags) && t.Key > "facility" {
-			at = i
+		if !placed && t.Key > facility.Key {
+			b.tags = append(b.tags, facility)
+			placed = true
 		}
+		b.tags = append(b.tags, t)
 	}
-	return [3][]reading.Tag{r.Tags[:at], b.facility[:], r.Tags[at:]}
+	if !placed {
+		b.tags = append(b.tags, facility)
+	}
+	return b.tags
 }
 
 // appendFloat is strconv.AppendFloat(buf, v, 'g', -1, 64), the shortest

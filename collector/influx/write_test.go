@@ -2,7 +2,9 @@ package influx
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -91,15 +93,23 @@ func countPoints(t *testing.T, influxURL string) string {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	// {"results":[{"statement_id":0,"series":[{..."values":[["1970-01-01T00:00:00Z",2]]}]}]}
-	s := string(body)
-	i := strings.LastIndex(s, ",")
-	j := strings.Index(s[i:], "]")
-	if i < 0 || j < 0 {
-		t.Fatalf("count answer %s", s)
+	var answer struct {
+		Results []struct {
+			Series []struct {
+				Values [][]any `json:"values"`
+			} `json:"series"`
+		} `json:"results"`
 	}
-	return s[i+1 : i+j]
+	dec := json.NewDecoder(resp.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&answer); err != nil {
+		t.Fatalf("count answer: %v", err)
+	}
+	// One series, one row: time, count.
+	if len(answer.Results) != 1 || len(answer.Results[0].Series) != 1 || len(answer.Results[0].Series[0].Values) != 1 {
+		t.Fatalf("count answer %+v", answer)
+	}
+	return fmt.Sprint(answer.Results[0].Series[0].Values[0][1])
 }
 
 func TestErrorMessage(t *testing.T) {

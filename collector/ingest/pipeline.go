@@ -323,8 +323,9 @@ func (p *Pipeline) accumulate(b *batch, m Message) {
 	}
 }
 
-// route checks the topic's levels (split, ok: from splitTopic), the
-// facility and the size of a message.
+// route checks the topic's facility and stream levels f and s (split is
+// splitTopic's verdict on the topic), the facility and the size of a
+// message.
 func (p *Pipeline) route(m Message, f, s string, split bool) (facility string, stream reading.Stream, err *reading.Error) {
 	if !split {
 		p.metrics.countMessage("other")
