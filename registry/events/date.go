@@ -3,6 +3,8 @@ package events
 import (
 	"fmt"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Date is a civil date: a local day as people name it, with no time zone.
@@ -69,5 +71,17 @@ func (d *Date) UnmarshalText(b []byte) error {
 		return err
 	}
 	*d = v
+	return nil
+}
+
+// UnmarshalYAML reads a date written YYYY-MM-DD, quoted or not, and names
+// the line of a bad one: a config file's reader needs to find it.
+func (d *Date) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: want a date written YYYY-MM-DD", n.Line)
+	}
+	if err := d.UnmarshalText([]byte(n.Value)); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
 	return nil
 }

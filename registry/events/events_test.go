@@ -75,9 +75,11 @@ func TestDecodeYAML(t *testing.T) {
 
 func TestDecodeBadDate(t *testing.T) {
 	var e Event
-	err := yaml.Unmarshal([]byte("first_day: 2026-13-01\n"), &e)
-	if err == nil || !strings.Contains(err.Error(), "2026-13-01") {
-		t.Errorf("error %v, want one naming the bad date", err)
+	for _, doc := range []string{"id: x\nfirst_day: 2026-13-01\n", "id: x\nfirst_day: [2026]\n"} {
+		err := yaml.Unmarshal([]byte(doc), &e)
+		if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "YYYY-MM-DD") {
+			t.Errorf("%q: error %v, want one naming line 2 and the form wanted", doc, err)
+		}
 	}
 }
 
