@@ -30,6 +30,14 @@ const AlertsLevel = "alerts"
 // AlertsTopic returns facility's alerts topic under root.
 func AlertsTopic(root, facility string) string { return root + "/" + facility + "/" + AlertsLevel }
 
+// FiguresLevel is the last level of <root>/<facility>/figures, where the
+// collector keeps each facility's official month figures (retained) for
+// its agent's page: like AlertsLevel, a topic but not a stream.
+const FiguresLevel = "figures"
+
+// FiguresTopic returns facility's figures topic under root.
+func FiguresTopic(root, facility string) string { return root + "/" + facility + "/" + FiguresLevel }
+
 // DataStreams lists the streams that carry readings, in topic order;
 // Status carries the agent's state instead.
 func DataStreams() []Stream { return []Stream{Energy, Solar, Waste} }

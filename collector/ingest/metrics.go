@@ -33,7 +33,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "greenpulse_collector_messages_total",
-			Help: "MQTT messages received, by stream (other: a topic whose stream is unknown; alerts: the collector's own facility alert lists, left alone).",
+			Help: "MQTT messages received, by stream (other: a topic whose stream is unknown; alerts and figures: the collector's own facility alert lists and month figures, left alone).",
 		}, []string{"stream"}),
 		readings: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "greenpulse_collector_readings_total",
@@ -92,7 +92,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	// Start every label at zero so that rate() and alerts see the series
 	// before the first event.
 	m.messagesOf = map[string]prometheus.Counter{}
-	for _, s := range []string{"energy", "solar", "waste", "status", "alerts", "other"} {
+	for _, s := range []string{"energy", "solar", "waste", "status", "alerts", "figures", "other"} {
 		m.messagesOf[s] = m.messages.WithLabelValues(s)
 	}
 	m.readingsOf = map[string]prometheus.Counter{}

@@ -11,6 +11,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/reading"
 )
 
 // Message is one MQTT message waiting to be written and acknowledged.
@@ -80,6 +81,13 @@ func NewSubscriber(cfg config.MQTT, queue chan<- Message, metrics *Metrics, log 
 		})
 	s.client = mqtt.NewClient(opts)
 	return s, nil
+}
+
+// ownLevel reports whether level is one of the topics the collector itself
+// writes under each facility, which its subscription receives too: the
+// alert list (package alerts/topic) and the month figures.
+func ownLevel(level string) bool {
+	return level == reading.AlertsLevel || level == reading.FiguresLevel
 }
 
 // Filter is the subscription: every facility's streams, shared between the

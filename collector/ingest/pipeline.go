@@ -274,13 +274,13 @@ func (p *Pipeline) drain(queue <-chan Message, cur *batch, flush func()) {
 func (p *Pipeline) accumulate(b *batch, m Message) {
 	b.messages = append(b.messages, m)
 	facilityLevel, streamLevel, ok := splitTopic(p.root, m.Topic)
-	if ok && streamLevel == reading.AlertsLevel {
-		// A facility's alerts topic, which the collector itself writes
-		// (package topic) and its subscription receives too: neither a
+	if ok && ownLevel(streamLevel) {
+		// A facility's alerts or figures topic, which the collector
+		// itself writes and its subscription receives too: neither a
 		// reading nor a rejection, acknowledged and left alone whatever
 		// its facility or size, since a facility since removed from the
-		// registry keeps its retained list.
-		p.metrics.countMessage(reading.AlertsLevel)
+		// registry keeps its retained message.
+		p.metrics.countMessage(streamLevel)
 		return
 	}
 	facility, stream, rerr := p.route(m, facilityLevel, streamLevel, ok)

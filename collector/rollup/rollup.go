@@ -47,6 +47,8 @@ type Rollup struct {
 	// rebuilt every few minutes from its days without reducing them again.
 	mu   sync.Mutex
 	days map[time.Time]map[string]*indicators.FacilityInput
+	// onMonth are told of each month written (OnMonth).
+	onMonth []func(MonthWritten)
 }
 
 // cacheDays bounds the day cache: a month and the look-back before it.
@@ -55,6 +57,28 @@ const cacheDays = 70
 // New returns a Rollup over the facilities of reg.
 func New(store Store, reg *registry.Registry, opt Options, log *slog.Logger) *Rollup {
 	return &Rollup{store: store, reg: reg, opt: opt, log: log, days: map[time.Time]map[string]*indicators.FacilityInput{}}
+}
+
+// MonthWritten is one month as a roll-up just wrote it.
+type MonthWritten struct {
+	Period indicators.Period
+	// At is when the roll-up computed it.
+	At time.Time
+	// Values holds every registry facility's facility-level values, in
+	// catalog order (none for a facility without any). Observers share
+	// it and must not change it.
+	Values map[string][]indicators.Value
+}
+
+// OnMonth makes r call f after each month it writes, with what it wrote:
+// the month of every run, scheduled, by hand (POST /api/v1/rollup) or
+// before a DHIS2 push, from the goroutine that ran it, so f must return
+// at once. A month whose write failed is not told. Call it before the
+// first roll-up.
+func (r *Rollup) OnMonth(f func(MonthWritten)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onMonth = append(r.onMonth, f)
 }
 
 // Result says what one period's roll-up did.
@@ -131,6 +155,13 @@ func (r *Rollup) month(ctx context.Context, p indicators.Period) (Result, error)
 // and writes them with their district, governorate and national values.
 func (r *Rollup) write(ctx context.Context, p indicators.Period, inputs map[string]*indicators.FacilityInput) (Result, error) {
 	res := Result{Period: p}
+	r.mu.Lock()
+	observers := r.onMonth
+	r.mu.Unlock()
+	var month map[string][]indicators.Value
+	if p.Kind == indicators.Month && len(observers) > 0 {
+		month = make(map[string][]indicators.Value, r.reg.Len())
+	}
 	var lp bytes.Buffer
 	areas := map[[2]string]indicators.Terms{} // (level, area) -> terms
 	add := func(level, area string, t indicators.Terms) {
@@ -155,6 +186,9 @@ func (r *Rollup) write(ctx context.Context, p indicators.Period, inputs map[stri
 		if p.Kind == indicators.Month {
 			appendFacilityMonth(&lp, vals, f.ID, p)
 		}
+		if month != nil {
+			month[f.ID] = vals
+		}
 		add("district", f.District, terms)
 		add("governorate", f.Governorate, terms)
 		add("national", r.opt.Country, terms)
@@ -165,6 +199,12 @@ func (r *Rollup) write(ctx context.Context, p indicators.Period, inputs map[stri
 	if lp.Len() > 0 {
 		if err := r.store.WriteIndicators(ctx, lp.Bytes()); err != nil {
 			return res, fmt.Errorf("roll-up %s: %w", p, err)
+		}
+	}
+	if month != nil {
+		done := MonthWritten{Period: p, At: time.Now(), Values: month}
+		for _, f := range observers {
+			f(done)
 		}
 	}
 	r.log.Debug("roll-up done", "period", p.String(), "reporting", res.Reporting, "points", res.Points)

@@ -185,7 +185,8 @@ func TestBrokerEnforcesACL(t *testing.T) {
 		}
 	})
 	t.Run("cannot publish as another facility", func(t *testing.T) {
-		forged := []string{"greenpulse/" + b + "/energy", "greenpulse/" + a + "/alerts", "greenpulse/_rejected/" + a + "/energy", "greenpulse/" + a + "/other"}
+		forged := []string{"greenpulse/" + b + "/energy", "greenpulse/" + a + "/alerts", "greenpulse/" + a + "/figures",
+			"greenpulse/_rejected/" + a + "/energy", "greenpulse/" + a + "/other"}
 		for _, topic := range forged {
 			// MQTT 3.1.1: the broker acknowledges a denied publish.
 			wait(t, agentA.Publish(topic, 1, false, "forged"), "publish "+topic)
@@ -193,17 +194,22 @@ func TestBrokerEnforcesACL(t *testing.T) {
 		wait(t, agentA.Publish("greenpulse/"+a+"/energy", 1, false, "marker"), "publish marker")
 		until(t, seen, "greenpulse/"+a+"/energy", "marker", forged...)
 	})
-	t.Run("reads its own alerts only", func(t *testing.T) {
-		wait(t, col.Publish("greenpulse/"+b+"/alerts", 1, true, "alerts of "+b), "publish alerts")
-		wait(t, col.Publish("greenpulse/"+a+"/alerts", 1, true, "alerts of "+a), "publish alerts")
-		got := make(chan mqtt.Message, 10)
-		subscribe(t, agentA, "greenpulse/"+b+"/alerts", got)
-		subscribe(t, agentA, "greenpulse/"+b+"/energy", got)
-		subscribe(t, agentA, "greenpulse/"+a+"/alerts", got)
-		wait(t, col.Publish("greenpulse/"+b+"/alerts", 1, true, "alerts of "+b+" again"), "publish alerts")
-		wait(t, col.Publish("greenpulse/"+a+"/alerts", 1, true, "alerts of "+a+" again"), "publish alerts")
-		until(t, got, "greenpulse/"+a+"/alerts", "alerts of "+a+" again", "greenpulse/"+b+"/alerts", "greenpulse/"+b+"/energy")
-	})
+	// What the collector keeps for each facility, retained: its alerts
+	// and its month figures.
+	for _, level := range []string{"alerts", "figures"} {
+		t.Run("reads its own "+level+" only", func(t *testing.T) {
+			own, other := "greenpulse/"+a+"/"+level, "greenpulse/"+b+"/"+level
+			wait(t, col.Publish(other, 1, true, level+" of "+b), "publish "+other)
+			wait(t, col.Publish(own, 1, true, level+" of "+a), "publish "+own)
+			got := make(chan mqtt.Message, 10)
+			subscribe(t, agentA, other, got)
+			subscribe(t, agentA, "greenpulse/"+b+"/energy", got)
+			subscribe(t, agentA, own, got)
+			wait(t, col.Publish(other, 1, true, level+" of "+b+" again"), "publish "+other)
+			wait(t, col.Publish(own, 1, true, level+" of "+a+" again"), "publish "+own)
+			until(t, got, own, level+" of "+a+" again", other, "greenpulse/"+b+"/energy")
+		})
+	}
 	t.Run("collector writes rejections", func(t *testing.T) {
 		wait(t, col.Publish("greenpulse/_rejected/"+a+"/energy", 1, false, "rejected"), "publish")
 		until(t, seen, "greenpulse/_rejected/"+a+"/energy", "rejected")

@@ -63,8 +63,9 @@ func mkdir(dir string) (existed bool, err error) {
 }
 
 // ACL writes the broker's access control list for topic root: each agent
-// writes only its facility's four streams and reads only its own alerts;
-// the collector reads everything and writes rejections and alerts.
+// writes only its facility's four streams and reads only its own alerts
+// and month figures; the collector reads everything and writes
+// rejections, alerts and figures.
 func ACL(root string) string {
 	return strings.ReplaceAll(`# Mosquitto ACL for GreenPulse, written by greenpulse-registry provision
 # (see configs/mosquitto/acl.example for why each rule is there).
@@ -75,11 +76,13 @@ pattern write ROOT/%u/solar
 pattern write ROOT/%u/waste
 pattern write ROOT/%u/status
 pattern read ROOT/%u/alerts
+pattern read ROOT/%u/figures
 
 user greenpulse-collector
 topic read ROOT/#
 topic write ROOT/_rejected/#
 topic write ROOT/+/alerts
+topic write ROOT/+/figures
 `, "ROOT", root)
 }
 
@@ -125,7 +128,7 @@ func BrokerSnippet(dir, port string, tls bool) string {
 # password_file and acl_file lines from mosquitto.conf, then reload:
 # systemctl reload mosquitto. Facilities log in with their facility id and
 # the password in their agent.yaml; the ACL lets each write only its own
-# streams and read only its own alerts.
+# streams and read only its own alerts and month figures.
 allow_anonymous false
 # Each client's id is its username, whatever id it sends: a facility cannot
 # take over (and, with a clean session, wipe) the collector's or another
