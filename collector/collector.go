@@ -38,6 +38,9 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		return fmt.Errorf("load facility registry: %w", err)
 	}
 	log.Info("facility registry loaded", "path", cfg.Registry, "facilities", facilities.Len())
+	if err := cfg.Events.CheckAreas(facilities); err != nil {
+		return fmt.Errorf("config events: %w", err)
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -79,6 +82,9 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		defer rstore.Close()
 		apiHandlers.EnableRollup(roll)
 	}
+	events, surgeStore := NewSurge(cfg, loc, facilities, roll, reg, log)
+	defer surgeStore.Close()
+	apiHandlers.EnableSurge(events)
 	// One push log for the API and the schedule, so that its lock orders
 	// the schedule's appends and the dashboard's reads.
 	pushLog := dhis2.NewLog(cfg.DHIS2.PushLog)
@@ -101,6 +107,13 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		stopTopic := goRun(alertsTopic.Run)
 		defer stopTopic()
 		apiHandlers.EnableAlerts(alertsAPI{Store: facilityAlerts.store, eval: facilityAlerts.eval})
+	}
+	if roll != nil {
+		// Each facility's month figures, retained on its figures topic
+		// for its agent's page, after every roll-up of the month and
+		// again at every connect.
+		stopFigures := startFigures(roll, sub, cfg.MQTT.TopicRoot, loc, reg, log)
+		defer stopFigures()
 	}
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
@@ -135,6 +148,10 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	if facilityAlerts != nil {
 		facilityAlerts.startWindowed()
 	}
+	// The events' answers are computed once now, so that the dashboard's
+	// first look at an event of thousands of facilities need not wait.
+	stopWarm := goRun(func(ctx context.Context) error { events.Warm(ctx); return nil })
+	defer stopWarm()
 
 	pipeline := ingest.NewPipeline(cfg.Ingest, cfg.MQTT.TopicRoot, facilities, store, sub, statuses, metrics, log)
 	if facilityAlerts != nil {

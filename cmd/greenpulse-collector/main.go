@@ -93,7 +93,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("registry %s: %w", cfg.Registry, err)
 		}
-		fmt.Fprintf(stdout, "%s: ok (registry %s: %d facilities)\n", *path, cfg.Registry, reg.Len())
+		if err := cfg.Events.CheckAreas(reg); err != nil {
+			return fmt.Errorf("%s: %w", *path, err)
+		}
+		fmt.Fprintf(stdout, "%s: ok (registry %s: %d facilities; %d events)\n", *path, cfg.Registry, reg.Len(), len(cfg.Events.List))
 		printDHIS2Check(stdout, cfg, reg)
 		if err := printAccessCheck(stdout, cfg); err != nil {
 			return err

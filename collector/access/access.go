@@ -134,9 +134,10 @@ func openPath(path string) bool {
 }
 
 // publicPath says whether path answers public visitors; the API narrows
-// them to national and governorate aggregates.
+// them to national and governorate aggregates (for a mass gathering: the
+// whole event and its governorates).
 func publicPath(path string) bool {
-	return path == "/api/v1/indicators" || path == "/api/v1/areas"
+	return path == "/api/v1/indicators" || path == "/api/v1/areas" || path == "/api/v1/surge"
 }
 
 // Wrap recognises each request's principal and puts its View in the

@@ -57,6 +57,7 @@ type API struct {
 	dhis2  DHIS2
 
 	alerts Alerts
+	surge  Surge
 
 	// viewerOf says who asks (SetViewer); nil: nobody guards the API.
 	viewerOf func(*http.Request) Viewer
@@ -86,6 +87,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/dhis2/pushes", a.dhis2Pushes)
 	mux.HandleFunc("GET /api/v1/alerts", a.listAlerts)
 	mux.HandleFunc("POST /api/v1/alerts/{id}/ack", a.ackAlert)
+	mux.HandleFunc("GET /api/v1/surge", a.surgeEvents)
 }
 
 type badParam struct{ name, msg string }

@@ -39,6 +39,7 @@ type Config struct {
 	DHIS2    DHIS2          `yaml:"dhis2"`
 	Alerts   Alerts         `yaml:"alerts"`
 	Access   Access         `yaml:"access"`
+	Events   Events         `yaml:"events"`
 	Registry string         `yaml:"registry"`
 	// MemoryLimitMB is the Go runtime's soft memory limit in MiB (0: none).
 	// Below it the garbage collector runs only as often as throughput needs;
@@ -140,6 +141,7 @@ func Default() Config {
 		DHIS2:         DefaultDHIS2(catalog.DefaultDataSet()),
 		Alerts:        DefaultAlerts(),
 		Access:        DefaultAccess(),
+		Events:        DefaultEvents(),
 		Registry:      "facilities.csv",
 		MemoryLimitMB: 45,
 	}
@@ -283,6 +285,7 @@ func (c Config) Validate() error {
 	c.DHIS2.validate(bad)
 	c.Alerts.validate(bad)
 	c.validateAccess(bad)
+	c.Events.validate(bad)
 	if c.MemoryLimitMB != 0 && c.MemoryLimitMB < 16 {
 		bad("memory_limit_mb", "must be 0 (no limit) or at least 16, got %d", c.MemoryLimitMB)
 	}
