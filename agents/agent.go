@@ -15,6 +15,13 @@
 // collector writes; the last list that arrived is kept beside the outbox
 // (package alertlist) and shown on the page (Alerts), so it is still
 // there while the link is down and after a restart offline.
+//
+// Every reading the outbox stored also goes to the facility's daily sums
+// (package figures, figures.json beside the outbox), from which the page
+// shows today's, yesterday's and this month's figures with the
+// collector's formulas, link or no link; and the collector's official
+// month figures, from the facility's figures topic, are kept beside them
+// (package officialfigures).
 package agents
 
 import (
@@ -28,12 +35,15 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/agents/alertlist"
 	"github.com/greenpulse-health/greenpulse/agents/config"
+	"github.com/greenpulse-health/greenpulse/agents/figures"
 	"github.com/greenpulse-health/greenpulse/agents/meterlog"
+	"github.com/greenpulse-health/greenpulse/agents/officialfigures"
 	"github.com/greenpulse-health/greenpulse/agents/outbox"
 	"github.com/greenpulse-health/greenpulse/agents/publish"
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus"
 	"github.com/greenpulse-health/greenpulse/agents/source/simulate"
 	"github.com/greenpulse-health/greenpulse/agents/wastelog"
+	"github.com/greenpulse-health/greenpulse/collector/indicators"
 	"github.com/greenpulse-health/greenpulse/reading"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
@@ -57,6 +67,9 @@ type Agent struct {
 	waste   *wastelog.Log
 	meters  *meterlog.Log
 	alerts  *alertlist.List
+	figures *figures.Store
+	// official is the collector's month figures for this facility.
+	official *officialfigures.List
 
 	mu        sync.Mutex
 	appendErr error
@@ -112,9 +125,19 @@ func newAgent(cfg config.Config, version string, m *Metrics, log *slog.Logger, r
 		ob.Close()
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, log: log, metrics: m, outbox: ob, waste: wl, meters: ml, alerts: al}
+	fs, err := openFigures(cfg, row, m, log)
+	if err != nil {
+		ob.Close()
+		return nil, err
+	}
+	of, err := officialfigures.Open(cfg.Outbox.Dir, cfg.Facility, log)
+	if err != nil {
+		ob.Close()
+		return nil, err
+	}
+	a := &Agent{cfg: cfg, log: log, metrics: m, outbox: ob, waste: wl, meters: ml, alerts: al, figures: fs, official: of}
 	a.pub, err = publish.New(cfg.MQTT, publish.Options{Facility: cfg.Facility, Version: version, Publish: cfg.Publish,
-		Alerts: a.takeAlerts}, ob, m.Publish, log)
+		Alerts: a.takeAlerts, Figures: a.takeFigures}, ob, m.Publish, log)
 	if err != nil {
 		ob.Close()
 		return nil, err
@@ -140,6 +163,29 @@ func newAgent(cfg config.Config, version string, m *Metrics, log *slog.Logger, r
 	return a, nil
 }
 
+// openFigures opens the facility's daily sums beside the outbox. Beds and
+// PV kWp come from figures.beds and figures.pv_kwp, else from the
+// registry row of a simulated facility.
+func openFigures(cfg config.Config, row *registry.Facility, m *Metrics, log *slog.Logger) (*figures.Store, error) {
+	loc, err := cfg.Figures.Location()
+	if err != nil {
+		return nil, err
+	}
+	beds, kwp := cfg.Figures.Beds, cfg.Figures.PVkWp
+	if row != nil {
+		if beds == 0 {
+			beds = row.Beds
+		}
+		if kwp == 0 {
+			kwp = row.PVkWp
+		}
+	}
+	return figures.Open(cfg.Outbox.Dir, figures.Options{
+		Facility: cfg.Facility, Location: loc, Params: cfg.Figures.Params(), Beds: beds, PVkWp: kwp,
+		SaveInterval: cfg.Figures.SaveInterval, SaveFailed: m.figuresSaveErrors.Inc,
+	}, log)
+}
+
 // Simulator returns the facility model of a simulated agent, or nil.
 func (a *Agent) Simulator() *simulate.Sim { return a.sim }
 
@@ -155,8 +201,11 @@ func facilityRow(path, id string) (registry.Facility, error) {
 	return f, nil
 }
 
-// Close closes the outbox. Call it after Run returned.
-func (a *Agent) Close() error { return a.outbox.Close() }
+// Close writes the figures' file and closes the outbox. Call it after Run
+// returned.
+func (a *Agent) Close() error {
+	return errors.Join(a.figures.Flush(), a.outbox.Close())
+}
 
 // Outbox returns the agent's outbox, for tools that inspect or fill it.
 func (a *Agent) Outbox() *outbox.Outbox { return a.outbox }
@@ -194,6 +243,23 @@ func (a *Agent) takeAlerts(payload []byte, received time.Time) {
 	}
 }
 
+// takeFigures keeps a message of the figures topic as the official
+// figures of its month.
+func (a *Agent) takeFigures(payload []byte, received time.Time) {
+	if err := a.official.Update(payload, received); err != nil {
+		a.log.Warn("figures from the collector not kept", "err", err)
+	}
+}
+
+// Figures returns the facility's figures for period kind (today and
+// yesterday, or this month and the previous one), computed on the agent
+// from the readings it took; the collector's official month figures as
+// they last arrived, newest month first; and whether the link to the
+// broker is up now.
+func (a *Agent) Figures(kind indicators.Kind) (figures.Report, []officialfigures.Month, bool) {
+	return a.figures.Report(kind), a.official.Months(), a.pub.Connected()
+}
+
 // Alerts returns the facility's alerts as the collector last sent them,
 // and whether the link to the broker is up now (when it is not, the list
 // may be out of date).
@@ -223,6 +289,9 @@ func (a *Agent) record(source string, rs []reading.Reading) (uint64, error) {
 		a.metrics.appendErrors.Inc()
 		return 0, fmt.Errorf("store %d %s readings: %w", len(rs), source, err)
 	}
+	// Stored readings only: the figures count what the collector will
+	// get. Outside a.mu, so sources do not wait on each other's sums.
+	a.figures.Add(rs)
 	a.metrics.countReadings(source, rs)
 	return first, nil
 }

@@ -20,7 +20,9 @@ type Metrics struct {
 	Modbus       *modbus.Metrics
 	readings     *prometheus.CounterVec
 	appendErrors prometheus.Counter
-	outboxes     *outboxGauges
+	// figuresSaveErrors counts failed rewrites of figures.json.
+	figuresSaveErrors prometheus.Counter
+	outboxes          *outboxGauges
 }
 
 // NewMetrics registers the agent metrics with reg.
@@ -36,6 +38,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "greenpulse_agent_outbox_append_errors_total",
 			Help: "Batches of readings the outbox could not store (disk full or failing).",
 		}),
+		figuresSaveErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "greenpulse_agent_figures_save_errors_total",
+			Help: "Rewrites of the facility's figures file beside the outbox that failed (the figures stay in memory).",
+		}),
 		outboxes: &outboxGauges{},
 	}
 	// Start the known series at zero so that rates work from the first scrape.
@@ -43,7 +49,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.readings.WithLabelValues("simulate", string(s))
 	}
 	m.readings.WithLabelValues("manual", string(reading.Waste))
-	reg.MustRegister(m.readings, m.appendErrors, m.outboxes)
+	reg.MustRegister(m.readings, m.appendErrors, m.figuresSaveErrors, m.outboxes)
 	return m
 }
 

@@ -66,6 +66,7 @@ func webOptions(cfg config.Config, a *Agent, g prometheus.Gatherer, log *slog.Lo
 		Gatherer:           g,
 		Logger:             log,
 		Alerts:             a,
+		Figures:            a,
 	}
 	if cfg.Sources.Manual.Enabled {
 		opt.Waste = a

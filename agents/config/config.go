@@ -43,6 +43,7 @@ type Config struct {
 	Outbox   Outbox         `yaml:"outbox"`
 	Publish  Publish        `yaml:"publish"`
 	Sources  Sources        `yaml:"sources"`
+	Figures  Figures        `yaml:"figures"`
 }
 
 // HTTP configures the agent's web server: waste entry, /metrics, /healthz.
@@ -132,6 +133,7 @@ func Default() Config {
 			Simulate: Simulate{Interval: time.Minute, Seed: 1, Registry: "facilities.csv"},
 			Manual:   Manual{Enabled: true},
 		},
+		Figures: DefaultFigures(),
 	}
 }
 
@@ -257,5 +259,6 @@ func (c Config) Validate() error {
 	if err := s.Manual.Meters.Validate("sources.manual.meters"); err != nil {
 		errs = append(errs, err)
 	}
+	c.Figures.validate(bad)
 	return errors.Join(errs...)
 }

@@ -48,6 +48,10 @@ type Options struct {
 	// connect. It is called from the MQTT client's goroutine, one message
 	// at a time: it must be quick and must not publish.
 	Alerts func(payload []byte, received time.Time)
+	// Figures, when set, is handed each message of the facility's figures
+	// topic (<root>/<facility>/figures, retained, the collector's month
+	// figures), subscribed to and called like Alerts.
+	Figures func(payload []byte, received time.Time)
 }
 
 // Publisher owns one MQTT connection and drains one outbox through it. Run
@@ -112,11 +116,14 @@ func New(mc config.MQTT, opt Options, q Queue, m *Metrics, log *slog.Logger) (*P
 func (p *Publisher) onConnect(c mqtt.Client) {
 	p.setConnected(true)
 	p.log.Info("mqtt connected", "broker", p.mqttCfg.Broker, "client_id", p.mqttCfg.ClientID)
+	// The session is clean: every connect subscribes anew, and the
+	// broker then sends the retained message. From a goroutine, since
+	// waiting on the token here would block the client's own.
 	if p.opt.Alerts != nil {
-		// The session is clean: every connect subscribes anew, and the
-		// broker then sends the retained list. From a goroutine, since
-		// waiting on the token here would block the client's own.
-		go p.subscribeAlerts(c)
+		go p.subscribe(c, reading.AlertsTopic(p.mqttCfg.TopicRoot, p.opt.Facility), "alerts", "list", p.opt.Alerts)
+	}
+	if p.opt.Figures != nil {
+		go p.subscribe(c, reading.FiguresTopic(p.mqttCfg.TopicRoot, p.opt.Facility), "figures", "official figures", p.opt.Figures)
 	}
 	select {
 	case p.connects <- struct{}{}:
@@ -124,26 +131,27 @@ func (p *Publisher) onConnect(c mqtt.Client) {
 	}
 }
 
-// subscribeAlerts subscribes to the facility's alerts topic.
-func (p *Publisher) subscribeAlerts(c mqtt.Client) {
-	topic := reading.AlertsTopic(p.mqttCfg.TopicRoot, p.opt.Facility)
+// subscribe subscribes to one of the facility's topics that the collector
+// writes (what names it in logs, kept what the page keeps of it) and hands
+// its messages to take.
+func (p *Publisher) subscribe(c mqtt.Client, topic, what, kept string, take func([]byte, time.Time)) {
 	tok := c.Subscribe(topic, 1, func(_ mqtt.Client, m mqtt.Message) {
-		p.opt.Alerts(m.Payload(), time.Now())
+		take(m.Payload(), time.Now())
 	})
 	if !tok.WaitTimeout(p.mqttCfg.AckTimeout) {
-		p.log.Warn("alerts: subscribe timed out; the page keeps the last list until the next connect", "topic", topic)
+		p.log.Warn(what+": subscribe timed out; the page keeps the last "+kept+" until the next connect", "topic", topic)
 		return
 	}
 	if err := tok.Error(); err != nil {
-		p.log.Warn("alerts: subscribe failed; the page keeps the last list until the next connect", "topic", topic, "err", err)
+		p.log.Warn(what+": subscribe failed; the page keeps the last "+kept+" until the next connect", "topic", topic, "err", err)
 		return
 	}
 	if st, ok := tok.(*mqtt.SubscribeToken); ok && st.Result()[topic] == 0x80 {
 		// MQTT 3.1.1 SUBACK failure: the broker's ACL refuses it.
-		p.log.Warn("alerts: the broker refused the subscription (does its ACL let this facility read its alerts topic?)", "topic", topic)
+		p.log.Warn(what+": the broker refused the subscription (does its ACL let this facility read its "+what+" topic?)", "topic", topic)
 		return
 	}
-	p.log.Debug("alerts: subscribed", "topic", topic)
+	p.log.Debug(what+": subscribed", "topic", topic)
 }
 
 func (p *Publisher) setConnected(up bool) {

@@ -134,6 +134,8 @@ type words struct {
 	Meter *meterWords
 	// Alerts is the list of the facility's active alerts.
 	Alerts *alertWords
+	// Figures is the facility's figures (lang_figures.go).
+	Figures *figureWords
 }
 
 // alertWords is the text of the list of active alerts, in one language.
@@ -294,8 +296,9 @@ func englishWords(maxNote, keep int) *words {
 			"queued_title":       "kept on this computer until the server confirms it",
 			"sent_title":         "the server has it",
 		},
-		Meter:  englishMeterWords(keep),
-		Alerts: englishAlertWords(),
+		Meter:   englishMeterWords(keep),
+		Alerts:  englishAlertWords(),
+		Figures: englishFigureWords(),
 	}
 }
 
@@ -376,8 +379,9 @@ func arabicWords(maxNote, keep int) *words {
 			"queued_title":       "محفوظ على هذا الحاسوب حتى يؤكد الخادم استلامه",
 			"sent_title":         "وصل إلى الخادم",
 		},
-		Meter:  arabicMeterWords(maxNote, keep),
-		Alerts: arabicAlertWords(),
+		Meter:   arabicMeterWords(maxNote, keep),
+		Alerts:  arabicAlertWords(),
+		Figures: arabicFigureWords(),
 		Fields: map[string]string{
 			"category":     "فئة النفايات غير صحيحة: اختر فئة من القائمة.",
 			"treatment":    "طريقة المعالجة غير صحيحة: اختر طريقة من القائمة.",

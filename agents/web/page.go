@@ -60,6 +60,7 @@ type script struct {
 	Treatments map[string]string `json:"treatments"`
 	Meter      meterScript       `json:"meter"`
 	Alerts     alertsScript      `json:"alerts"`
+	Figures    figuresScript     `json:"figures"`
 }
 
 // alertsScript is what the page hands alerts.js: its messages and the
@@ -88,10 +89,13 @@ type pageData struct {
 	Protected   bool // a password is set: offer to log out
 	WasteOff    bool
 	MeterOff    bool
-	Categories  []option
-	Treatments  []option
-	Counters    []option
-	Script      script
+	// Figures: the agent computes the facility's figures (a web server
+	// without them shows no figures part at all).
+	Figures    bool
+	Categories []option
+	Treatments []option
+	Counters   []option
+	Script     script
 }
 
 // page serves the waste entry page, or the login form to a browser that
@@ -120,6 +124,7 @@ func newPage(opt Options, au *auth) *page {
 			Protected:  !au.open,
 			WasteOff:   opt.Waste == nil,
 			MeterOff:   opt.Meters == nil,
+			Figures:    opt.Figures != nil,
 			Categories: options(reading.WasteCategories, w.Categories),
 			Treatments: options(reading.WasteTreatments, w.Treatments),
 			Counters:   options(counters, w.Meter.Counters),
@@ -135,7 +140,8 @@ func newPage(opt Options, au *auth) *page {
 					Counters: names(counters, w.Meter.Counters),
 					Units:    w.Meter.Units,
 				},
-				Alerts: alertsScript{Text: w.Alerts.Script, Severities: w.Alerts.Severities},
+				Alerts:  alertsScript{Text: w.Alerts.Script, Severities: w.Alerts.Severities},
+				Figures: w.Figures.script(),
 			},
 		}
 	}

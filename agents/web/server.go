@@ -1,7 +1,8 @@
 // Package web serves the agent's HTTP endpoints on the facility LAN: the
-// waste entry and meter readings page (GET /), which also lists the
-// facility's active alerts, its API (POST /api/v1/waste,
-// GET /api/v1/waste/recent, POST and GET /api/v1/meter, GET /api/v1/alerts),
+// waste entry and meter readings page (GET /), which also shows the
+// facility's own figures and lists its active alerts, its API
+// (POST /api/v1/waste, GET /api/v1/waste/recent, POST and GET
+// /api/v1/meter, GET /api/v1/alerts, GET /api/v1/figures),
 // the login that guards them (POST /login,
 // POST /logout), the choice of its language (POST /lang), /metrics and
 // /healthz.
@@ -55,6 +56,9 @@ type Options struct {
 	// Alerts tells the facility's alerts that the page lists; nil lists
 	// none.
 	Alerts Alerts
+	// Figures tells the facility's figures that the page shows; nil shows
+	// none.
+	Figures Figures
 	// Password guards the page and the waste API; empty leaves them open
 	// and the page says so.
 	Password string
@@ -110,6 +114,7 @@ func Handler(a Agent, opt Options) http.Handler {
 	mux.Handle("POST /api/v1/meter", au.require(postMeter(opt)))
 	mux.Handle("GET /api/v1/meter", au.require(getMeters(opt.Meters)))
 	mux.Handle("GET /api/v1/alerts", au.require(getAlerts(opt.Alerts)))
+	mux.Handle("GET /api/v1/figures", au.require(getFigures(opt.Figures)))
 	return mux
 }
 
