@@ -5,9 +5,13 @@
 # first generates 30 days of history into its outbox and publishes it, then
 # goes on live. One facility, BG-H-001, runs a real agent instead that reads
 # its inverter and meters over Modbus TCP from `greenpulse-agent
-# simulate-device`, the path a real installation takes. Prints what
-# InfluxDB holds and where to look. Everything keeps running;
-# `scripts/demo.sh stop` stops it all.
+# simulate-device`, the path a real installation takes. The mass
+# gatherings of the collector config (events.list: Arba'een in Karbala and
+# Najaf) are played by the simulators of their facilities, which also
+# generate each event and the baseline weeks before it, so the Events view
+# shows the last Arba'een against normal. Prints what InfluxDB holds and
+# where to look. Everything keeps running; `scripts/demo.sh stop` stops it
+# all.
 #
 #   scripts/demo.sh                 all 241 facilities, 30 days of history
 #   DEMO_FACILITIES=20 DEMO_HISTORY=7d scripts/demo.sh   a smaller demo
@@ -137,11 +141,15 @@ echo $! >"$state/agent.pid"
 # before its "installation") comes from a fleet run of that facility alone
 # with the same seed, so the counters read over Modbus continue it. Its
 # only live tick is at 00:00 UTC (--interval 24h), a point of the history
-# again; it is stopped once its history is published.
+# again; it is stopped once its history is published. The fleet plays the
+# collector's events (--events) and, at each event's facilities, also
+# generates the event with its baseline weeks (--event-history): a few
+# hundred facility-days more, not months for every facility.
 awk -F, -v id="$real" '$1 != id' configs/facilities.csv >"$state/fleet-facilities.csv"
 awk -F, -v id="$real" 'NR == 1 || $1 == id' configs/facilities.csv >"$state/backfill-facilities.csv"
 bin/greenpulse-agent fleet --registry "$state/fleet-facilities.csv" --facilities "$facilities" \
-  --history "$history" --dir "$state/fleet" --listen "$fleet_http" >"$state/fleet.log" 2>&1 &
+  --history "$history" --dir "$state/fleet" --listen "$fleet_http" \
+  --events "$collector_cfg" --event-history >"$state/fleet.log" 2>&1 &
 echo $! >"$state/fleet.pid"
 bin/greenpulse-agent fleet --registry "$state/backfill-facilities.csv" --history "$history" --interval 24h \
   --dir "$state/backfill" --listen "$backfill_http" >"$state/backfill.log" 2>&1 &
@@ -170,6 +178,47 @@ for i in $(seq 1 1200); do
   fi
   printf '\r%4ds: %s readings waiting in outboxes, %s points stored   ' "$i" "${pending:-?}" "${stored:-?}"
 done
+
+days=${history%d}
+[[ $days =~ ^[0-9]+$ ]] || days=1 # a history such as 12h: roll up from yesterday
+first_day=$(date -u -d "@$(( $(date +%s) + 10800 - 86400 * days ))" +%F)
+tomorrow=$(date -u -d "@$(( $(date +%s) + 10800 + 86400 ))" +%F)
+today=$(date -u -d "@$(( $(date +%s) + 10800 ))" +%F)
+
+# The events' windows (each event's baseline weeks and days), as the fleet
+# logged them; events not yet begun are left out. They are rolled up in the
+# background while the rest runs, by the running collector
+# (POST /api/v1/rollup, in spans of at most 60 days), so that its surge
+# answers know of them; the summary further down waits for them and shows
+# the latest event begun.
+latest_event="" latest_first="" windows=()
+while read -r ev ev_first ev_last ev_weeks; do
+  [ -n "$ev" ] || continue
+  [[ "$ev_first" > "$today" ]] && continue
+  ev_from=$(date -u -d "$ev_first - $(( 7 * ev_weeks )) days" +%F)
+  ev_to=$(date -u -d "$ev_last + 1 day" +%F)
+  [[ "$ev_to" > "$tomorrow" ]] && ev_to=$tomorrow
+  windows+=("$ev $ev_from $ev_to")
+  if [[ "$ev_first" > "$latest_first" ]]; then latest_event=$ev latest_first=$ev_first; fi
+done < <(awk '/msg="event history"/ {
+    delete v; for (i = 1; i <= NF; i++) { n = index($i, "="); if (n) v[substr($i, 1, n - 1)] = substr($i, n + 1) }
+    print v["event"], v["first_day"], v["last_day"], v["baseline_weeks"] }' "$state/fleet.log")
+rm -f "$state/event-rollup.log"
+if [ ${#windows[@]} -gt 0 ]; then
+  for w in "${windows[@]}"; do
+    read -r ev ev_first_from ev_to <<<"$w"
+    ev_from=$ev_first_from started=$(date +%s)
+    while [[ "$ev_from" < "$ev_to" ]]; do
+      span_to=$(date -u -d "$ev_from + 60 days" +%F)
+      [[ "$span_to" > "$ev_to" ]] && span_to=$ev_to
+      curl -fsS -X POST -H "Authorization: Bearer $admin_token" \
+        "http://$http/api/v1/rollup?from=$ev_from&to=$span_to" -o /dev/null || echo "$ev: roll-up of $ev_from to $span_to failed"
+      ev_from=$span_to
+    done
+    echo "$ev: $ev_first_from to $ev_to in $(( $(date +%s) - started )) s"
+  done >"$state/event-rollup.log" 2>&1 &
+  event_rollup_pid=$!
+fi
 
 q() { curl -fsS -G -H "Accept: application/csv" "http://127.0.0.1:8086/query" --data-urlencode "db=greenpulse" --data-urlencode "q=$1"; }
 # rows: prints CSV rows as "local date  tags  value" (Baghdad is UTC+3 all year).
@@ -207,10 +256,6 @@ q "SELECT count(mass_kg) FROM waste WHERE treatment='open_burning' GROUP BY faci
 # Indicators: the collector rolls up today and the last 3 days on its own
 # schedule; the history before that is rolled up here by hand.
 echo
-days=${history%d}
-[[ $days =~ ^[0-9]+$ ]] || days=1 # a history such as 12h: roll up from yesterday
-first_day=$(date -u -d "@$(( $(date +%s) + 10800 - 86400 * days ))" +%F)
-tomorrow=$(date -u -d "@$(( $(date +%s) + 10800 + 86400 ))" +%F)
 echo "== rolling up indicators from $first_day (greenpulse-collector rollup)"
 bin/greenpulse-collector rollup --config "$collector_cfg" --from "$first_day" --to "$tomorrow" 2>/dev/null | tail -1
 rolled_up=$(date +%s)
@@ -241,6 +286,68 @@ echo "== facility alerts raised from the history (GET /api/v1/alerts?state=activ
 curl -fsS -H "Authorization: Bearer $admin_token" "http://$http/api/v1/alerts?state=active&format=csv" |
   awk -F, 'NR > 1 { n[$2 " (" $6 ")"]++ } END { for (r in n) printf "  %-32s %4d %s\n", r, n[r], n[r] == 1 ? "facility" : "facilities" }' | sort || true
 echo
+if [ -n "${event_rollup_pid:-}" ]; then
+  wait "$event_rollup_pid" || true
+  echo "== the events and their baselines rolled up (POST /api/v1/rollup)"
+  sed 's/^/  /' "$state/event-rollup.log"
+  echo
+fi
+if [ -n "$latest_event" ]; then
+  # The surge API (GET /api/v1/surge?event=ID): the event's days against
+  # the same weekdays of its baseline weeks, summed over its facilities.
+  # The roll-up made its cached answer stale; a request starts computing
+  # it again, and answers the old one meanwhile: wait for the new one.
+  events_rolled=$(date -u +%Y-%m-%dT%H:%M:%S)
+  surge_ok=""
+  for _ in $(seq 1 90); do
+    curl -fsS -H "Authorization: Bearer $admin_token" "http://$http/api/v1/surge?event=$latest_event" \
+      -o "$state/surge.json" 2>/dev/null || break
+    computed=$(grep -o '"computed_at": *"[^"]*"' "$state/surge.json" | sed 's/.*"\([^"]*\)"$/\1/')
+    if [[ "$computed" > "$events_rolled" ]]; then surge_ok=1; break; fi
+    sleep 1
+  done
+  if [ -n "$surge_ok" ] && command -v python3 >/dev/null; then
+    python3 - "$state/surge.json" <<'PY' || echo "  (could not read GET /api/v1/surge?event=$latest_event)"
+import json, sys
+
+d = json.load(open(sys.argv[1]))
+ev, base = d["event"], d["baseline"]
+
+
+def num(v, unit=""):
+    return "-" if v is None else f"{v:,.1f}{unit}"
+
+
+def ratio(v):
+    return "-" if v is None else f"x{v:.2f}"
+
+
+print(f"== {ev['name']}: waste at the event's facilities against the baseline")
+print(f"  {ev['facilities']} facilities in {', '.join(ev['areas'])}, {ev['first_day']} to {ev['last_day']};"
+      f" baseline: the same weekday over the {base['weeks']} weeks {base['from']} to {base['to']}")
+area = next(a for a in d["areas"] if a["level"] == "event")
+print(f"  {'day':<10} {'waste kg':>10} {'baseline':>10} {'ratio':>7}")
+for day in area["days"]:
+    v = day["values"].get("waste_kg") or {}
+    print(f"  {day['day']:<10} {num(v.get('value')):>10} {num(v.get('baseline')):>10} {ratio(v.get('ratio')):>7}")
+print("  over the event:")
+for m in d["measures"]:
+    v = area["total"].get(m) or {}
+    print(f"    {m:<24} {num(v.get('value')):>12} against {num(v.get('baseline')):>12}  {ratio(v.get('ratio'))}")
+ex = d.get("exceeded") or []
+print(f"  {len(ex)} facilities did not treat all their hazardous waste safely during the event"
+      + (f": {', '.join(ex[:6])}{' ...' if len(ex) > 6 else ''}" if ex else ""))
+prev = d.get("previous")
+if prev:
+    pv = (prev.get("total") or {}).get("waste_kg") or {}
+    cur = area["total"].get("waste_kg") or {}
+    print(f"  a year earlier ({prev['event']}): {num(pv.get('value'))} kg of waste over its days; this year {num(cur.get('value'))} kg")
+PY
+  else
+    echo "== $latest_event: the surge API (GET /api/v1/surge?event=$latest_event) did not answer; see the Events view"
+  fi
+  echo
+fi
 echo "== a waste hand-over recorded at BG-H-001 through its agent (greenpulse-agent log-waste)"
 GREENPULSE_AGENT_PASSWORD="$agent_password" bin/greenpulse-agent log-waste --config "$state/agent.yaml" \
   --category sharps --treatment autoclave --kg 12.5 --stored-hours 20 --note "demo: ward 3" || true
@@ -253,6 +360,7 @@ $real's agent reads its inverter and meters over Modbus every 10 s.
   indicators API      http://$http/api/v1/indicators?level=governorate&period=month   (catalog: /api/v1/catalog)
   DHIS2 export        http://$http/api/v1/export/dhis2?period=$period   (&format=csv; pushing it: docs/dhis2.md)
   facility alerts     http://$http/#/alerts   (API: /api/v1/alerts?state=active; routing them on: docs/alerts.md)
+  mass gatherings     http://$http/#/events${latest_event:+/$latest_event}   (API: /api/v1/surge; the events: configs/collector.yaml events.list)
   InfluxDB            http://127.0.0.1:8086 (database greenpulse), e.g.
     curl -G http://127.0.0.1:8086/query --data-urlencode db=greenpulse --data-urlencode "q=SELECT * FROM solar WHERE facility='BG-H-001' ORDER BY time DESC LIMIT 5"
   Modbus devices      $real's inverter (unit 1), grid meter (2), generator controller (3) on tcp://$modbus_listen

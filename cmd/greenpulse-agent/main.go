@@ -33,7 +33,7 @@ commands:
                               record a waste hand-over (run with -h for details)
   log-meter --config PATH --counter C --value N [--unit L|%] [--at TIME] [--meter NAME] [--replaced] [--confirm] [--note TEXT]
                               record a meter reading typed from a display (run with -h for details)
-  fleet [flags]               run many simulated facilities (demo and load; -h for flags)
+  fleet [flags]               run many simulated facilities, optionally playing the collector's events (demo and load; -h for flags)
   simulate-device --facility ID [--listen 127.0.0.1:1502] [--registry PATH] [--seed N]
                               serve a facility's simulated Modbus devices (-h for details)
   scan --bus URL [--units 1-247] [--preset P]

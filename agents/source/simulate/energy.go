@@ -176,10 +176,11 @@ const (
 // to save recomputing it.
 func (s *Sim) fill(p *dayPlan, d int64, soc bool, prev *dayPlan) {
 	p.day = d
-	p.avail = s.outages(d)
+	ef := s.effect(d)
+	p.avail = s.outages(d, ef.Outages)
 	tday := s.dayTemperature(d)
 	s.solar(p, d, tday)
-	s.consumption(p, d, tday)
+	s.consumption(p, d, tday, ef.Energy)
 
 	for c := range p.cum {
 		p.cum[c][0] = 0
@@ -247,8 +248,9 @@ func (s *Sim) dayTemperature(d int64) float64 {
 	return 22.5 - 12.5*math.Cos(2*math.Pi*(float64(d)+0.5-coldest)/365.2425) - s.latCool
 }
 
-// consumption fills the facility's load at each node, W.
-func (s *Sim) consumption(p *dayPlan, d int64, tday float64) {
+// consumption fills the facility's load at each node, W; surge multiplies
+// it (1 on ordinary days).
+func (s *Sim) consumption(p *dayPlan, d int64, tday, surge float64) {
 	hump := 1.0
 	if weekday(d) == time.Friday {
 		hump = s.fridayHump
@@ -267,7 +269,7 @@ func (s *Sim) consumption(p *dayPlan, d int64, tday float64) {
 		if h < 24 {
 			n += (noise[h+1] - noise[h]) * f
 		}
-		p.load[k] = s.baseW * share * (1 + 0.07*n)
+		p.load[k] = s.baseW * share * (1 + 0.07*n) * surge
 	}
 }
 
@@ -359,13 +361,14 @@ func (s *Sim) sky(d int64) (clear, vary float64) {
 // outages returns the steps of day d during which the grid is live. The
 // day's outage hours grow with summer cooling demand and, less, with winter
 // heating demand; they come as 2-5 separate cuts on 15-minute boundaries,
-// as rota load-shedding does.
-func (s *Sim) outages(d int64) [2]uint64 {
+// as rota load-shedding does. surge multiplies the hours (1 on ordinary
+// days); the draws stay the same, so only the cuts' lengths change.
+func (s *Sim) outages(d int64, surge float64) [2]uint64 {
 	rng := s.rng(purposeGrid, d)
 	y := 2 * math.Pi * (float64(date(d).YearDay()) - 1) / 365.2425
 	summer := max(math.Cos(y-2*math.Pi*204/365.2425), 0) // peaks late July
 	winter := math.Pow(max(math.Cos(y-2*math.Pi*14/365.2425), 0), 2)
-	hours := s.feeder * (4 + 6*summer + 1.5*winter) * (0.75 + 0.5*rng.Float64())
+	hours := s.feeder * (4 + 6*summer + 1.5*winter) * (0.75 + 0.5*rng.Float64()) * surge
 	down := min(max(int(math.Round(hours*4)), 4), 64)
 	n := 2 + rng.IntN(3)
 	if summer > 0.5 && rng.Float64() < 0.5 {

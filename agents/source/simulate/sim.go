@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/reading"
@@ -44,6 +45,7 @@ const (
 	purposeWaste
 	purposeReset      // + meter index
 	purposeResetValue = purposeReset + 16
+	purposeSurge      = purposeResetValue + 16 // the facility's exposure to mass gatherings
 )
 
 // Sim is the deterministic model of one facility: every value it returns is
@@ -57,6 +59,10 @@ type Sim struct {
 	energyTraits
 	solarTraits
 	wasteTraits
+
+	// surges are the mass gatherings that include the facility (SetSurges);
+	// nil: none. Read without the mutex by the waste model.
+	surges atomic.Pointer[[]surgeDays]
 
 	mu      sync.Mutex
 	plans   map[int64]*dayPlan

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -107,22 +108,31 @@ func (s *Sim) wasteDay(d int64) []reading.Reading {
 	}
 	rng := s.rng(purposeWaste, d)
 	hospital := s.f.Type == registry.TypeHospital
+	ef := s.effect(d)
+	// A mass gathering knows no weekend: the week's rhythm is off on its
+	// days. The draws stay the same, so that its days differ from an
+	// ordinary day only by what the surge changes.
+	event := ef.Event != ""
 	mult := 0.8 + 0.4*rng.Float64()
 	switch weekday(d) {
 	case time.Friday: // the weekend: hospitals run emergencies only, the rest mostly close
+		closed := !hospital && rng.Float64() < 0.7
 		switch {
+		case event:
 		case hospital:
 			mult *= 0.45
-		case rng.Float64() < 0.7:
+		case closed:
 			return nil
 		default:
 			mult *= 0.3
 		}
 	case time.Saturday:
-		mult *= 0.9
+		if !event {
+			mult *= 0.9
+		}
 	}
-	friday := weekday(d) == time.Friday
-	total := s.wasteKg * mult
+	friday := weekday(d) == time.Friday && !event
+	total := s.wasteKg * mult * ef.Waste
 	haz := total * s.hazShare * (0.85 + 0.3*rng.Float64())
 
 	var evs []wasteEvent
@@ -130,6 +140,8 @@ func (s *Sim) wasteDay(d int64) []reading.Reading {
 	if hospital && !friday {
 		nGeneral = 2 + rng.IntN(2)
 	}
+	// More waste comes as more loads, not heavier ones.
+	nGeneral = handOvers(nGeneral, ef.Waste)
 	for _, kg := range shares(rng, total-haz, nGeneral) {
 		evs = append(evs, wasteEvent{"general", s.generalTreat, kg, 2 + 22*rng.Float64()})
 	}
@@ -154,6 +166,7 @@ func (s *Sim) wasteDay(d int64) []reading.Reading {
 	if hospital && !friday {
 		nInf = 2
 	}
+	nInf = handOvers(nInf, ef.Waste)
 	for _, kg := range shares(rng, haz*inf/sum, nInf) {
 		evs = append(evs, wasteEvent{category: "infectious", kg: kg})
 	}
@@ -184,6 +197,14 @@ func (s *Sim) wasteDay(d int64) []reading.Reading {
 		if s.longStorer && rng.Float64() < 0.5 {
 			e.stored = 49 + 71*rng.Float64()
 		}
+	}
+	if event {
+		// Collection and treatment cannot keep up: everything waits
+		// longer, and what on-site treatment cannot take goes to landfill.
+		for i := range evs {
+			evs[i].stored *= ef.Storage
+		}
+		evs = overflow(evs, ef.Capacity)
 	}
 	// A few hundred grams of sharps is still a real hand-over; only what
 	// rounds to nothing at the scale's 10 g resolution is left out.
@@ -218,6 +239,15 @@ func (s *Sim) wasteDay(d int64) []reading.Reading {
 		out = append(out, s.build(b, ts))
 	}
 	return out
+}
+
+// handOvers is how many hand-overs carry n ordinary loads' worth of waste
+// times factor: at most 8 of one kind a day.
+func handOvers(n int, factor float64) int {
+	if factor <= 1 {
+		return n
+	}
+	return min(max(int(math.Round(float64(n)*factor)), n), 8)
 }
 
 // shares splits kg into n parts of random size; no part is less than
