@@ -331,8 +331,8 @@ func TestDashboardAccess(t *testing.T) {
 		if strays := eval[[]string](t, p.b, `[...document.querySelectorAll('main *')].filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && /\bnull\b|\bundefined\b/.test(n.textContent))).map((e) => e.tagName + '#' + e.id)`); len(strays) > 0 {
 			t.Errorf("the public national view shows null or undefined in %v", strays)
 		}
-		if page["govs"] != "18" || page["markers"] != "0" || page["nav"] != "nav-national" || !strings.HasPrefix(page["signin"], "#/signin") || page["signout"] != "0" {
-			t.Errorf("the public national view: %v, want 18 governorates, no facility, only the national link, a Sign in link", page)
+		if page["govs"] != "18" || page["markers"] != "0" || page["nav"] != "nav-national,nav-events" || !strings.HasPrefix(page["signin"], "#/signin") || page["signout"] != "0" {
+			t.Errorf("the public national view: %v, want 18 governorates, no facility, only the national and events links, a Sign in link", page)
 		}
 
 		p.open(t, "area", "area/governorate/IQ-BG"+q+"&lang=en")
@@ -408,7 +408,7 @@ func TestDashboardAccess(t *testing.T) {
 		o.open(t, "national", "national"+q+"&lang=en")
 		got := eval[map[string]string](t, o.b, `({markers: document.getElementById('map')?.dataset.markers ?? '', nav: [...document.querySelectorAll('nav a')].map((a) => a.id).join(','),
 			signin: String(document.querySelectorAll('#signin-link').length)})`)
-		if got["markers"] != strconv.Itoa(len(all)) || got["nav"] != "nav-national,nav-energy,nav-waste,nav-reporting,nav-alerts" || got["signin"] != "1" {
+		if got["markers"] != strconv.Itoa(len(all)) || got["nav"] != "nav-national,nav-energy,nav-waste,nav-events,nav-reporting,nav-alerts" || got["signin"] != "1" {
 			t.Errorf("open mode's national view: %v, want every facility and view, and a Sign in link (for an admin)", got)
 		}
 		o.open(t, "facility", "facility/BA-H-001"+q+"&lang=en")

@@ -21,7 +21,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
-var screenshots = flag.Bool("screenshots", false, "write the alerts view's screenshots into docs/screenshots")
+var screenshots = flag.Bool("screenshots", false, "write the alerts and events views' screenshots into docs/screenshots")
 
 // alertStack is a collector with alerts on (seeded by writeAlertState,
 // plus one raised by its own rule from an event sent through the

@@ -117,6 +117,16 @@ export class API {
 
   waste(facility, period) { return this.get('/api/v1/waste', {facility, from: period.from, to: period.to}); }
 
+  // surgeEvents answers the configured mass gatherings ({events: [...]}).
+  surgeEvents() { return this.get('/api/v1/surge'); }
+
+  // surge answers event id against its baseline (GET /api/v1/surge?event=),
+  // narrowed by the collector to the account's scope.
+  surge(id) { return this.get('/api/v1/surge', {event: id}); }
+
+  // surgeCSV is the address of the same answer as CSV.
+  surgeCSV(id) { return this.url('/api/v1/surge', {event: id, format: 'csv'}); }
+
   // dhis2Pushes answers the push log, newest push first, up to limit.
   dhis2Pushes(limit) { return this.get('/api/v1/dhis2/pushes', {limit}); }
 

@@ -75,6 +75,35 @@ const strings = {
     publicHint: 'Public figures: the country and its governorates. Sign in for facilities, alerts and reporting.',
     signedInAs: 'Signed in as',
     roles: {planner: 'Planner', officer: 'Governorate officer', facility: 'Facility staff', admin: 'Administrator', token: 'API token', public: 'Public', open: 'Open access'},
+    // The Events view (mass gatherings against their baseline).
+    eventsNav: 'Events', eventsTitle: 'Mass gatherings',
+    noEvents: 'No events are configured in this collector (the events: section of its configuration).',
+    unknownEvent: 'Event {id} is not configured here: pick one of the list.',
+    eventDays: {one: '{n} day', other: '{n} days'}, weeks: {one: '{n} week', other: '{n} weeks'},
+    baselineOf: 'baseline: the same weekday in the {weeks} before ({from} – {to})',
+    csvSurge: 'Download every day and measure (CSV)', eventSource: 'Dates: {source}',
+    computedAt: 'Computed {when}; the figures follow the roll-ups.',
+    nothingInScope: 'None of this event’s areas is within your account’s scope.',
+    outsideScope: 'The event as a whole covers areas outside your account’s scope: shown are the parts you may see.',
+    eventPick: 'Event', measurePick: 'Measure', baseline: 'Baseline', timelineOf: 'Show',
+    exceeded: 'Hazardous waste beyond safe treatment',
+    exceededHint: 'Facilities whose hazardous waste over the event’s days exceeded what they treated safely, most left untreated first.',
+    exceededSignIn: 'Sign in to see which facilities.', exceededScope: 'None of this event’s facilities is within your account’s scope.',
+    hazardous_kg: 'Hazardous (kg)', safely_treated_kg: 'Treated safely (kg)', untreated_kg: 'Not treated safely (kg)', facilityPage: 'Page',
+    noneExceeded: 'Every facility treated its hazardous waste safely during the event.',
+    previousTitle: 'Against the same event a year earlier',
+    previousNoData: 'There are no figures for {name}: nothing to compare with.',
+    previousNone: 'No earlier event of this series is configured: nothing to compare with.',
+    previousScope: 'The comparison is of the whole event, which covers areas outside your account’s scope.',
+    previousHint: 'Totals over each event’s days; the earlier one ran {from} – {to}.',
+    ratioCol: '× baseline', change: 'This ÷ earlier',
+    areasTitle: 'Areas: total, baseline and ratio per measure', levelCol: 'Level', value: 'Total',
+    levels: {event: 'Whole event', governorate: 'Governorate', district: 'District', facility: 'Facility'},
+    surgeMap: 'Surge: {measure} during the event ÷ baseline',
+    surgeMapHint: 'Facilities (circles) and the event’s governorates coloured by the event’s total over its baseline; click one for its days.',
+    surgeMapHintAreas: 'The event’s governorates coloured by the event’s total over its baseline; click one for its days.',
+    noBaseline: 'no baseline', baselineBand: 'Baseline range (least to greatest)', eventValue: 'During the event',
+    timeline: 'Day by day: {measure} ({unit}), {area}',
   },
   ar: {
     title: 'غرين بلس',
@@ -143,6 +172,35 @@ const strings = {
     publicHint: 'أرقام عامة: البلد ومحافظاته. سجّل الدخول لرؤية المؤسسات والتنبيهات والإبلاغ.',
     signedInAs: 'مسجّل الدخول باسم',
     roles: {planner: 'مخطِّط', officer: 'مسؤول محافظة', facility: 'كادر المؤسسة', admin: 'مسؤول النظام', token: 'رمز API', public: 'عام', open: 'وصول مفتوح'},
+    eventsNav: 'التجمعات الكبرى', eventsTitle: 'التجمعات الكبرى',
+    noEvents: 'لم يُعرَّف أي تجمع في هذا المجمّع (قسم events: في إعداداته).',
+    unknownEvent: 'التجمع {id} غير معرَّف هنا: اختر واحداً من القائمة.',
+    eventDays: {zero: '{n} يوم', one: 'يوم واحد', two: 'يومان', few: '{n} أيام', many: '{n} يوماً', other: '{n} يوم'},
+    weeks: {one: 'أسبوع واحد', two: 'أسبوعين', few: '{n} أسابيع', many: '{n} أسبوعاً', other: '{n} أسبوع'},
+    baselineOf: 'خط الأساس: اليوم نفسه من الأسبوع في {weeks} قبل التجمع ({from} – {to})',
+    csvSurge: 'تنزيل كل الأيام والمقاييس (CSV)', eventSource: 'مصدر التواريخ: {source}',
+    computedAt: 'حُسبت في {when}؛ تتبع الأرقام عمليات التجميع.',
+    nothingInScope: 'لا تقع أي من مناطق هذا التجمع ضمن نطاق حسابك.',
+    outsideScope: 'يشمل التجمع ككل مناطق خارج نطاق حسابك: تُعرض الأجزاء المسموح لك برؤيتها.',
+    eventPick: 'التجمع', measurePick: 'المقياس', baseline: 'خط الأساس', timelineOf: 'عرض',
+    exceeded: 'نفايات خطرة تجاوزت المعالجة الآمنة',
+    exceededHint: 'المؤسسات التي تجاوزت نفاياتها الخطرة خلال أيام التجمع ما عالجته بأمان، الأكثر نفايات غير معالجة أولاً.',
+    exceededSignIn: 'سجّل الدخول لمعرفة المؤسسات.', exceededScope: 'لا تقع أي من مؤسسات هذا التجمع ضمن نطاق حسابك.',
+    hazardous_kg: 'خطرة (كغم)', safely_treated_kg: 'عولجت بأمان (كغم)', untreated_kg: 'لم تُعالج بأمان (كغم)', facilityPage: 'الصفحة',
+    noneExceeded: 'عالجت كل المؤسسات نفاياتها الخطرة بأمان خلال التجمع.',
+    previousTitle: 'مقارنة بالتجمع نفسه قبل عام',
+    previousNoData: 'لا توجد أرقام لـ{name}: لا شيء للمقارنة.',
+    previousNone: 'لم يُعرَّف تجمع سابق من هذه السلسلة: لا شيء للمقارنة.',
+    previousScope: 'المقارنة للتجمع كله، وهو يشمل مناطق خارج نطاق حسابك.',
+    previousHint: 'المجاميع على أيام كل تجمع؛ امتد السابق من {from} إلى {to}.',
+    ratioCol: '× خط الأساس', change: 'هذا ÷ السابق',
+    areasTitle: 'المناطق: المجموع وخط الأساس والنسبة لكل مقياس', levelCol: 'المستوى', value: 'المجموع',
+    levels: {event: 'التجمع كله', governorate: 'محافظة', district: 'قضاء', facility: 'مؤسسة'},
+    surgeMap: 'الزيادة: {measure} خلال التجمع ÷ خط الأساس',
+    surgeMapHint: 'المؤسسات (دوائر) ومحافظات التجمع ملونة حسب مجموع التجمع مقسوماً على خط الأساس؛ انقر على أيٍّ منها لعرض أيامه.',
+    surgeMapHintAreas: 'محافظات التجمع ملونة حسب مجموع التجمع مقسوماً على خط الأساس؛ انقر على محافظة لعرض أيامها.',
+    noBaseline: 'بلا خط أساس', baselineBand: 'نطاق خط الأساس (الأدنى إلى الأعلى)', eventValue: 'خلال التجمع',
+    timeline: 'يوماً بيوم: {measure} ({unit})، {area}',
   },
 };
 
@@ -224,6 +282,13 @@ export class I18n {
     this.plurals ??= new Intl.PluralRules(this.locale);
     const form = (n === 0 && forms.zero) || forms[this.plurals.select(n)] || forms.other;
     return form.replace('{n}', this.number(n, 0));
+  }
+
+  // dayMonth writes a local date (YYYY-MM-DD) without its year, as a
+  // chart's axis of a few weeks does.
+  dayMonth(ymd) {
+    const [y, m, d] = ymd.split('-').map(Number);
+    return new Intl.DateTimeFormat(this.locale, {day: 'numeric', month: 'short', timeZone: 'UTC'}).format(new Date(Date.UTC(y, m - 1, d)));
   }
 
   // month names a month (YYYY-MM), with its year when withYear.

@@ -21,14 +21,19 @@ import {energy} from './views/energy.js';
 import {waste} from './views/waste.js';
 import {reporting} from './views/reporting.js';
 import {alerts} from './views/alerts.js';
+import {events} from './views/events.js';
 import {signIn} from './views/signin.js';
 
-const views = {national, area, facility, energy, waste, reporting, alerts, signin: signIn};
-const navViews = ['national', 'energy', 'waste', 'reporting', 'alerts'];
+const views = {national, area, facility, energy, waste, events, reporting, alerts, signin: signIn};
+const navViews = ['national', 'energy', 'waste', 'events', 'reporting', 'alerts'];
+
+// labels are the string keys of views whose name is not their own key
+// ('events' already names a count of waste events).
+const labels = {events: 'eventsNav', signin: 'signIn'};
 
 // needs names the permission of the session's `can` a view needs; the
-// national and area views need none (the area view asks the API whether
-// its area is in the account's scope).
+// national, area and events views need none (the area and events views
+// ask the API, which answers what the account's scope holds).
 const needs = {facility: 'facilities', energy: 'facilities', waste: 'facilities', reporting: 'facilities', alerts: 'alerts'};
 
 // The pickers every view shares; other keys of the address are the view's
@@ -232,7 +237,7 @@ class Shell {
     this.i18n.tz = this.tz;
     document.documentElement.lang = this.i18n.lang;
     document.documentElement.dir = this.i18n.lang === 'ar' ? 'rtl' : 'ltr';
-    document.title = `${this.i18n.t('title')} — ${this.i18n.t(s.view === 'signin' ? 'signIn' : s.view)}`;
+    document.title = `${this.i18n.t('title')} — ${this.i18n.t(labels[s.view] ?? s.view)}`;
     this.names = new Names(this.areasList, this.facilityList, this.i18n);
     const main = h('main', {id: 'view', dataset: {view: s.view}}, h('p', {class: 'loading'}, this.i18n.t('loading')));
     this.root.replaceChildren(this.header(s), main);
@@ -290,7 +295,7 @@ class Shell {
     const [homeView, homeArgs] = this.home();
     const brand = h('div', {class: 'brand'}, h('a', {href: this.link(homeView, homeArgs, {params: {}})}, h('strong', {}, t('title'))), h('span', {}, t('subtitle')));
     if (s.view === 'signin') return h('header', {}, brand, h('div', {class: 'pickers'}, lang));
-    const nav = h('nav', {}, navViews.filter((v) => this.allowed(v)).map((v) => h('a', {href: this.link(v), class: v === s.view ? 'active' : '', id: `nav-${v}`}, t(v))));
+    const nav = h('nav', {}, navViews.filter((v) => this.allowed(v)).map((v) => h('a', {href: this.link(v), class: v === s.view ? 'active' : '', id: `nav-${v}`}, t(labels[v] ?? v))));
     const kind = h('select', {id: 'period-kind', 'aria-label': t('period'), onchange: (e) => {
       const date = e.target.value === 'day' ? (s.period.kind === 'day' ? s.period.date : Period.today(this.tz)) : s.period.date;
       this.go(s.view, s.args, {period: new Period(e.target.value, date)});
@@ -300,14 +305,16 @@ class Shell {
     const ind = h('select', {id: 'indicator', 'aria-label': t('indicator'), onchange: (e) => this.go(s.view, s.args, {ind: e.target.value})},
       this.catalogList.map((d) => h('option', {value: d.id, selected: d.id === s.ind}, this.i18n.indicator(d))));
     const csv = h('button', {id: 'csv', type: 'button', onclick: () => {
-      if (this.table) download(`greenpulse-${s.view}-${s.period.date}.csv`, this.table.csv());
+      if (this.table) download(this.table.fileName ?? `greenpulse-${s.view}-${s.period.date}.csv`, this.table.csv());
     }}, t('download'));
+    // The events view has its own pickers: an event's days, a measure.
+    const own = s.view === 'events';
     return h('header', {},
       brand,
       nav,
       h('div', {class: 'pickers'},
-        h('label', {}, t('period'), ' ', kind, ' ', date),
-        h('label', {}, t('indicator'), ' ', ind),
+        own ? null : h('label', {}, t('period'), ' ', kind, ' ', date),
+        own ? null : h('label', {}, t('indicator'), ' ', ind),
         csv, lang),
       this.account());
   }
