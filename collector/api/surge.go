@@ -91,14 +91,14 @@ func writeSurgeCSV(w http.ResponseWriter, a *surge.Answer) {
 			for i, m := range a.Measures {
 				c := d.Values[i]
 				r, rok := c.Ratio()
-				_ = cw.Write([]string{level, area, d.Day.String(), m, num(c.Value, c.HasValue), num(c.Baseline, c.HasBaseline),
+				_ = cw.Write([]string{level, inert(area), d.Day.String(), m, num(c.Value, c.HasValue), num(c.Baseline, c.HasBaseline),
 					num(c.Min, c.HasBaseline), num(c.Max, c.HasBaseline), num(r, rok)})
 			}
 		}
 		for i, m := range a.Measures {
 			c := total[i]
 			r, rok := c.Ratio()
-			_ = cw.Write([]string{level, area, "total", m, num(c.Value, c.HasValue), num(c.Baseline, c.HasBaseline), "", "", num(r, rok)})
+			_ = cw.Write([]string{level, inert(area), "total", m, num(c.Value, c.HasValue), num(c.Baseline, c.HasBaseline), "", "", num(r, rok)})
 		}
 	}
 	for _, x := range a.Areas {

@@ -96,7 +96,7 @@ func (s *Surge) computeCore(ctx context.Context, e Event) (*core, error) {
 	for i, f := range facs {
 		ids[i], index[f.ID] = f.ID, i
 	}
-	c := &core{computedAt: s.opt.Now(),
+	c := &core{computedAt: s.opt.Now().UTC(),
 		baseline: Baseline{Weeks: weeks, From: from, To: e.First.AddDays(-1), Method: "weekday"}}
 
 	// Two reads at once: the measures' values, and safely_treated_pct
@@ -154,7 +154,7 @@ func (s *Surge) computeCore(ctx context.Context, e Event) (*core, error) {
 	}
 	c.hasData = seen || sseen
 
-	areas := newAreas(e, facs, len(days))
+	areas := newAreas(e, facs, len(days), s.reg)
 	haz := plane[indicators.HazardousWasteKg]
 	waste := plane[indicators.WasteKg]
 	c.facilities = make([]Facility, len(facs))
@@ -291,7 +291,7 @@ type areaSet struct {
 
 // newAreas lays out e's areas for facs: the whole event, its governorates
 // by code, its districts by governorate and code.
-func newAreas(e Event, facs []registry.Facility, days int) *areaSet {
+func newAreas(e Event, facs []registry.Facility, days int, reg *registry.Registry) *areaSet {
 	set := &areaSet{gov: map[string]int{}, dist: map[string]int{}}
 	var govs, dists []registry.Facility
 	for _, f := range facs {
@@ -327,9 +327,31 @@ func newAreas(e Event, facs []registry.Facility, days int) *areaSet {
 		set.dist[f.District] = len(set.list)
 		set.list = append(set.list, newArea("district", f.District))
 	}
+	members := make([][]registry.Facility, len(set.list))
 	for _, f := range facs {
-		set.list[set.gov[f.Governorate]].Facilities++
-		set.list[set.dist[f.District]].Facilities++
+		for _, i := range []int{set.gov[f.Governorate], set.dist[f.District]} {
+			set.list[i].Facilities++
+			members[i] = append(members[i], f)
+		}
+	}
+	// A governorate's or district's row sums only the event's facilities
+	// in it. When they are all of the area's, it is that area's figure;
+	// when they are some (an event that lists one facility of a
+	// governorate), it is the figure of the smallest area holding them,
+	// one facility's own for one, and whoever sees the row must be
+	// allowed to see that.
+	inRegistry := map[place]int{}
+	for _, f := range reg.Facilities() {
+		inRegistry[place{"governorate", f.Governorate}]++
+		inRegistry[place{"district", f.District}]++
+	}
+	for i := 1; i < len(set.list); i++ {
+		x := &set.list[i]
+		if own := (place{x.Level, x.Area}); len(members[i]) == inRegistry[own] {
+			x.within = own
+		} else {
+			x.within = containing(members[i])
+		}
 	}
 	// Days with no facility to add stay unknown (null), not 0.
 	return set

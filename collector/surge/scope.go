@@ -42,10 +42,10 @@ func containing(facs []registry.Facility) place {
 	return place{level: "national"}
 }
 
-// Scoped is a narrowed to what sc sees: the event-level rows (and the
-// year before) when sc sees the area they sum, the governorates and
-// districts sc sees, the facilities whose figures sc may read (facility
-// false: none, as in public mode).
+// Scoped is a narrowed to what sc sees: each row (the event's, its
+// governorates' and districts', and the year before) when sc sees the
+// registry area its facilities make up, the facilities whose figures sc
+// may read (facility false: none, as in public mode).
 func (a *Answer) Scoped(sc Scope, facility bool) *Answer {
 	out := *a
 	sees := func(p place) bool {
@@ -56,7 +56,7 @@ func (a *Answer) Scoped(sc Scope, facility bool) *Answer {
 	}
 	out.Areas = make([]Area, 0, len(a.Areas))
 	for _, x := range a.Areas {
-		if x.Level == "event" && sees(x.within) || x.Level != "event" && sc.SeesRow(x.Level, x.Area) {
+		if sees(x.within) {
 			out.Areas = append(out.Areas, x)
 		}
 	}

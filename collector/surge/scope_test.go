@@ -26,6 +26,15 @@ func (s fakeScope) SeesRow(level, area string) bool {
 }
 func (s fakeScope) SeesFacility(id string) bool { return strings.HasPrefix(id, s.gov[3:]+"-") }
 
+// publicScope sees the national and governorate aggregates only, as
+// public mode does.
+type publicScope struct{}
+
+func (publicScope) SeesRow(level, _ string) bool {
+	return level == "national" || level == "governorate"
+}
+func (publicScope) SeesFacility(string) bool { return false }
+
 func TestSurgeScoped(t *testing.T) {
 	r := &fakeReader{}
 	r.point(indicators.HazardousWasteKg, "KA-H-001", "2026-08-03", 5)
@@ -48,7 +57,8 @@ func TestSurgeScoped(t *testing.T) {
 		want     string
 	}{
 		{"officer of Karbala", fakeScope{"IQ-KA"}, true, "test-2026,IQ-KA,KA-KRB,KA-H-001,KA-P-001 exceeded KA-H-001"},
-		{"public", fakeScope{"IQ-NA"}, false, "test-2026,IQ-NA,NA-NJF exceeded "},
+		{"officer of Najaf, no facility rows", fakeScope{"IQ-NA"}, false, "test-2026,IQ-NA,NA-NJF exceeded "},
+		{"public: the governorates hold only some of their facilities", publicScope{}, false, "test-2026 exceeded "},
 	} {
 		if got := names(a.Scoped(tt.sc, tt.facility)); got != tt.want {
 			t.Errorf("%s sees %s, want %s", tt.name, got, tt.want)
@@ -56,6 +66,18 @@ func TestSurgeScoped(t *testing.T) {
 	}
 	if got := names(a); got != "test-2026,IQ-KA,IQ-NA,KA-KRB,NA-NJF,NA-H-001,KA-H-001,KA-P-001 exceeded NA-H-001,KA-H-001" {
 		t.Errorf("Scoped changed the whole answer: %s", got)
+	}
+	// An event that lists one facility of Karbala and all of Najaf: its
+	// Karbala row is that facility's own figures, which the public must
+	// not see under the governorate's name; Najaf's row is Najaf's.
+	mixed := testEvent()
+	mixed.ID, mixed.Areas = "mixed-2026", []string{"KA-H-001", "IQ-NA"}
+	m := answer(t, newSurge(t, r, mixed), "mixed-2026")
+	if got := names(m.Scoped(publicScope{}, false)); got != "mixed-2026,IQ-NA exceeded " {
+		t.Errorf("the public sees %s, want mixed-2026,IQ-NA", got)
+	}
+	if got := names(m.Scoped(fakeScope{"IQ-KA"}, true)); !strings.Contains(got, "IQ-KA,") {
+		t.Errorf("Karbala's officer, who sees KA-H-001, does not see its row: %s", got)
 	}
 	// An event of one governorate is that governorate's figures.
 	one := testEvent()
