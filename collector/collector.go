@@ -112,7 +112,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 		// Each facility's month figures, retained on its figures topic
 		// for its agent's page, after every roll-up of the month and
 		// again at every connect.
-		stopFigures := startFigures(roll, sub, cfg.MQTT.TopicRoot, loc, reg, log)
+		stopFigures := startFigures(roll, sub, cfg.MQTT.TopicRoot, loc, cfg.Rollup.RecentDays, reg, log)
 		defer stopFigures()
 	}
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{

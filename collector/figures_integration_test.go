@@ -78,7 +78,7 @@ func startFiguresWorld(t *testing.T) *figuresWorld {
 	var rstore *influx.Store
 	w.roll, rstore = NewRollup(cfg, w.loc, w.reg, log)
 	t.Cleanup(rstore.Close)
-	stopFigures := startFigures(w.roll, w.sub, cfg.MQTT.TopicRoot, w.loc, w.prom, log)
+	stopFigures := startFigures(w.roll, w.sub, cfg.MQTT.TopicRoot, w.loc, cfg.Rollup.RecentDays, w.prom, log)
 
 	pipeline := ingest.NewPipeline(cfg.Ingest, cfg.MQTT.TopicRoot, w.reg, w.store, w.sub, ingest.NewStatusBook(), metrics, log)
 	pipelineDone := make(chan error, 1)

@@ -24,8 +24,11 @@ type figuresBroker interface {
 // the facilities whose values changed, and at every connect all of them
 // again. Call it before roll runs and before broker connects; stop, after
 // the roll-up has stopped, waits for the publisher to end.
-func startFigures(roll *rollup.Rollup, broker figuresBroker, root string, loc *time.Location, reg prometheus.Registerer, log *slog.Logger) (stop func()) {
-	p := figurestopic.New(broker, root, figurestopic.Options{Location: loc}, figurestopic.NewMetrics(reg), log)
+//
+// recentDays is rollup.recent_days: the previous month is recomputed, and
+// so published, for as many first days of a month.
+func startFigures(roll *rollup.Rollup, broker figuresBroker, root string, loc *time.Location, recentDays int, reg prometheus.Registerer, log *slog.Logger) (stop func()) {
+	p := figurestopic.New(broker, root, figurestopic.Options{Location: loc, PreviousMonthDays: recentDays}, figurestopic.NewMetrics(reg), log)
 	roll.OnMonth(func(m rollup.MonthWritten) { p.Month(m.Period, m.At, m.Values) })
 	broker.OnConnect(p.Reconnected)
 	return goRun(p.Run)
