@@ -159,11 +159,25 @@ func (s *Store) keepFrom() events.Date {
 	return events.Date{Year: prev.Year, Month: prev.Month, Day: 1}
 }
 
-// prune drops the days before keepFrom.
+// tomorrow is the last day kept.
+func (s *Store) tomorrow() events.Date { return events.DateOf(s.opt.Now(), s.opt.Location).AddDays(1) }
+
+// clockSlack is how far a series' last sample may lie ahead of the clock
+// before it is taken for the mark of a clock that ran ahead and was put
+// right: the series then starts again from the next reading instead of
+// ignoring every reading until real time catches up.
+const clockSlack = time.Hour
+
+// stale reports whether last, a series' last sample, lies so far ahead of
+// the clock that it must be from a clock since put right.
+func (s *Store) stale(last time.Time) bool { return last.After(s.opt.Now().Add(clockSlack)) }
+
+// prune drops the days before keepFrom, and those after tomorrow, which a
+// clock that ran ahead made.
 func (s *Store) prune() {
-	from := s.keepFrom()
+	from, last := s.keepFrom(), s.tomorrow()
 	for d := range s.f.Days {
-		if d.Before(from) {
+		if d.Before(from) || last.Before(d) {
 			delete(s.f.Days, d)
 			s.dirty = true
 		}
@@ -176,7 +190,10 @@ func (s *Store) day(date events.Date) *daySums {
 	if d, ok := s.f.Days[date]; ok {
 		return d
 	}
-	if date.Before(s.keepFrom()) {
+	if date.Before(s.keepFrom()) || s.tomorrow().Before(date) {
+		// A reading dated after tomorrow comes from a clock that ran
+		// ahead (the collector rejects it too): a day kept for it would
+		// never be pruned.
 		return nil
 	}
 	s.prune() // a new day: perhaps a new month, and old ones to drop
@@ -257,6 +274,9 @@ func (s *Store) series(n int) bool {
 func (s *Store) counter(d *daySums, c counterSum, t time.Time, v float64) {
 	key := counterKey(c.Stream, c.Meter, c.Source, c.Field)
 	prev, seen := s.f.Counters[key]
+	if seen && s.stale(prev.T) && !t.After(prev.T) {
+		seen = false
+	}
 	if seen && !t.After(prev.T) {
 		return // out of order or repeated: see the package comment
 	}
@@ -286,6 +306,9 @@ func (s *Store) counter(d *daySums, c counterSum, t time.Time, v float64) {
 // live): the previous sample holds until t, at most 15 minutes.
 func (s *Store) availability(meter string, t time.Time, live bool) {
 	prev, seen := s.f.Grid[meter]
+	if seen && s.stale(prev.T) && !t.After(prev.T) {
+		seen = false
+	}
 	if seen && !t.After(prev.T) {
 		return
 	}

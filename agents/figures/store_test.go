@@ -286,3 +286,32 @@ func TestMonthIsTheMergeOfItsDays(t *testing.T) {
 		t.Errorf("previous month %+v, want October, empty", prev)
 	}
 }
+
+// TestClockThatRanAhead: a box whose clock ran days ahead took readings
+// stamped then; once the clock is put right, the figures go on from the
+// next readings instead of waiting for real time to catch up, and no day
+// after tomorrow is kept.
+func TestClockThatRanAhead(t *testing.T) {
+	loc := baghdad(t)
+	c := &clock{at(t, "2026-11-30T10:00:00Z")} // four days ahead
+	s := openStore(t, t.TempDir(), c, loc)
+	s.Add([]reading.Reading{grid(t, c.now, 500, "live")})
+	s.Add([]reading.Reading{grid(t, c.now.Add(10*time.Minute), 510, "live")})
+	c.now = at(t, testNow) // put right
+	s.Add([]reading.Reading{grid(t, c.now.Add(-20*time.Minute), 100, "live")})
+	s.Add([]reading.Reading{grid(t, c.now.Add(-10*time.Minute), 104, "down")})
+	if got, ok := dayValue(t, s, "today", indicators.GridKWh); !ok || !near(got, 4) {
+		t.Errorf("grid_kwh today %v (%v), want 4 from the readings after the clock was put right", got, ok)
+	}
+	if got, ok := dayValue(t, s, "today", indicators.GridAvailabilityPct); !ok || !near(got, 40) {
+		t.Errorf("grid availability today %v (%v), want 40: 10 min live, then down held 15 min", got, ok)
+	}
+	s.Add([]reading.Reading{grid(t, c.now, 105, "down")}) // a new day's sums prune
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for d := range s.f.Days {
+		if s.tomorrow().Before(d) {
+			t.Errorf("day %s after tomorrow kept", d)
+		}
+	}
+}
