@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -26,10 +25,10 @@ type Events struct {
 	ListWeeks []int
 }
 
-// The collector's baseline: its default and longest (collector/config).
+// The collector's baseline: its default and longest (registry/events).
 const (
-	DefaultBaselineWeeks = 4
-	MaxBaselineWeeks     = 13
+	DefaultBaselineWeeks = events.DefaultBaselineWeeks
+	MaxBaselineWeeks     = events.MaxBaselineWeeks
 )
 
 // eventKeys are the keys of one event, in the order the errors list them.
@@ -101,8 +100,8 @@ func ParseEvents(data []byte) (Events, error) {
 	if len(errs) == 0 {
 		// Areas are not checked against a registry: a fleet may run a
 		// part of it, where an area names no facility and so plays none.
-		if err := events.Validate(out.List, nil); err != nil {
-			errs = append(errs, renamed(err)...)
+		if err := events.ValidateAt("events.list", out.List, nil); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return out, errors.Join(errs...)
@@ -195,25 +194,6 @@ func lookup(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
-}
-
-// eventKey is how registry/events names an event: events[i].
-var eventKey = regexp.MustCompile(`(^|\W)events\[(\d+)\]`)
-
-// renamed names events.Validate's problems as the file places them:
-// events[1].name is events.list[1].name here.
-func renamed(err error) []error {
-	var list []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list = j.Unwrap()
-	} else {
-		list = []error{err}
-	}
-	out := make([]error, 0, len(list))
-	for _, e := range list {
-		out = append(out, errors.New(eventKey.ReplaceAllString(e.Error(), "${1}events.list[$2]")))
-	}
-	return out
 }
 
 // local is the simulator's local time, Asia/Baghdad: UTC+3 all year.

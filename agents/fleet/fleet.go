@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,6 +209,10 @@ func spans(a target, opt Options, end time.Time) []span {
 			out = append(out, span{event: e.ID, from: from, to: to, marker: "event-" + e.ID + "-until"})
 		}
 	}
+	// Oldest first: each counter's readings then reach the agent in time
+	// order, as a real meter's would, and its daily sums (agents/figures)
+	// count every one.
+	slices.SortStableFunc(out, func(x, y span) int { return x.from.Compare(y.from) })
 	return out
 }
 

@@ -87,8 +87,8 @@ func TestSpans(t *testing.T) {
 		want     []span
 	}{
 		{"event facility", "KA-H-001", 30 * 24 * time.Hour, true, end, []span{
-			{"", end.Add(-30 * 24 * time.Hour), end, "history-until"},
 			{"arbaeen-2025", at("2025-07-07"), at("2025-08-18"), "event-arbaeen-2025-until"},
+			{"", end.Add(-30 * 24 * time.Hour), end, "history-until"},
 		}},
 		{"elsewhere", "BG-H-001", 30 * 24 * time.Hour, true, end, []span{
 			{"", end.Add(-30 * 24 * time.Hour), end, "history-until"},
@@ -100,8 +100,8 @@ func TestSpans(t *testing.T) {
 			{"arbaeen-2025", at("2025-07-07"), at("2025-08-18"), "event-arbaeen-2025-until"},
 		}},
 		{"the regular history covers its end", "KA-H-001", 120 * 24 * time.Hour, true, end, []span{
-			{"", end.Add(-120 * 24 * time.Hour), end, "history-until"},
 			{"arbaeen-2025", at("2025-07-07"), end.Add(-120 * 24 * time.Hour), "event-arbaeen-2025-until"},
+			{"", end.Add(-120 * 24 * time.Hour), end, "history-until"},
 		}},
 		{"the regular history covers it all", "KA-H-001", 160 * 24 * time.Hour, true, end, []span{
 			{"", end.Add(-160 * 24 * time.Hour), end, "history-until"},
@@ -140,7 +140,8 @@ func TestGenerateHistory(t *testing.T) {
 	}
 	end := now.Truncate(step)
 	from, to := ev.Window(0)
-	wantIn := append(in.sim.Readings(end.Add(-opt.History), end, step), in.sim.Readings(from.In(local()), to.In(local()), step)...)
+	// Oldest first: the event window, then the regular history.
+	wantIn := append(in.sim.Readings(from.In(local()), to.In(local()), step), in.sim.Readings(end.Add(-opt.History), end, step)...)
 	wantOut := out.sim.Readings(end.Add(-opt.History), end, step)
 	if !reflect.DeepEqual(in.got, wantIn) {
 		t.Errorf("KA-H-001 stored %d readings, want the %d of its history and event window", len(in.got), len(wantIn))

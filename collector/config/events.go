@@ -1,9 +1,7 @@
 package config
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/greenpulse-health/greenpulse/registry"
@@ -29,11 +27,10 @@ type Event struct {
 	BaselineWeeks int `yaml:"baseline_weeks"`
 }
 
-// Baseline limits. A baseline shorter than a week has no weekday to
-// compare with; one longer than a quarter drifts with the seasons.
+// Baseline limits (registry/events says why).
 const (
-	DefaultBaselineWeeks = 4
-	MaxBaselineWeeks     = 13
+	DefaultBaselineWeeks = events.DefaultBaselineWeeks
+	MaxBaselineWeeks     = events.MaxBaselineWeeks
 )
 
 // DefaultEvents is the section's defaults: four weeks of baseline, no
@@ -62,7 +59,7 @@ func (e Events) Weeks(i int) int {
 // which the collector loads at start and check-config loads too. Each
 // problem names its key, e.g. events.list[1].areas[0].
 func (e Events) CheckAreas(reg *registry.Registry) error {
-	return renameEventKeys(events.Validate(e.Events(), reg))
+	return events.ValidateAt("events.list", e.Events(), reg)
 }
 
 func (e Events) validate(bad func(key, format string, args ...any)) {
@@ -75,26 +72,10 @@ func (e Events) validate(bad func(key, format string, args ...any)) {
 				MaxBaselineWeeks, x.BaselineWeeks)
 		}
 	}
-	if err := renameEventKeys(events.Validate(e.Events(), nil)); err != nil {
+	if err := events.ValidateAt("events.list", e.Events(), nil); err != nil {
 		for line := range strings.SplitSeq(err.Error(), "\n") {
 			key, msg, _ := strings.Cut(line, ": ")
 			bad(key, "%s", msg)
 		}
 	}
-}
-
-// eventKey is how registry/events names an event: events[i].
-var eventKey = regexp.MustCompile(`(^|\W)events\[(\d+)\]`)
-
-// renameEventKeys rewrites registry/events' keys (events[1].first_day)
-// into this file's (events.list[1].first_day), one error a problem.
-func renameEventKeys(err error) error {
-	if err == nil {
-		return nil
-	}
-	var out []error
-	for line := range strings.SplitSeq(err.Error(), "\n") {
-		out = append(out, errors.New(eventKey.ReplaceAllString(line, "${1}events.list[$2]")))
-	}
-	return errors.Join(out...)
 }

@@ -42,7 +42,7 @@ type Event struct {
 // Days are the event's days, First to Last.
 func (e Event) Days() []Date {
 	var out []Date
-	for d := e.First; !e.Last.Before(d) && len(out) <= MaxDays; d = d.AddDays(1) {
+	for d := e.First; !e.Last.Before(d) && len(out) < MaxDays; d = d.AddDays(1) {
 		out = append(out, d)
 	}
 	return out
@@ -68,14 +68,27 @@ func (e Event) Facilities(reg *registry.Registry) []registry.Facility {
 
 var validID = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
 
+// The baseline a gathering is compared with (collector/surge): the N
+// weeks before its first day, by weekday. Shorter than a week has no
+// weekday to compare with; longer than a quarter drifts with the seasons.
+const (
+	DefaultBaselineWeeks = 4
+	MaxBaselineWeeks     = 13
+)
+
 // Validate checks every event of list and returns every problem, each
 // naming events[i] and the key at fault. With a registry it also checks
 // that each area names a governorate, district or facility of it; reg nil
 // skips that check.
-func Validate(list []Event, reg *registry.Registry) error {
+func Validate(list []Event, reg *registry.Registry) error { return ValidateAt("events", list, reg) }
+
+// ValidateAt is Validate for a list found at key of a file, such as
+// events.list in the collector's configuration: each problem is named
+// key[i].<field>.
+func ValidateAt(key string, list []Event, reg *registry.Registry) error {
 	var errs []error
-	bad := func(i int, key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("events[%d].%s: %s", i, key, fmt.Sprintf(format, args...)))
+	bad := func(i int, field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s[%d].%s: %s", key, i, field, fmt.Sprintf(format, args...)))
 	}
 	known := map[string]bool{}
 	if reg != nil {
@@ -89,7 +102,7 @@ func Validate(list []Event, reg *registry.Registry) error {
 		case !validID.MatchString(e.ID):
 			bad(i, "id", "%q: want 1 to 64 lower-case letters, digits or '-', e.g. arbaeen-2026", e.ID)
 		case dup:
-			bad(i, "id", "%q is also the id of events[%d]", e.ID, j)
+			bad(i, "id", "%q is also the id of %s[%d]", e.ID, key, j)
 		default:
 			seen[e.ID] = i
 		}
