@@ -211,7 +211,7 @@ if [ ${#windows[@]} -gt 0 ]; then
     while [[ "$ev_from" < "$ev_to" ]]; do
       span_to=$(date -u -d "$ev_from + 60 days" +%F)
       [[ "$span_to" > "$ev_to" ]] && span_to=$ev_to
-      curl -fsS -X POST -H "Authorization: Bearer $admin_token" \
+      curl -fsS --max-time 900 -X POST -H "Authorization: Bearer $admin_token" \
         "http://$http/api/v1/rollup?from=$ev_from&to=$span_to" -o /dev/null || echo "$ev: roll-up of $ev_from to $span_to failed"
       ev_from=$span_to
     done
@@ -300,7 +300,7 @@ if [ -n "$latest_event" ]; then
   events_rolled=$(date -u +%Y-%m-%dT%H:%M:%S)
   surge_ok=""
   for _ in $(seq 1 90); do
-    curl -fsS -H "Authorization: Bearer $admin_token" "http://$http/api/v1/surge?event=$latest_event" \
+    curl -fsS --max-time 60 -H "Authorization: Bearer $admin_token" "http://$http/api/v1/surge?event=$latest_event" \
       -o "$state/surge.json" 2>/dev/null || break
     computed=$(grep -o '"computed_at": *"[^"]*"' "$state/surge.json" | sed 's/.*"\([^"]*\)"$/\1/')
     if [[ "$computed" > "$events_rolled" ]]; then surge_ok=1; break; fi
