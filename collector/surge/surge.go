@@ -269,6 +269,17 @@ func (s *Surge) compute(ctx context.Context, e Event, sl *slot, gen int, running
 	defer cancel()
 	start := time.Now()
 	c, err := s.computeCore(ctx, e)
+	// Counted before the answer is handed out, so that whoever sees the
+	// answer sees it counted.
+	if m := s.opt.Metrics; m != nil {
+		m.duration.Observe(time.Since(start).Seconds())
+		if err != nil {
+			m.total.WithLabelValues("error").Inc()
+		} else {
+			m.total.WithLabelValues("ok").Inc()
+			m.last.SetToCurrentTime()
+		}
+	}
 	s.mu.Lock()
 	if err == nil {
 		c.stale = sl.gen != gen
@@ -279,15 +290,6 @@ func (s *Surge) compute(ctx context.Context, e Event, sl *slot, gen int, running
 	sl.running = nil
 	s.mu.Unlock()
 	close(running)
-	if m := s.opt.Metrics; m != nil {
-		m.duration.Observe(time.Since(start).Seconds())
-		if err != nil {
-			m.total.WithLabelValues("error").Inc()
-		} else {
-			m.total.WithLabelValues("ok").Inc()
-			m.last.SetToCurrentTime()
-		}
-	}
 	if err != nil {
 		s.log.Warn("surge: computing an event's answer", "event", e.ID, "err", err)
 		return
