@@ -72,6 +72,7 @@
 //
 //	{"facility": "BG-H-001", "period": "day", "timezone": "Asia/Baghdad",
 //	 "computed_at": "2026-12-03T10:15:00Z", "beds": 800, "pv_kwp": 500,
+//	 "since": "2026-11-14T05:00:00Z",
 //	 "periods": [
 //	   {"name": "today", "kind": "day", "start": "2026-12-03", "days": 1, "reported": true,
 //	    "values": {"grid_kwh": 812.4, "energy_kwh": 1210.9, "waste_kg": 96.5, ...},
@@ -90,5 +91,6 @@
 // collector writes no point for it); grid_hours is null without grid
 // availability samples; solar_kwh_per_kwp is null without solar readings
 // or without pv_kwp; waste is ordered by category, then treatment, in the
-// reading contract's order.
+// reading contract's order. since is the oldest reading counted (null
+// before any; never before the first day kept).
 package figures

@@ -22,6 +22,8 @@ type Report struct {
 	PVkWp      float64         `json:"pv_kwp"`
 	Periods    []Period        `json:"periods"`
 	Days       []Day           `json:"days"`
+	// Since is the oldest reading the figures count (null: none yet).
+	Since *time.Time `json:"since"`
 }
 
 // Period is the figures of one day or month.
@@ -82,6 +84,14 @@ func (s *Store) Report(kind indicators.Kind) Report {
 	defer s.mu.Unlock()
 	r := Report{Facility: s.opt.Facility, Period: kind, Timezone: loc.String(), ComputedAt: now.UTC().Truncate(time.Second),
 		Beds: s.opt.Beds, PVkWp: s.opt.PVkWp, Days: []Day{}}
+	if !s.f.Since.IsZero() {
+		// Days before the first kept were pruned with their readings.
+		since := s.f.Since
+		if first := s.keepFrom().In(loc).UTC(); since.Before(first) {
+			since = first
+		}
+		r.Since = &since
+	}
 	today := events.DateOf(now, loc)
 	if kind != indicators.Month {
 		r.Period = indicators.Day

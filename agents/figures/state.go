@@ -39,6 +39,11 @@ type file struct {
 	// Grid holds each grid meter's last availability sample, by meter.
 	Grid map[string]sample        `json:"grid"`
 	Days map[events.Date]*daySums `json:"days"`
+	// Since is the time of the oldest reading counted in the days kept:
+	// the page says from when this agent's figures run, since readings
+	// that reached the collector by another route (an earlier agent, a
+	// history sent from elsewhere) are in its figures but not in these.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // sample is a series' last reading: its time (to the millisecond, as the

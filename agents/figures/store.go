@@ -207,6 +207,9 @@ func (s *Store) add(r *reading.Reading) bool {
 	// Readings are published to the millisecond: the collector's times.
 	t := time.UnixMilli(r.Time.UnixMilli()).UTC()
 	d := s.day(events.DateOf(t, s.opt.Location))
+	if d != nil && (s.f.Since.IsZero() || t.Before(s.f.Since)) {
+		s.f.Since = t
+	}
 	switch r.Stream {
 	case reading.Energy:
 		meter, source := r.Tag("meter"), r.Tag("source")

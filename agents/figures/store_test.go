@@ -315,3 +315,27 @@ func TestClockThatRanAhead(t *testing.T) {
 		}
 	}
 }
+
+// TestSince: the report says from when its figures count readings, the
+// oldest reading kept, and after a restart too.
+func TestSince(t *testing.T) {
+	loc := baghdad(t)
+	c := &clock{at(t, testNow)}
+	dir := t.TempDir()
+	s := openStore(t, dir, c, loc)
+	if r := s.Report(indicators.Day); r.Since != nil {
+		t.Errorf("an empty store says since %v", r.Since)
+	}
+	first := at(t, "2026-11-25T09:00:00Z")
+	s.Add([]reading.Reading{grid(t, first.Add(time.Hour), 10, "")})
+	s.Add([]reading.Reading{waste(t, first, "sharps", "autoclave", 2, -1)}) // staff entered it late
+	if r := s.Report(indicators.Day); r.Since == nil || !r.Since.Equal(first) {
+		t.Errorf("since %v, want the oldest reading, %v", r.Since, first)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if r := openStore(t, dir, c, loc).Report(indicators.Month); r.Since == nil || !r.Since.Equal(first) {
+		t.Errorf("after a restart: since %v, want %v", r.Since, first)
+	}
+}

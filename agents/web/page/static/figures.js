@@ -248,7 +248,9 @@
     note.textContent = lines.join(" ");
     note.hidden = lines.length === 0;
     note.dataset.kind = a.connected ? "" : "offline";
-    computed.textContent = t("computed", { time: format.localTime(a.computed_at) });
+    computed.textContent = a.since ?
+      t("computed_since", { time: format.localTime(a.computed_at), since: format.localTime(a.since) }) :
+      t("computed", { time: format.localTime(a.computed_at) });
     tabs.forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.period === selected)); });
     drawCharts(month);
     document.body.dataset.figuresPeriod = selected;
