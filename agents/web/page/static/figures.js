@@ -245,6 +245,11 @@
     } else if (month) {
       lines.push(t("official_none"));
     }
+    // An agent installed, or whose state was reset, during the month
+    // counts less than the collector, which also has what came before.
+    if (month && off && a.since && Date.parse(a.since) > Date.parse(p.start + "T00:00:00")) {
+      lines.push(t("since_partial", { since: format.localTime(a.since) }));
+    }
     note.textContent = lines.join(" ");
     note.hidden = lines.length === 0;
     note.dataset.kind = a.connected ? "" : "offline";
