@@ -24,7 +24,10 @@ import (
 //     a value (null when none has).
 //   - The baseline of an event day is the mean of the same weekday in
 //     each of the baseline weeks; its band is the least and greatest of
-//     those days.
+//     those days. An area's band is the least and greatest of its weekly
+//     sums, a facility's missing meter day counting as its own mean, so
+//     that the area's baseline (the sum of the means) is the mean of the
+//     weeks it spans.
 //   - Sums compare like with like: an area's day, and a facility's or an
 //     area's total, add up the facility days that have both a value and
 //     a baseline. For waste every facility day has both (missing is 0);
@@ -155,6 +158,7 @@ func (s *Surge) computeCore(ctx context.Context, e Event) (*core, error) {
 	c.hasData = seen || sseen
 
 	areas := newAreas(e, facs, len(days), s.reg)
+	bands := newBands(weeks)
 	haz := plane[indicators.HazardousWasteKg]
 	waste := plane[indicators.WasteKg]
 	c.facilities = make([]Facility, len(facs))
@@ -172,6 +176,10 @@ func (s *Surge) computeCore(ctx context.Context, e Event) (*core, error) {
 					for _, a := range areas.of(f) {
 						addTo(&a.Days[j].Values[m], cell)
 						addTo(&a.Total[m], cell)
+						week := bands.of(a, j, m)
+						for k := range week {
+							week[k] += weekValue(g, m, fi, j, k, cell.Baseline)
+						}
 					}
 				}
 			}
@@ -192,6 +200,7 @@ func (s *Surge) computeCore(ctx context.Context, e Event) (*core, error) {
 		x.UntreatedKg = Round(max(hazKg-safeSum, 0))
 		c.facilities[fi] = x
 	}
+	bands.apply()
 	c.areas = areas.list
 	for _, x := range c.facilities {
 		if x.UntreatedKg > 0 {
@@ -271,8 +280,59 @@ func facilityCell(g *grid, m, f, lead, j, weeks int) Cell {
 	return c
 }
 
+// weekValue is facility f's measure m on the weekday of event day j in
+// baseline week k: its point, 0 for missing waste, and for a missing
+// meter day its own baseline (the mean of the days it has).
+func weekValue(g *grid, m, f, j, k int, mean float64) float64 {
+	x := g.at(m, f, j%7+7*k)
+	switch {
+	case !math.IsNaN(x):
+		return x
+	case zeroWhenMissing(m):
+		return 0
+	}
+	return mean
+}
+
+// bands sums, for each area, event day and measure, the facilities'
+// values of each baseline week, whose least and greatest are the area's
+// band.
+type bands struct {
+	weeks int
+	sums  map[*Area][]float64 // by day, measure, week
+}
+
+func newBands(weeks int) *bands { return &bands{weeks: weeks, sums: map[*Area][]float64{}} }
+
+// of is the weekly sums of area a's day j and measure m.
+func (b *bands) of(a *Area, j, m int) []float64 {
+	s, ok := b.sums[a]
+	if !ok {
+		s = make([]float64, len(a.Days)*nMeasures*b.weeks)
+		b.sums[a] = s
+	}
+	i := (j*nMeasures + m) * b.weeks
+	return s[i : i+b.weeks]
+}
+
+// apply sets each area day's band from its weekly sums.
+func (b *bands) apply() {
+	for a := range b.sums {
+		for j := range a.Days {
+			for m := range nMeasures {
+				c := &a.Days[j].Values[m]
+				if !c.HasBaseline {
+					continue
+				}
+				week := b.of(a, j, m)
+				c.Min, c.Max = slices.Min(week), slices.Max(week)
+			}
+		}
+	}
+}
+
 // addTo adds facility cell x into the sum s: values, baselines and the
-// band's ends.
+// band's ends (an area's day band is then set from its weeks, apply).
 func addTo(s *Cell, x Cell) {
 	s.Value += x.Value
 	s.Baseline += x.Baseline

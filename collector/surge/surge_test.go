@@ -405,3 +405,29 @@ func TestSurgeJSON(t *testing.T) {
 		t.Errorf("a facility with no baseline: surge_factor %s, want null", doc.Facilities[2].SurgeFactor)
 	}
 }
+
+// TestSurgeAreaBand: an area's band is the least and greatest of its
+// weekly sums, not the sum of its facilities' bands: two facilities whose
+// busy weeks alternate make a flat area.
+func TestSurgeAreaBand(t *testing.T) {
+	r := &fakeReader{}
+	w, e := indicators.WasteKg, indicators.EnergyKWh
+	r.point(w, "KA-H-001", "2026-08-03", 50)
+	r.point(w, "KA-H-001", "2026-07-20", 10)
+	r.point(w, "KA-H-001", "2026-07-27", 30)
+	r.point(w, "KA-P-001", "2026-08-03", 50)
+	r.point(w, "KA-P-001", "2026-07-20", 30)
+	r.point(w, "KA-P-001", "2026-07-27", 10)
+	// Energy: KA-P-001 lacks its first baseline Monday, which counts as
+	// its mean (60): weeks 100+60 and 200+60.
+	r.point(e, "KA-H-001", "2026-08-03", 300)
+	r.point(e, "KA-H-001", "2026-07-20", 100)
+	r.point(e, "KA-H-001", "2026-07-27", 200)
+	r.point(e, "KA-P-001", "2026-08-03", 90)
+	r.point(e, "KA-P-001", "2026-07-27", 60)
+	a := answer(t, newSurge(t, r), "test-2026")
+	mw, me := measure(t, w), measure(t, e)
+	checkCell(t, "KA-KRB waste Monday", area(t, a, "district", "KA-KRB").Days[0].Values[mw], want{100, 40, 40, 40, 2.5}, true)
+	checkCell(t, "KA-KRB energy Monday", area(t, a, "district", "KA-KRB").Days[0].Values[me], want{390, 210, 160, 260, Round(390.0 / 210)}, true)
+	checkCell(t, "KA-H-001 keeps its own band", facility(t, a, "KA-H-001").Days[0].Values[mw], want{50, 20, 10, 30, 2.5}, true)
+}
