@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/collector/influx"
+	"github.com/greenpulse-health/greenpulse/collector/rollup"
 	"github.com/greenpulse-health/greenpulse/internal/browser"
 	"github.com/greenpulse-health/greenpulse/registry"
 	"github.com/greenpulse-health/greenpulse/registry/events"
@@ -159,8 +160,18 @@ func writeEventPoints(ctx context.Context, store *influx.Store, fs []registry.Fa
 				k = 1 + (peak-1)*max(0, 1-math.Abs(float64(j)-peakAt)/float64(len(days)))
 			}
 			ts := d.In(loc).UnixNano()
+			// The roll-up also writes each facility's day as one point
+			// (rollup.FacilityDayMeasurement), which the surge reads.
+			var day []string
 			put := func(id string, v float64, terms string) {
 				fmt.Fprintf(&b, "indicator,area=%s,indicator=%s,level=facility,period=day value=%.3f,facilities=1i%s %d\n", f.ID, id, v, terms, ts)
+				entry := fmt.Sprintf("%s=%.3f", id, v)
+				if terms != "" {
+					var num, den float64
+					fmt.Sscanf(terms, ",numerator=%f,denominator=%f", &num, &den)
+					entry += fmt.Sprintf("/%.3f/%.3f", num, den)
+				}
+				day = append(day, entry)
 				n++
 			}
 			week := 1 + 0.15*float64(d.Weekday()%3)
@@ -178,6 +189,7 @@ func writeEventPoints(ctx context.Context, store *influx.Store, fs []registry.Fa
 				put("energy_kwh", energy, "")
 				put("generator_fuel_l", 0.08*energy*(0.5+rng.Float64()), "")
 			}
+			fmt.Fprintf(&b, "%s,area=%s,period=day values=\"%s\" %d\n", rollup.FacilityDayMeasurement, f.ID, strings.Join(day, ";"), ts)
 		}
 		if b.Len() > 4<<20 || i == len(fs)-1 {
 			if err := store.WriteIndicators(ctx, b.Bytes()); err != nil {

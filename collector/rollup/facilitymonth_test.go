@@ -2,6 +2,7 @@ package rollup
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,5 +37,17 @@ func TestFacilityMonthRoundTrip(t *testing.T) {
 		if _, err := parseFacilityMonth("F", bad); err == nil || !strings.Contains(err.Error(), "facility month of F") {
 			t.Errorf("parse %q: %v, want an error naming the facility", bad, err)
 		}
+	}
+}
+
+// TestFacilityDayPoint: a day's values go to the facility_day
+// measurement, tagged period=day, at the day's start.
+func TestFacilityDayPoint(t *testing.T) {
+	p := indicators.PeriodOf(indicators.Day, time.Date(2026, 8, 4, 10, 0, 0, 0, baghdad), baghdad)
+	var b bytes.Buffer
+	appendFacilityMonth(&b, []indicators.Value{{ID: indicators.WasteKg, Value: 12.5, Facilities: 1}}, "KA-H-001", p)
+	want := FacilityDayMeasurement + `,area=KA-H-001,period=day values="waste_kg=12.5" ` + strconv.FormatInt(p.Start.UnixNano(), 10) + "\n"
+	if got := b.String(); got != want {
+		t.Errorf("line %q, want %q", got, want)
 	}
 }

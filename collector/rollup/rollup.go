@@ -183,9 +183,7 @@ func (r *Rollup) write(ctx context.Context, p indicators.Period, inputs map[stri
 		terms := indicators.Facility(in, r.opt.Params)
 		vals := terms.Values(false)
 		res.Points += appendPoints(&lp, vals, "facility", f.ID, p)
-		if p.Kind == indicators.Month {
-			appendFacilityMonth(&lp, vals, f.ID, p)
-		}
+		appendFacilityMonth(&lp, vals, f.ID, p)
 		if month != nil {
 			month[f.ID] = vals
 		}

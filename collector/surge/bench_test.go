@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,7 +45,7 @@ func BenchmarkSurge2000(b *testing.B) {
 	e := Event{Event: events.Event{ID: "bench-2026", Name: "Bench", NameAr: "قياس", Areas: govs,
 		First: date("2026-07-25"), Last: date("2026-08-04")}, BaselineWeeks: 4}
 	start := time.Now()
-	n := writePoints(b, s, reg, e)
+	n := writePoints(b, s, reg, e, false)
 	b.Logf("wrote %d indicator points of %d facilities in %s", n, reg.Len(), time.Since(start).Round(time.Millisecond))
 
 	slow := New(storeReader{s}, reg, []Event{e}, Options{Location: baghdad, Country: "IQ"}, discard)
@@ -54,6 +56,13 @@ func BenchmarkSurge2000(b *testing.B) {
 	b.Logf("uncached answer through rollup.Read: %s", time.Since(t0).Round(time.Millisecond))
 
 	sg := New(StoreReader{s}, reg, []Event{e}, Options{Location: baghdad, Country: "IQ"}, discard)
+	t0 = time.Now()
+	before, err := sg.computeCore(context.Background(), e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("uncached answer through StoreReader, days rolled up before facility_day points: %s", time.Since(t0).Round(time.Millisecond))
+	writePoints(b, s, reg, e, true)
 	var c *core
 	b.ReportAllocs()
 	for b.Loop() {
@@ -64,6 +73,10 @@ func BenchmarkSurge2000(b *testing.B) {
 	}
 	if len(c.facilities) != 2000 || !c.hasData {
 		b.Fatalf("%d facilities, data %v", len(c.facilities), c.hasData)
+	}
+	// The facility_day points hold what the indicator points do.
+	if !reflect.DeepEqual(before.areas, c.areas) || !reflect.DeepEqual(before.facilities, c.facilities) {
+		b.Fatal("the answer from facility_day points differs from the one from indicator points")
 	}
 	b.StopTimer()
 	a := answer(b, sg, e.ID)
@@ -110,10 +123,11 @@ func BenchmarkSurge2000(b *testing.B) {
 
 // writePoints writes a facility day point of every measure and of
 // safely_treated_pct, with its parts, for every facility of reg over e's
-// baseline and days.
+// baseline and days, and with days the facility_day point of each
+// facility and day that the roll-up writes beside them.
 func writePoints(tb testing.TB, s interface {
 	WriteIndicators(context.Context, []byte) error
-}, reg *registry.Registry, e Event) int {
+}, reg *registry.Registry, e Event, days bool) int {
 	tb.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	var b bytes.Buffer
@@ -127,15 +141,22 @@ func writePoints(tb testing.TB, s interface {
 	for d := e.First.AddDays(-7 * e.BaselineWeeks); !e.Last.Before(d); d = d.AddDays(1) {
 		ts := d.In(baghdad).UnixNano()
 		for _, f := range reg.Facilities() {
+			var day []string
 			for _, m := range Measures {
+				v := rng.Float64() * 100
 				fmt.Fprintf(&b, "indicator,area=%s,indicator=%s,level=facility,period=day value=%.3f,facilities=1i %d\n",
-					f.ID, m, rng.Float64()*100, ts)
+					f.ID, m, v, ts)
+				day = append(day, fmt.Sprintf("%s=%.3f", m, v))
 				n++
 			}
 			haz := rng.Float64() * 20
 			fmt.Fprintf(&b, "indicator,area=%s,indicator=safely_treated_pct,level=facility,period=day value=%.3f,facilities=1i,numerator=%.3f,denominator=%.3f %d\n",
 				f.ID, 90.0, haz*0.9, haz, ts)
 			n++
+			if days {
+				day = append(day, fmt.Sprintf("safely_treated_pct=90/%.3f/%.3f", haz*0.9, haz))
+				fmt.Fprintf(&b, "%s,area=%s,period=day values=\"%s\" %d\n", rollup.FacilityDayMeasurement, f.ID, strings.Join(day, ";"), ts)
+			}
 		}
 		if b.Len() > 4<<20 {
 			flush()

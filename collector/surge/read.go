@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +101,87 @@ func (r StoreReader) Points(ctx context.Context, q rollup.Query, each func(Point
 	if q.Areas != nil && len(q.Areas) == 0 {
 		return nil
 	}
+	if q.Period != indicators.Day {
+		return r.indicatorPoints(ctx, q, nil, each)
+	}
+	covered, err := r.dayPoints(ctx, q, each)
+	if err != nil {
+		return err
+	}
+	for d := q.From; d.Before(q.To); d = d.AddDate(0, 0, 1) {
+		if !covered[d.Unix()] {
+			// A day rolled up before facility_day points were written:
+			// read its indicator points, and only those days'.
+			return r.indicatorPoints(ctx, q, covered, each)
+		}
+	}
+	return nil
+}
+
+// dayPoints calls each with the fields of q's facility points as the
+// roll-up's one facility_day point per facility and day holds them, and
+// returns the days (Unix seconds of their start) that had any: an event
+// of 2,000 facilities is then 2,000 series to read, not 12,000.
+func (r StoreReader) dayPoints(ctx context.Context, q rollup.Query, each func(Point) error) (map[int64]bool, error) {
+	_, bucket := r.Store.Buckets()
+	flux := fmt.Sprintf(`from(bucket: %q)
+  |> range(start: %s, stop: %s)
+  |> filter(fn: (r) => r._measurement == %q and r._field == "values")
+  |> keep(columns: ["_time", "_value", "area"])
+  |> group()`, bucket, q.From.UTC().Format(time.RFC3339Nano), q.To.UTC().Format(time.RFC3339Nano), rollup.FacilityDayMeasurement)
+	res, err := r.Store.Query(ctx, flux)
+	if err != nil {
+		return nil, fmt.Errorf("read facility days: %w", err)
+	}
+	defer res.Close()
+	var want map[string]bool
+	if q.Areas != nil {
+		want = make(map[string]bool, len(q.Areas))
+		for _, a := range q.Areas {
+			want[a] = true
+		}
+	}
+	covered := map[int64]bool{}
+	for res.Next() {
+		rec := res.Record()
+		start := rec.Time()
+		covered[start.Unix()] = true
+		area, _ := rec.ValueByKey("area").(string)
+		if want != nil && !want[area] {
+			continue
+		}
+		s, _ := rec.Value().(string)
+		vals, err := rollup.ParseFacilityValues(area, s)
+		if err != nil {
+			return nil, fmt.Errorf("read facility days: %w", err)
+		}
+		for _, v := range vals {
+			if len(q.Indicators) > 0 && !slices.Contains(q.Indicators, v.Indicator) {
+				continue
+			}
+			if err := each(Point{Indicator: v.Indicator, Area: area, Start: start, Field: "value", Value: v.Value}); err != nil {
+				return nil, err
+			}
+			if q.Terms && v.HasTerms {
+				if err := each(Point{Indicator: v.Indicator, Area: area, Start: start, Field: "numerator", Value: v.Numerator}); err != nil {
+					return nil, err
+				}
+				if err := each(Point{Indicator: v.Indicator, Area: area, Start: start, Field: "denominator", Value: v.Denominator}); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("read facility days: %w", err)
+	}
+	return covered, nil
+}
+
+// indicatorPoints is Points from the indicator points themselves, leaving
+// out the days in skip (Unix seconds of their start), which dayPoints
+// already gave.
+func (r StoreReader) indicatorPoints(ctx context.Context, q rollup.Query, skip map[int64]bool, each func(Point) error) error {
 	_, bucket := r.Store.Buckets()
 	fields := `r._field == "value"`
 	if q.Terms {
@@ -143,7 +225,7 @@ func (r StoreReader) Points(ctx context.Context, q rollup.Query, each func(Point
 	for res.Next() {
 		rec := res.Record()
 		area, _ := rec.ValueByKey("area").(string)
-		if want != nil && !want[area] {
+		if want != nil && !want[area] || skip[rec.Time().Unix()] {
 			continue
 		}
 		id, _ := rec.ValueByKey("indicator").(string)
