@@ -124,11 +124,21 @@ func (r StoreReader) Points(ctx context.Context, q rollup.Query, each func(Point
 // of 2,000 facilities is then 2,000 series to read, not 12,000.
 func (r StoreReader) dayPoints(ctx context.Context, q rollup.Query, each func(Point) error) (map[int64]bool, error) {
 	_, bucket := r.Store.Buckets()
+	cond := fmt.Sprintf(`r._measurement == %q and r._field == "values"`, rollup.FacilityDayMeasurement)
+	if q.Areas != nil && len(q.Areas) <= manyAreas {
+		// A small event's facilities: the storage read skips the rest of
+		// the country's, as for the indicator points.
+		quoted := make([]string, len(q.Areas))
+		for i, a := range q.Areas {
+			quoted[i] = regexp.QuoteMeta(a)
+		}
+		cond += fmt.Sprintf(" and r.area =~ /^(%s)$/", strings.Join(quoted, "|"))
+	}
 	flux := fmt.Sprintf(`from(bucket: %q)
   |> range(start: %s, stop: %s)
-  |> filter(fn: (r) => r._measurement == %q and r._field == "values")
+  |> filter(fn: (r) => %s)
   |> keep(columns: ["_time", "_value", "area"])
-  |> group()`, bucket, q.From.UTC().Format(time.RFC3339Nano), q.To.UTC().Format(time.RFC3339Nano), rollup.FacilityDayMeasurement)
+  |> group()`, bucket, q.From.UTC().Format(time.RFC3339Nano), q.To.UTC().Format(time.RFC3339Nano), cond)
 	res, err := r.Store.Query(ctx, flux)
 	if err != nil {
 		return nil, fmt.Errorf("read facility days: %w", err)
