@@ -1,7 +1,6 @@
 package fleet
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,24 +19,6 @@ import (
 	"github.com/greenpulse-health/greenpulse/reading"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
-
-// syncBuffer is a log the fleet writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestRunEventHistory runs a fleet of a Karbala hospital and a Baghdad one
 // with an event and no broker to reach: the Karbala outbox receives the
@@ -72,7 +52,7 @@ func TestRunEventHistory(t *testing.T) {
 		Registry: regPath, Seed: 1, HistoryStep: time.Hour, Interval: time.Hour, Dir: filepath.Join(dir, "fleet"),
 		MQTT: cfg.MQTT, Publish: cfg.Publish, OutboxBytes: cfg.Outbox.MaxBytes, Events: ev, EventHistory: true,
 	}
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	done := make(chan error, 1)

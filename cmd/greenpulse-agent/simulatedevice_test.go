@@ -4,39 +4,21 @@ import (
 	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/simonvetter/modbus"
 
 	"github.com/greenpulse-health/greenpulse/agents/source/modbus/devicesim"
+	"github.com/greenpulse-health/greenpulse/internal/testenv"
 )
-
-// syncBuffer is a bytes.Buffer the command may write while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestSimulateDevice starts the command on a free port, reads the
 // inverter's SunSpec marker and the grid meter's voltage, and stops it.
 func TestSimulateDevice(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var log syncBuffer
+	var log testenv.SyncBuffer
 	started := make(chan *devicesim.Server, 1)
 	done := make(chan error, 1)
 	go func() {

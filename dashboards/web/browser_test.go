@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -393,23 +392,7 @@ func TestDashboard(t *testing.T) {
 	t.Run("CSV download holds what is shown", func(t *testing.T) {
 		d.open(t, "national", "national"+q)
 		rows := eval[int](t, d.b, `document.querySelectorAll('#governorates tbody tr').length`)
-		if err := d.b.Do(10*time.Second, chromedp.Click(chromedp.ID("csv"))); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(d.downDir, "greenpulse-national-"+month+".csv")
-		teststack.Eventually(t, 10*time.Second, "CSV downloaded", func() (bool, string) {
-			_, err := os.Stat(path)
-			return err == nil, fmt.Sprint(err)
-		})
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		recs, err := csv.NewReader(f).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
+		recs := d.downloadCSV(t, "csv", "greenpulse-national-"+month+".csv")
 		if len(recs) != rows+1 || strings.TrimPrefix(recs[0][0], "\ufeff") != "name" || recs[0][1] != "area" || recs[0][2] != string(indicators.RenewableSharePct) {
 			t.Fatalf("CSV has %d lines (want %d) and header %v", len(recs), rows+1, recs[0])
 		}

@@ -2,10 +2,12 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/users"
 	"github.com/greenpulse-health/greenpulse/internal/browser"
 	"github.com/greenpulse-health/greenpulse/internal/browser/browsertest"
+	"github.com/greenpulse-health/greenpulse/internal/teststack"
 )
 
 // dashboard is Chromium on a collector's dashboard, for the browser
@@ -159,6 +162,30 @@ func openBrowser(t *testing.T, url string) *dashboard {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// downloadCSV clicks the button with id button, waits for the browser to
+// save file, and returns its records.
+func (d *dashboard) downloadCSV(t *testing.T, button, file string) [][]string {
+	t.Helper()
+	if err := d.b.Do(10*time.Second, chromedp.Click(chromedp.ID(button))); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(d.downDir, file)
+	teststack.Eventually(t, 10*time.Second, "CSV downloaded", func() (bool, string) {
+		_, err := os.Stat(path)
+		return err == nil, fmt.Sprint(err)
+	})
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }
 
 // open loads a view fresh and waits until it is drawn with no error on

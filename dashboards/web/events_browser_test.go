@@ -1,11 +1,8 @@
 package web_test
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/greenpulse-health/greenpulse/internal/browser"
-	"github.com/greenpulse-health/greenpulse/internal/teststack"
 )
 
 // TestEventsView checks the Events view against GET /api/v1/surge of a
@@ -157,23 +153,7 @@ func TestEventsView(t *testing.T) {
 		}
 
 		// The header's Download CSV: the areas table, raw numbers.
-		if err := d.b.Do(10*time.Second, chromedp.Click(chromedp.ID("csv"))); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(d.downDir, "greenpulse-events-"+shrine2026+"-areas.csv")
-		teststack.Eventually(t, 10*time.Second, "CSV downloaded", func() (bool, string) {
-			_, err := os.Stat(path)
-			return err == nil, fmt.Sprint(err)
-		})
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		recs, err := csv.NewReader(f).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
+		recs := d.downloadCSV(t, "csv", "greenpulse-events-"+shrine2026+"-areas.csv")
 		if len(recs) != len(a.Areas)+1 || strings.TrimPrefix(recs[0][0], "\ufeff") != "level" || recs[0][4] != "waste_kg_value" {
 			t.Fatalf("areas CSV has %d lines (want %d) and header %v", len(recs), len(a.Areas)+1, recs[0])
 		}
