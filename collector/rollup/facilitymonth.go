@@ -99,7 +99,7 @@ func FacilityMonth(ctx context.Context, store Store, p indicators.Period, ids []
 		found = true
 		r := res.Record()
 		s, _ := r.Value().(string)
-		parsed, err := parseFacilityMonth(str(r.ValueByKey("area")), s)
+		parsed, err := ParseFacilityValues(str(r.ValueByKey("area")), s)
 		if err != nil {
 			return nil, err
 		}
@@ -129,13 +129,8 @@ func FacilityMonth(ctx context.Context, store Store, p indicators.Period, ids []
 }
 
 // ParseFacilityValues reads the values field of a facility_day or
-// facility_month point.
+// facility_month point, as appendFacilityMonth wrote it.
 func ParseFacilityValues(facility, s string) ([]FacilityValue, error) {
-	return parseFacilityMonth(facility, s)
-}
-
-// parseFacilityMonth reads the values field appendFacilityMonth wrote.
-func parseFacilityMonth(facility, s string) ([]FacilityValue, error) {
 	var out []FacilityValue
 	for entry := range strings.SplitSeq(s, ";") {
 		id, nums, ok := strings.Cut(entry, "=")

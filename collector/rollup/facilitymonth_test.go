@@ -24,7 +24,7 @@ func TestFacilityMonthRoundTrip(t *testing.T) {
 		t.Fatalf("line %q", line)
 	}
 	field := line[strings.Index(line, `"`)+1 : strings.LastIndex(line, `"`)]
-	got, err := parseFacilityMonth("BG-H-001", field)
+	got, err := ParseFacilityValues("BG-H-001", field)
 	if err != nil || len(got) != 3 || got[0].Value != 1234.5678 || !got[1].HasTerms || got[1].Numerator != 36000 || got[1].Denominator != 72000 || got[2].HasTerms {
 		t.Errorf("parsed %+v, %v", got, err)
 	}
@@ -34,7 +34,7 @@ func TestFacilityMonthRoundTrip(t *testing.T) {
 		t.Errorf("a facility without values wrote %q", b.String())
 	}
 	for _, bad := range []string{"grid_kwh", "grid_kwh=x", "grid_kwh=1/2", "a=1;b"} {
-		if _, err := parseFacilityMonth("F", bad); err == nil || !strings.Contains(err.Error(), "facility month of F") {
+		if _, err := ParseFacilityValues("F", bad); err == nil || !strings.Contains(err.Error(), "facility month of F") {
 			t.Errorf("parse %q: %v, want an error naming the facility", bad, err)
 		}
 	}

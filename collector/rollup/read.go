@@ -78,11 +78,7 @@ func Read(ctx context.Context, store Store, q Query) ([]Row, error) {
 		// A regular expression over the tag is pushed down to the storage
 		// read by 1.8, so a governorate's 200 facilities cost 200 series,
 		// not the country's 2,000.
-		quoted := make([]string, len(q.Areas))
-		for i, a := range q.Areas {
-			quoted[i] = regexp.QuoteMeta(a)
-		}
-		conds = append(conds, fmt.Sprintf("r.area =~ /^(%s)$/", strings.Join(quoted, "|")))
+		conds = append(conds, AreaMatch(q.Areas))
 	}
 	// Every facility is a series of its own: a map's 2,000 facilities came
 	// back as 4,000 one-row tables, each with its own CSV header. One table
@@ -142,6 +138,16 @@ func Read(ctx context.Context, store Store, q Query) ([]Row, error) {
 			cmp.Compare(a.Area, b.Area), a.Start.Compare(b.Start))
 	})
 	return out, nil
+}
+
+// AreaMatch is the Flux predicate matching the points of areas, which
+// InfluxDB 1.8 pushes down to its storage read.
+func AreaMatch(areas []string) string {
+	quoted := make([]string, len(areas))
+	for i, a := range areas {
+		quoted[i] = regexp.QuoteMeta(a)
+	}
+	return fmt.Sprintf("r.area =~ /^(%s)$/", strings.Join(quoted, "|"))
 }
 
 func str(v any) string { s, _ := v.(string); return s }

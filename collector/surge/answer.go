@@ -12,8 +12,8 @@ import (
 	"github.com/greenpulse-health/greenpulse/registry/events"
 )
 
-// nMeasures is len(Measures): an area's day holds one Cell a measure.
-const nMeasures = 5
+// nMeasures: an area's day holds one Cell a measure.
+const nMeasures = len(Measures)
 
 // Answer is the answer of GET /api/v1/surge?event=ID (docs/api.md).
 type Answer struct {
@@ -284,23 +284,4 @@ func (a *Answer) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// MarshalJSON writes {"event", "days", "total"}.
-func (p *Previous) MarshalJSON() ([]byte, error) {
-	b := []byte(`{"event":`)
-	ev, err := json.Marshal(p.Event)
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, ev...)
-	days, err := json.Marshal(p.Days)
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, `,"days":`...)
-	b = append(b, days...)
-	b = append(b, `,"total":`...)
-	b = appendCells(b, (*[nMeasures]Cell)(&p.Total), false)
-	return append(b, '}'), nil
 }

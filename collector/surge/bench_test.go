@@ -99,7 +99,7 @@ func BenchmarkSurge2000(b *testing.B) {
 		name string
 		q    rollup.Query
 	}{
-		{"measures", rollup.Query{Indicators: Measures}},
+		{"measures", rollup.Query{Indicators: Measures[:]}},
 		{"safely treated with terms", rollup.Query{Indicators: []indicators.ID{indicators.SafelyTreatedPct}, Terms: true}},
 	} {
 		q.q.Level, q.q.Period = "facility", indicators.Day

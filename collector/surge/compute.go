@@ -121,7 +121,7 @@ func (s *Surge) computeCore(ctx context.Context, e Event) (*core, error) {
 			*seen = true
 		}
 	}
-	q := rollup.Query{Indicators: Measures, Level: "facility", Areas: ids, Period: indicators.Day,
+	q := rollup.Query{Indicators: Measures[:], Level: "facility", Areas: ids, Period: indicators.Day,
 		From: from.In(loc), To: e.Last.AddDays(1).In(loc)}
 	qs := q
 	qs.Indicators, qs.Terms = []indicators.ID{indicators.SafelyTreatedPct}, true

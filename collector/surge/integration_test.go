@@ -145,11 +145,11 @@ func checkStoreReader(t *testing.T, s *influx.Store, first string, e Event) {
 		terms bool
 		ids   []indicators.ID
 	}{
-		{"few areas", e.Areas, false, Measures},
-		{"many areas", all, false, Measures},
+		{"few areas", e.Areas, false, Measures[:]},
+		{"many areas", all, false, Measures[:]},
 		{"many areas with terms", all, true, []indicators.ID{indicators.SafelyTreatedPct}},
 		{"few areas with terms", []string{"KA-H-001", "NA-H-001", first}, true, []indicators.ID{indicators.SafelyTreatedPct}},
-		{"no area", []string{}, false, Measures},
+		{"no area", []string{}, false, Measures[:]},
 	} {
 		q := rollup.Query{Indicators: tc.ids, Level: "facility", Areas: tc.areas, Period: indicators.Day,
 			From: date("2026-07-26").In(baghdad), To: date("2026-08-06").In(baghdad), Terms: tc.terms}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -128,11 +127,7 @@ func (r StoreReader) dayPoints(ctx context.Context, q rollup.Query, each func(Po
 	if q.Areas != nil && len(q.Areas) <= manyAreas {
 		// A small event's facilities: the storage read skips the rest of
 		// the country's, as for the indicator points.
-		quoted := make([]string, len(q.Areas))
-		for i, a := range q.Areas {
-			quoted[i] = regexp.QuoteMeta(a)
-		}
-		cond += fmt.Sprintf(" and r.area =~ /^(%s)$/", strings.Join(quoted, "|"))
+		cond += " and " + rollup.AreaMatch(q.Areas)
 	}
 	flux := fmt.Sprintf(`from(bucket: %q)
   |> range(start: %s, stop: %s)
@@ -213,11 +208,7 @@ func (r StoreReader) indicatorPoints(ctx context.Context, q rollup.Query, skip m
 			want[a] = true
 		}
 	case q.Areas != nil:
-		quoted := make([]string, len(q.Areas))
-		for i, a := range q.Areas {
-			quoted[i] = regexp.QuoteMeta(a)
-		}
-		conds = append(conds, fmt.Sprintf("r.area =~ /^(%s)$/", strings.Join(quoted, "|")))
+		conds = append(conds, rollup.AreaMatch(q.Areas))
 	}
 	// Points stand at their period's start, so range's exclusive stop is
 	// the query's To; one table a field, as rollup.Read.

@@ -298,7 +298,7 @@ func (s *Surge) compute(ctx context.Context, e Event, sl *slot, gen int, running
 }
 
 // Measures are what an answer compares, in answer order.
-var Measures = []indicators.ID{
+var Measures = [...]indicators.ID{
 	indicators.WasteKg, indicators.HazardousWasteKg, indicators.EnergyKWh, indicators.GeneratorFuelL,
 	indicators.StorageExceededCount,
 }

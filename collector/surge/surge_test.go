@@ -114,7 +114,7 @@ func answer(t testing.TB, s *Surge, id string) *Answer {
 
 func measure(t *testing.T, id indicators.ID) int {
 	t.Helper()
-	i := slices.Index(Measures, id)
+	i := slices.Index(Measures[:], id)
 	if i < 0 {
 		t.Fatalf("%s is no measure", id)
 	}
