@@ -76,8 +76,7 @@ func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeAlertsCSV(w http.ResponseWriter, list []alerts.Alert) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="greenpulse-alerts.csv"`)
+	setCSV(w, "greenpulse-alerts.csv")
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"id", "rule", "facility", "district", "governorate", "severity", "state", "first_seen", "last_seen",
 		"count", "message", "message_ar", "ack_by", "ack_at", "ack_comment", "cleared_at"})

@@ -244,9 +244,14 @@ func wantsCSV(r *http.Request) bool {
 	return r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv")
 }
 
-func writeCSV(w http.ResponseWriter, rows []row) {
+// setCSV heads a CSV answer, a download named file.
+func setCSV(w http.ResponseWriter, file string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="greenpulse-indicators.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+file+`"`)
+}
+
+func writeCSV(w http.ResponseWriter, rows []row) {
+	setCSV(w, "greenpulse-indicators.csv")
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"indicator", "level", "area", "period", "start", "value", "facilities"})
 	for _, x := range rows {

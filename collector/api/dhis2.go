@@ -61,8 +61,7 @@ func (a *API) exportDHIS2(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-GreenPulse-Values", strconv.Itoa(doc.Report.Values))
 	w.Header().Set("X-GreenPulse-Unmapped-Facilities", strconv.Itoa(len(doc.Report.Unmapped)))
 	if wantsCSV(r) {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="greenpulse-dhis2-%s.csv"`, ps))
+		setCSV(w, "greenpulse-dhis2-"+ps+".csv")
 		_ = doc.WriteCSV(w)
 		return
 	}

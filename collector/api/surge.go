@@ -75,9 +75,8 @@ func unknownEvent(w http.ResponseWriter, id string) {
 // writeSurgeCSV writes a row per area or facility, day (or "total") and
 // measure, empty cells for nulls.
 func writeSurgeCSV(w http.ResponseWriter, a *surge.Answer) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	// The id is [a-z0-9-]: safe in a header.
-	w.Header().Set("Content-Disposition", `attachment; filename="greenpulse-surge-`+a.Event.ID+`.csv"`)
+	setCSV(w, "greenpulse-surge-"+a.Event.ID+".csv")
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"level", "area", "day", "measure", "value", "baseline", "baseline_min", "baseline_max", "ratio"})
 	num := func(x float64, ok bool) string {
@@ -86,19 +85,23 @@ func writeSurgeCSV(w http.ResponseWriter, a *surge.Answer) {
 		}
 		return strconv.FormatFloat(surge.Round(x), 'f', -1, 64)
 	}
+	// line writes one measure's cell; totals have no band.
+	line := func(level, area, day, m string, c surge.Cell, band bool) {
+		lo, hi := "", ""
+		if band {
+			lo, hi = num(c.Min, c.HasBaseline), num(c.Max, c.HasBaseline)
+		}
+		r, rok := c.Ratio()
+		_ = cw.Write([]string{level, inert(area), day, m, num(c.Value, c.HasValue), num(c.Baseline, c.HasBaseline), lo, hi, num(r, rok)})
+	}
 	rows := func(level, area string, days []surge.Day, total surge.Totals) {
 		for _, d := range days {
 			for i, m := range a.Measures {
-				c := d.Values[i]
-				r, rok := c.Ratio()
-				_ = cw.Write([]string{level, inert(area), d.Day.String(), m, num(c.Value, c.HasValue), num(c.Baseline, c.HasBaseline),
-					num(c.Min, c.HasBaseline), num(c.Max, c.HasBaseline), num(r, rok)})
+				line(level, area, d.Day.String(), m, d.Values[i], true)
 			}
 		}
 		for i, m := range a.Measures {
-			c := total[i]
-			r, rok := c.Ratio()
-			_ = cw.Write([]string{level, inert(area), "total", m, num(c.Value, c.HasValue), num(c.Baseline, c.HasBaseline), "", "", num(r, rok)})
+			line(level, area, "total", m, total[i], false)
 		}
 	}
 	for _, x := range a.Areas {
