@@ -290,7 +290,9 @@ func (a *Agent) record(source string, rs []reading.Reading) (uint64, error) {
 		return 0, fmt.Errorf("store %d %s readings: %w", len(rs), source, err)
 	}
 	// Stored readings only: the figures count what the collector will
-	// get. Outside a.mu, so sources do not wait on each other's sums.
+	// get. Outside a.mu, so the outbox is free while the sums are added
+	// (and, after waste or every figures.save_interval, saved: see
+	// agents/figures).
 	a.figures.Add(rs)
 	a.metrics.countReadings(source, rs)
 	return first, nil

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -66,26 +65,9 @@ func DefaultFigures() Figures {
 
 // Location loads figures.timezone.
 func (f Figures) Location() (*time.Location, error) {
-	loc, err := zone(f.Timezone)
+	loc, err := indicators.LoadZone(f.Timezone)
 	if err != nil {
 		return nil, fmt.Errorf("figures.timezone: %w", err)
-	}
-	return loc, nil
-}
-
-// zone loads an IANA zone. Like the collector it refuses "Local" and the
-// empty name (which Go reads as UTC): local days must begin where the
-// file says, not where the box's clock happens to be set.
-func zone(name string) (*time.Location, error) {
-	switch name {
-	case "":
-		return nil, errors.New("required: an IANA timezone name such as Asia/Baghdad")
-	case "Local":
-		return nil, errors.New(`"Local" is the box's zone, not the collector's: give an IANA timezone name such as Asia/Baghdad`)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("%q is not a timezone such as Asia/Baghdad: %w", name, err)
 	}
 	return loc, nil
 }
@@ -96,12 +78,12 @@ func (f Figures) Params() indicators.Params {
 		GridKgPerKWh:      f.Factors.GridKgPerKWh,
 		DieselKgPerL:      f.Factors.DieselKgPerL,
 		GeneratorKgPerKWh: f.Factors.GeneratorKgPerKWh,
-		TreatmentKgPerKg:  map[string]float64{},
+		TreatmentKgPerKg:  maps.Clone(f.Factors.TreatmentKgPerKg),
 		StorageLimitHours: f.StorageLimitHours,
 		SafeTreatments:    slices.Clone(f.SafeTreatments),
 	}
-	for k, v := range f.Factors.TreatmentKgPerKg {
-		p.TreatmentKgPerKg[k] = v
+	if p.TreatmentKgPerKg == nil {
+		p.TreatmentKgPerKg = map[string]float64{}
 	}
 	return p
 }
@@ -113,7 +95,7 @@ const (
 )
 
 func (f Figures) validate(bad func(key, format string, args ...any)) {
-	if _, err := zone(f.Timezone); err != nil {
+	if _, err := indicators.LoadZone(f.Timezone); err != nil {
 		bad("figures.timezone", "%v", err)
 	}
 	if f.Beds < 0 || f.Beds > maxBeds {

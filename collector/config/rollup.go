@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -75,27 +74,9 @@ func DefaultRollup() Rollup {
 
 // Location loads the configured timezone.
 func (r Rollup) Location() (*time.Location, error) {
-	loc, err := timezone(r.Timezone)
+	loc, err := indicators.LoadZone(r.Timezone)
 	if err != nil {
 		return nil, fmt.Errorf("rollup.timezone: %w", err)
-	}
-	return loc, nil
-}
-
-// timezone loads the zone of an IANA name. It refuses "Local" and the
-// empty name (which Go reads as UTC): the API tells dashboards the zone by
-// name and browsers know only IANA names, and either would make local
-// days begin where the host, not the file, says.
-func timezone(name string) (*time.Location, error) {
-	switch name {
-	case "":
-		return nil, errors.New("required: an IANA timezone name such as Asia/Baghdad")
-	case "Local":
-		return nil, errors.New(`"Local" is the host's zone, which browsers cannot name: give an IANA timezone name such as Asia/Baghdad`)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("%q is not a timezone such as Asia/Baghdad: %w", name, err)
 	}
 	return loc, nil
 }
@@ -128,7 +109,7 @@ func (r Rollup) validate(bad func(key, format string, args ...any)) {
 	if r.Enabled && r.StateFile == "" {
 		bad("rollup.state_file", "required: where the roll-up remembers how far it got")
 	}
-	if _, err := timezone(r.Timezone); err != nil {
+	if _, err := indicators.LoadZone(r.Timezone); err != nil {
 		bad("rollup.timezone", "%w", err)
 	}
 	if !reading.ValidName(r.Country) {

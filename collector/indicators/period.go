@@ -1,6 +1,7 @@
 package indicators
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -68,4 +69,23 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is neither a local date (2026-11-01) nor an RFC 3339 time", s)
 	}
 	return t, nil
+}
+
+// LoadZone loads the zone of an IANA name, for the local days of the
+// collector's roll-ups and of an agent's figures. It refuses "Local" and
+// the empty name (which Go reads as UTC): the API and the agent's page tell
+// browsers the zone by name, and browsers know only IANA names; either
+// would make local days begin where the host, not the file, says.
+func LoadZone(name string) (*time.Location, error) {
+	switch name {
+	case "":
+		return nil, errors.New("required: an IANA timezone name such as Asia/Baghdad")
+	case "Local":
+		return nil, errors.New(`"Local" is the host's zone, which browsers cannot name: give an IANA timezone name such as Asia/Baghdad`)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a timezone such as Asia/Baghdad: %w", name, err)
+	}
+	return loc, nil
 }
