@@ -31,7 +31,7 @@ export function ratioText(i18n, ratio) {
 }
 
 // surgeLegend names the map's classes.
-export function surgeLegend(i18n) {
+function surgeLegend(i18n) {
   const n = (x) => i18n.number(x, x % 1 ? 1 : 0);
   const labels = [`< ${n(surgeBreaks[0])}×`,
     ...surgeBreaks.slice(0, -1).map((b, i) => `${n(b)}–${n(surgeBreaks[i + 1])}×`),

@@ -23,17 +23,17 @@ import {surgeMap, surgeColor, ratioText, timeline} from './eventcharts.js';
 // count of storage breaches has no meaningful surge factor of its own
 // when the baseline is mostly zero, so it is in the totals and tables
 // only.
-export const mapMeasures = ['waste_kg', 'hazardous_waste_kg', 'energy_kwh', 'generator_fuel_l'];
+const mapMeasures = ['waste_kg', 'hazardous_waste_kg', 'energy_kwh', 'generator_fuel_l'];
 
 // defaultEvent is the event shown when the address names none: the
 // latest that has begun by today (a local date), else the next to come.
-export function defaultEvent(list, today) {
+function defaultEvent(list, today) {
   const begun = list.filter((e) => e.first_day <= today).sort((a, b) => b.first_day.localeCompare(a.first_day));
   return (begun[0] ?? [...list].sort((a, b) => a.first_day.localeCompare(b.first_day))[0]).id;
 }
 
 // eventName names an event in the page's language.
-export function eventName(i18n, e) {
+function eventName(i18n, e) {
   return i18n.lang === 'ar' && e.name_ar ? e.name_ar : e.name;
 }
 
