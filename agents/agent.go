@@ -327,7 +327,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	a.log.Info("agent running", "sources", len(a.sources), "outbox", a.cfg.Outbox.Dir, "broker", a.cfg.MQTT.Broker)
+	a.log.Info("agent running", "sources", len(a.sources), "outbox", a.cfg.Outbox.Dir, "broker", a.cfg.MQTT.Servers())
 	<-srcCtx.Done()
 	wg.Wait()
 	stopSources()

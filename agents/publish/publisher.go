@@ -107,7 +107,7 @@ func New(mc config.MQTT, opt Options, q Queue, m *Metrics, log *slog.Logger) (*P
 			p.setConnected(false)
 			m.connLost.Inc()
 			p.setLastError(fmt.Sprintf("mqtt connection lost: %v", err))
-			log.Warn("mqtt connection lost; reconnecting", "broker", mc.Broker, "err", err)
+			log.Warn("mqtt connection lost; reconnecting", "broker", mc.Servers(), "err", err)
 		})
 	p.client = mqtt.NewClient(opts)
 	return p, nil
@@ -115,7 +115,7 @@ func New(mc config.MQTT, opt Options, q Queue, m *Metrics, log *slog.Logger) (*P
 
 func (p *Publisher) onConnect(c mqtt.Client) {
 	p.setConnected(true)
-	p.log.Info("mqtt connected", "broker", p.mqttCfg.Broker, "client_id", p.mqttCfg.ClientID)
+	p.log.Info("mqtt connected", "broker", p.mqttCfg.Servers(), "client_id", p.mqttCfg.ClientID)
 	// The session is clean: every connect subscribes anew, and the
 	// broker then sends the retained message. From a goroutine, since
 	// waiting on the token here would block the client's own.
@@ -260,8 +260,8 @@ func (p *Publisher) connect(ctx context.Context) {
 		if err == nil {
 			return
 		}
-		p.setLastError(fmt.Sprintf("connect to %s: %v", p.mqttCfg.Broker, err))
-		p.log.Warn("mqtt connect failed; readings stay in the outbox", "broker", p.mqttCfg.Broker,
+		p.setLastError(fmt.Sprintf("connect to %s: %v", p.mqttCfg.Servers(), err))
+		p.log.Warn("mqtt connect failed; readings stay in the outbox", "broker", p.mqttCfg.Servers(),
 			"username", p.mqttCfg.Username, "err", err, "retry_in", wait)
 		if !sleep(ctx, wait) {
 			return

@@ -82,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if cmd == "check-config" {
-		fmt.Fprintf(stdout, "%s: ok (facility %s, outbox %s, broker %s)\n", path, cfg.Facility, cfg.Outbox.Dir, cfg.MQTT.Broker)
+		fmt.Fprintf(stdout, "%s: ok (facility %s, outbox %s, broker %s)\n", path, cfg.Facility, cfg.Outbox.Dir, cfg.MQTT.Servers())
 		for _, b := range cfg.Sources.Modbus.Buses {
 			fmt.Fprintf(stdout, "modbus %s:\n", b.URL)
 			for _, d := range b.Devices {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -21,7 +22,13 @@ import (
 // Config is the common part of an mqtt section. Embed it with
 // `yaml:",inline"`.
 type Config struct {
-	Broker               string         `yaml:"broker"`
+	Broker string `yaml:"broker"`
+	// Brokers, when given, replaces Broker: the nodes of a clustered
+	// broker (or a standby), tried in order at every connect and
+	// reconnect, so that a node that is down is passed over for the next.
+	// List the nearest node first; spread clients by listing the nodes in
+	// a different order for each.
+	Brokers              []string       `yaml:"brokers"`
 	ClientID             string         `yaml:"client_id"`
 	Username             string         `yaml:"username"`
 	Password             string         `yaml:"password"`
@@ -42,10 +49,21 @@ func (c Config) Validate(prefix string) error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s.%s: "+format, append([]any{prefix, key}, args...)...))
 	}
-	if u, err := url.Parse(c.Broker); err != nil || u.Host == "" {
-		bad("broker", "want a URL such as tcp://127.0.0.1:1883, got %q", c.Broker)
-	} else if !slices.Contains(schemes, u.Scheme) {
-		bad("broker", "scheme %q is not one of tcp, mqtt, ssl, tls, mqtts", u.Scheme)
+	checkURL := func(key, raw string) {
+		if u, err := url.Parse(raw); err != nil || u.Host == "" {
+			bad(key, "want a URL such as tcp://127.0.0.1:1883, got %q", raw)
+		} else if !slices.Contains(schemes, u.Scheme) {
+			bad(key, "scheme %q is not one of tcp, mqtt, ssl, tls, mqtts", u.Scheme)
+		}
+	}
+	if len(c.Brokers) == 0 {
+		checkURL("broker", c.Broker)
+	}
+	for i, b := range c.Brokers {
+		checkURL(fmt.Sprintf("brokers[%d]", i), b)
+		if slices.Index(c.Brokers, b) < i {
+			bad(fmt.Sprintf("brokers[%d]", i), "%q is listed twice", b)
+		}
 	}
 	if !reading.ValidName(c.TopicRoot) {
 		bad("topic_root", "%q must be 1-64 letters, digits, '_' or '-'", c.TopicRoot)
@@ -64,12 +82,27 @@ func (c Config) Validate(prefix string) error {
 	return errors.Join(errs...)
 }
 
+// URLs are the broker URLs in the order they are tried: Brokers, or
+// Broker alone.
+func (c Config) URLs() []string {
+	if len(c.Brokers) > 0 {
+		return slices.Clone(c.Brokers)
+	}
+	return []string{c.Broker}
+}
+
+// Servers names the brokers for logs and errors: one URL, or the list
+// joined with commas.
+func (c Config) Servers() string { return strings.Join(c.URLs(), ",") }
+
 // ClientOptions are the paho options both sides set alike: broker, id,
 // login, keepalive, timeouts, reconnection and TLS.
 func (c Config) ClientOptions() (*mqtt.ClientOptions, error) {
-	opts := mqtt.NewClientOptions().
-		AddBroker(c.Broker).
-		SetClientID(c.ClientID).
+	opts := mqtt.NewClientOptions()
+	for _, u := range c.URLs() {
+		opts.AddBroker(u)
+	}
+	opts.SetClientID(c.ClientID).
 		SetUsername(c.Username).
 		SetPassword(c.Password).
 		SetKeepAlive(c.KeepAlive).

@@ -24,6 +24,12 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{func(c *Config) { c.ConnectTimeout = -time.Second }, "mqtt.connect_timeout"},
 		{func(c *Config) { c.MaxReconnectInterval = 0 }, "mqtt.max_reconnect_interval"},
 		{func(c *Config) { c.TLS.CertFile = "x.pem" }, "mqtt.tls"},
+		{func(c *Config) { c.Brokers = []string{"tcp://127.0.0.1:1884", "tcp://127.0.0.1:1885"} }, ""},
+		// brokers replaces broker, so a bad broker beside a good list is not checked.
+		{func(c *Config) { c.Broker = "nonsense"; c.Brokers = []string{"tcp://127.0.0.1:1884"} }, ""},
+		{func(c *Config) { c.Brokers = []string{"tcp://127.0.0.1:1884", "ws://127.0.0.1:9001"} }, `mqtt.brokers[1]: scheme "ws"`},
+		{func(c *Config) { c.Brokers = []string{"127.0.0.1:1884"} }, "mqtt.brokers[0]: want a URL"},
+		{func(c *Config) { c.Brokers = []string{"tcp://a:1", "tcp://b:1", "tcp://a:1"} }, `mqtt.brokers[2]: "tcp://a:1" is listed twice`},
 	} {
 		c := valid()
 		tc.change(&c)
@@ -45,5 +51,27 @@ func TestClientOptions(t *testing.T) {
 		opts.Password != "p" || opts.KeepAlive != 30 || opts.ConnectTimeout != c.ConnectTimeout ||
 		!opts.AutoReconnect || opts.MaxReconnectInterval != time.Minute || opts.TLSConfig != nil {
 		t.Errorf("options %+v", opts)
+	}
+}
+
+func TestSeveralBrokersAreTriedInOrder(t *testing.T) {
+	c := valid()
+	c.Brokers = []string{"tcp://127.0.0.1:1884", "ssl://127.0.0.1:8884", "tcp://127.0.0.1:1886"}
+	opts, err := c.ClientOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range opts.Servers {
+		got = append(got, u.String())
+	}
+	if strings.Join(got, " ") != strings.Join(c.Brokers, " ") {
+		t.Errorf("servers %v, want %v", got, c.Brokers)
+	}
+	if c.Servers() != "tcp://127.0.0.1:1884,ssl://127.0.0.1:8884,tcp://127.0.0.1:1886" {
+		t.Errorf("Servers() = %q", c.Servers())
+	}
+	if one := valid(); one.Servers() != one.Broker {
+		t.Errorf("one broker: Servers() = %q", one.Servers())
 	}
 }
