@@ -84,6 +84,9 @@ type alertInputs struct {
 	storageLimit float64
 	// listening is the subscriber's ListeningSince.
 	listening func() (time.Time, bool)
+	// owns says which facilities this collector judges: its partition's
+	// (mqtt.partition), whose messages only it receives.
+	owns func(facility string) bool
 }
 
 // notifyOf makes a notifier that may read the alert store (the facility
@@ -142,7 +145,7 @@ func startAlerts(cfg config.Alerts, in alertInputs, reg *registry.Registry, prom
 		if r, ok := govs[f.Governorate]; ok {
 			rules = r
 		}
-		return !known || !ruleEnabled(rules, a.Rule)
+		return !known || !in.owns(a.Facility) || !ruleEnabled(rules, a.Rule)
 	})
 	eval.Resend()
 	wg.Add(1)
@@ -160,7 +163,7 @@ func startAlerts(cfg config.Alerts, in alertInputs, reg *registry.Registry, prom
 	}
 	rejections := sweep.NewRejections(func(id string) bool { _, ok := reg.Lookup(id); return ok }, keep)
 	sweeper := sweep.New(sweep.Options{Schedule: cfg.WindowedSchedule, Location: in.loc, Settings: settings,
-		Governorates: slices.Collect(maps.Keys(govs)), Started: time.Now(), Listening: in.listening}, reg, in.indicators, in.agents, rejections, eval, prom, log)
+		Governorates: slices.Collect(maps.Keys(govs)), Started: time.Now(), Listening: in.listening, Owns: in.owns}, reg, in.indicators, in.agents, rejections, eval, prom, log)
 	var once sync.Once
 	startWindowed := func() {
 		once.Do(func() {

@@ -55,7 +55,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	defer store.Close()
 
 	queue := make(chan ingest.Message, cfg.Ingest.QueueMessages)
-	sub, err := ingest.NewSubscriber(cfg.MQTT, queue, metrics, log)
+	sub, err := ingest.NewSubscriber(cfg.MQTT, facilities.IDs(), queue, metrics, log)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 			alertsTopic = topic.New(s, sub, cfg.MQTT.TopicRoot, topic.Options{}, topic.NewMetrics(reg), log)
 			return alertsTopic
 		}
-		if facilityAlerts, err = startAlerts(cfg.Alerts, alertInputs{indicators: indicatorReader{store}, agents: statuses, loc: loc, storageLimit: cfg.Rollup.StorageLimitHours, listening: sub.ListeningSince}, facilities, reg, log, toTopic); err != nil {
+		if facilityAlerts, err = startAlerts(cfg.Alerts, alertInputs{indicators: indicatorReader{store}, agents: statuses, loc: loc, storageLimit: cfg.Rollup.StorageLimitHours, listening: sub.ListeningSince, owns: cfg.MQTT.Partition.Owns}, facilities, reg, log, toTopic); err != nil {
 			return err
 		}
 		defer facilityAlerts.stop()
@@ -118,7 +118,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 	server := httpapi.New(cfg.HTTP.Listen, cfg.HTTP.PProf, reg, map[string]httpapi.Check{
 		"mqtt": func(context.Context) error {
 			if !sub.Ready() {
-				return errors.New("not connected and subscribed to " + cfg.MQTT.Broker)
+				return errors.New("not connected and subscribed to " + cfg.MQTT.Servers())
 			}
 			return nil
 		},

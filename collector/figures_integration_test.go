@@ -72,7 +72,7 @@ func startFiguresWorld(t *testing.T) *figuresWorld {
 		t.Fatal(err)
 	}
 	queue := make(chan ingest.Message, cfg.Ingest.QueueMessages)
-	if w.sub, err = ingest.NewSubscriber(cfg.MQTT, queue, metrics, log); err != nil {
+	if w.sub, err = ingest.NewSubscriber(cfg.MQTT, w.reg.IDs(), queue, metrics, log); err != nil {
 		t.Fatal(err)
 	}
 	var rstore *influx.Store

@@ -191,5 +191,14 @@ func (r *Registry) Facilities() []Facility {
 	return append([]Facility(nil), r.facilities...)
 }
 
+// IDs returns every facility's id in file order.
+func (r *Registry) IDs() []string {
+	ids := make([]string, len(r.facilities))
+	for i, f := range r.facilities {
+		ids[i] = f.ID
+	}
+	return ids
+}
+
 // Len returns the number of facilities.
 func (r *Registry) Len() int { return len(r.facilities) }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/greenpulse-health/greenpulse/collector/dhis2/catalog"
+	"github.com/greenpulse-health/greenpulse/collector/partition"
 	"github.com/greenpulse-health/greenpulse/internal/logconf"
 	"github.com/greenpulse-health/greenpulse/internal/mqttconn"
 	"github.com/greenpulse-health/greenpulse/internal/yamlfile"
@@ -67,10 +68,12 @@ type HTTP struct {
 }
 
 // MQTT configures the broker connection and subscription: the keys the
-// agent has too, and the shared subscription group.
+// agent has too, and how collectors share the facilities: a shared
+// subscription group (brokers with $share), or a partition of them.
 type MQTT struct {
 	mqttconn.Config `yaml:",inline"`
-	SharedGroup     string `yaml:"shared_group"`
+	SharedGroup     string              `yaml:"shared_group"`
+	Partition       partition.Partition `yaml:"partition"`
 }
 
 // InfluxDB configures the database connection and buckets.
@@ -115,7 +118,7 @@ func Default() Config {
 			KeepAlive:            30 * time.Second,
 			ConnectTimeout:       10 * time.Second,
 			MaxReconnectInterval: 30 * time.Second,
-		}},
+		}, Partition: partition.Partition{Method: partition.FacilityFilters}},
 		InfluxDB: InfluxDB{
 			URL:             "http://127.0.0.1:8086",
 			Org:             "greenpulse",
@@ -241,6 +244,21 @@ func (c Config) Validate() error {
 		// overwrite each other's retained alert lists.
 		bad("alerts.enabled", "facility alerts need every facility's messages in one collector; with mqtt.shared_group %q "+
 			"each collector receives only a share, so set alerts.enabled: false in a shared group", c.MQTT.SharedGroup)
+	}
+	errs = append(errs, c.MQTT.Partition.Validate("mqtt.partition")...)
+	if p := c.MQTT.Partition; p.Enabled() {
+		if c.MQTT.SharedGroup != "" {
+			bad("mqtt.partition", "a partition and mqtt.shared_group %q are two ways of sharing the load: use one", c.MQTT.SharedGroup)
+		}
+		// The roll-up and the DHIS2 push read every facility from
+		// InfluxDB: one collector does them for all, or each would do the
+		// whole work again and push DHIS2 the same values n times.
+		if p.Index != 0 && c.Rollup.Enabled {
+			bad("rollup.enabled", "only partition 0's collector rolls up every facility; set rollup.enabled: false on collector %d of %d", p.Index, p.Count)
+		}
+		if p.Index != 0 && c.DHIS2.Enabled {
+			bad("dhis2.enabled", "only partition 0's collector pushes to DHIS2; set dhis2.enabled: false on collector %d of %d", p.Index, p.Count)
+		}
 	}
 
 	if u, err := url.Parse(c.InfluxDB.URL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,7 @@ type Message struct {
 // because a resumed session can deliver before SUBSCRIBE is answered.
 type Subscriber struct {
 	cfg      config.MQTT
+	filters  []string
 	client   mqtt.Client
 	queue    chan<- Message
 	metrics  *Metrics
@@ -50,9 +52,18 @@ type Subscriber struct {
 	listening atomic.Int64
 }
 
-// NewSubscriber builds the client; Connect starts it.
-func NewSubscriber(cfg config.MQTT, queue chan<- Message, metrics *Metrics, log *slog.Logger) (*Subscriber, error) {
+// NewSubscriber builds the client; Connect starts it. facilities are the
+// registry's ids, which a partition by facility filters subscribes to.
+func NewSubscriber(cfg config.MQTT, facilities []string, queue chan<- Message, metrics *Metrics, log *slog.Logger) (*Subscriber, error) {
 	s := &Subscriber{cfg: cfg, queue: queue, metrics: metrics, log: log, stopping: make(chan struct{})}
+	s.filters = cfg.Partition.Filters(cfg.TopicRoot, facilities)
+	if cfg.SharedGroup != "" {
+		s.filters = []string{"$share/" + cfg.SharedGroup + "/" + cfg.TopicRoot + "/+/+"}
+	}
+	if len(s.filters) == 0 {
+		return nil, fmt.Errorf("mqtt.partition: partition %d of %d holds none of the registry's %d facilities",
+			cfg.Partition.Index, cfg.Partition.Count, len(facilities))
+	}
 	opts, err := cfg.ClientOptions()
 	if err != nil {
 		return nil, err
@@ -74,10 +85,10 @@ func NewSubscriber(cfg config.MQTT, queue chan<- Message, metrics *Metrics, log 
 			s.listening.Store(0)
 			metrics.mqttConnected.Set(0)
 			metrics.mqttConnLost.Inc()
-			log.Warn("mqtt connection lost; reconnecting", "broker", cfg.Broker, "err", err)
+			log.Warn("mqtt connection lost; reconnecting", "broker", cfg.Servers(), "err", err)
 		}).
 		SetReconnectingHandler(func(mqtt.Client, *mqtt.ClientOptions) {
-			log.Info("mqtt reconnecting", "broker", cfg.Broker)
+			log.Info("mqtt reconnecting", "broker", cfg.Servers())
 		})
 	s.client = mqtt.NewClient(opts)
 	return s, nil
@@ -90,15 +101,16 @@ func ownLevel(level string) bool {
 	return level == reading.AlertsLevel || level == reading.FiguresLevel
 }
 
-// Filter is the subscription: every facility's streams, shared between the
-// collectors of a group when one is configured.
-func (s *Subscriber) Filter() string {
-	f := s.cfg.TopicRoot + "/+/+"
-	if s.cfg.SharedGroup != "" {
-		f = "$share/" + s.cfg.SharedGroup + "/" + f
-	}
-	return f
-}
+// Filters are the subscription: every facility's streams, shared between
+// the collectors of a group when one is configured, or a partition's.
+func (s *Subscriber) Filters() []string { return slices.Clone(s.filters) }
+
+// subscribeChunk is how many topic filters one SUBSCRIBE carries. A
+// partition by facility filters has hundreds; NATS answers a SUBSCRIBE
+// only when it has made a JetStream consumer for each of its filters, and
+// reads nothing else from the connection meanwhile, so a single packet
+// would hold the keepalive's PINGRESP past its deadline.
+const subscribeChunk = 50
 
 // OnConnect adds f to what runs on every (re)connect, in a goroutine of
 // its own; f must not wait on the connection. The facility alerts topic
@@ -112,7 +124,7 @@ func (s *Subscriber) OnConnect(f func()) {
 func (s *Subscriber) onConnect(c mqtt.Client) {
 	s.subscribed.Store(false)
 	s.metrics.mqttConnected.Set(1)
-	s.log.Info("mqtt connected", "broker", s.cfg.Broker, "client_id", s.cfg.ClientID)
+	s.log.Info("mqtt connected", "broker", s.cfg.Servers(), "client_id", s.cfg.ClientID)
 	s.hooksMu.Lock()
 	hooks := append([]func(){}, s.hooks...)
 	s.hooksMu.Unlock()
@@ -122,25 +134,50 @@ func (s *Subscriber) onConnect(c mqtt.Client) {
 	// Subscribe from a goroutine: waiting on the token inside OnConnect
 	// would block the client's own goroutine that delivers the SUBACK.
 	go func() {
-		tok := c.Subscribe(s.Filter(), 1, s.handle)
-		if !tok.WaitTimeout(s.cfg.ConnectTimeout) {
-			// The persistent session keeps the earlier subscription, so
+		if err := s.subscribe(c); err != nil {
+			// The persistent session keeps the earlier subscriptions, so
 			// delivery goes on; the next reconnect subscribes again.
-			s.log.Error("mqtt subscribe timed out", "filter", s.Filter())
-			return
-		}
-		if err := tok.Error(); err != nil {
-			s.log.Error("mqtt subscribe failed", "filter", s.Filter(), "err", err)
+			s.log.Error("mqtt subscribe failed", "filters", len(s.filters), "err", err)
 			return
 		}
 		s.subscribed.Store(true)
 		s.listening.Store(time.Now().UnixNano())
-		s.log.Info("mqtt subscribed", "filter", s.Filter(), "qos", 1)
+		s.log.Info("mqtt subscribed", "filters", len(s.filters), "first", s.filters[0], "qos", 1)
 	}()
 }
 
+// subscribe sends the filters in chunks and checks the broker granted each.
+func (s *Subscriber) subscribe(c mqtt.Client) error {
+	for chunk := range slices.Chunk(s.filters, subscribeChunk) {
+		want := make(map[string]byte, len(chunk))
+		for _, f := range chunk {
+			want[f] = 1
+		}
+		tok := c.SubscribeMultiple(want, s.handle)
+		if !tok.WaitTimeout(s.cfg.ConnectTimeout + time.Duration(len(chunk))*time.Second) {
+			return fmt.Errorf("no answer to SUBSCRIBE %s (and %d more)", chunk[0], len(chunk)-1)
+		}
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("SUBSCRIBE %s (and %d more): %w", chunk[0], len(chunk)-1, err)
+		}
+		st, ok := tok.(*mqtt.SubscribeToken)
+		if !ok {
+			continue
+		}
+		for f, code := range st.Result() {
+			// 0x80 is MQTT 3.1.1's failure: NATS answers it for a $share
+			// filter or a consumer it could not make, Mosquitto for an ACL
+			// that forbids the filter.
+			if code > 2 {
+				return fmt.Errorf("broker refused filter %s (SUBACK return code %#x)", f, code)
+			}
+		}
+	}
+	return nil
+}
+
 func (s *Subscriber) handle(_ mqtt.Client, m mqtt.Message) {
-	msg := Message{Topic: m.Topic(), Payload: m.Payload(), Received: time.Now(), ack: m.Ack}
+	msg := Message{Topic: s.cfg.Partition.Topic(s.cfg.TopicRoot, m.Topic()), Payload: m.Payload(), Received: time.Now(), ack: m.Ack}
 	select {
 	case s.queue <- msg:
 		s.metrics.pending.Inc()
@@ -157,11 +194,11 @@ func (s *Subscriber) Connect(ctx context.Context) error {
 	select {
 	case <-tok.Done():
 		if err := tok.Error(); err != nil {
-			return fmt.Errorf("connect to mqtt broker %s: %w", s.cfg.Broker, err)
+			return fmt.Errorf("connect to mqtt broker %s: %w", s.cfg.Servers(), err)
 		}
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("connect to mqtt broker %s: %w", s.cfg.Broker, ctx.Err())
+		return fmt.Errorf("connect to mqtt broker %s: %w", s.cfg.Servers(), ctx.Err())
 	}
 }
 
@@ -203,7 +240,7 @@ func (s *Subscriber) PublishRetained(ctx context.Context, topic string, payload 
 		return tok.Error()
 	case <-ctx.Done():
 		// paho keeps the message and sends it after a reconnect.
-		return fmt.Errorf("no acknowledgement from %s: %w", s.cfg.Broker, ctx.Err())
+		return fmt.Errorf("no acknowledgement from %s: %w", s.cfg.Servers(), ctx.Err())
 	}
 }
 

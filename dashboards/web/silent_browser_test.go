@@ -70,7 +70,7 @@ func startSilentCollector(t *testing.T) (url, broker string) {
 	}
 	metrics := ingest.NewMetrics(prometheus.NewRegistry())
 	queue := make(chan ingest.Message, cfg.Ingest.QueueMessages)
-	sub, err := ingest.NewSubscriber(cfg.MQTT, queue, metrics, log)
+	sub, err := ingest.NewSubscriber(cfg.MQTT, reg.IDs(), queue, metrics, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,6 +61,11 @@ type Options struct {
 	// counted from then instead of from Started, so that the collector's
 	// own outage does not make every agent silent.
 	Listening func() (time.Time, bool)
+	// Owns, when set, limits the verdicts to the facilities it owns: a
+	// collector of a partition (mqtt.partition) hears only its own
+	// facilities' agents, while every facility stays in the snapshot as a
+	// peer of the solar rule.
+	Owns func(facility string) bool
 }
 
 // Sweeper runs the windowed rules.
@@ -103,6 +108,9 @@ func (s *Sweeper) Sweep(ctx context.Context, now time.Time) (Result, error) {
 	verdicts := make([]alerts.Verdict, 0, len(findings))
 	firing := 0
 	for _, f := range findings {
+		if s.opts.Owns != nil && !s.opts.Owns(f.Facility) {
+			continue
+		}
 		fac, _ := s.reg.Lookup(f.Facility)
 		v := alerts.Verdict{Firing: f.Firing, Event: alerts.Event{Rule: f.Rule, Facility: f.Facility,
 			District: fac.District, Governorate: fac.Governorate, Severity: alerts.Severity(f.Severity),

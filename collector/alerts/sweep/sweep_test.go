@@ -165,6 +165,41 @@ func TestSweepCountsSilenceFromWhenTheCollectorListens(t *testing.T) {
 	}
 }
 
+// TestSweepJudgesOnlyTheFacilitiesItOwns: a collector of a partition
+// hears only its own agents, so it must not judge the others silent, and
+// it leaves their alerts to the collector that owns them.
+func TestSweepJudgesOnlyTheFacilitiesItOwns(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name   string
+		owns   func(string) bool
+		judged []string
+	}{
+		{"no partition", nil, []string{"BA-1", "BG-1"}},
+		{"owns BG-1", func(id string) bool { return id == "BG-1" }, []string{"BG-1"}},
+		{"owns BA-1", func(id string) bool { return id == "BA-1" }, []string{"BA-1"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			j := &judged{}
+			s := New(Options{Schedule: "@every 1m", Location: time.UTC, Settings: func(string) windowed.Settings { return windowed.DefaultSettings() },
+				Started: now.Add(-48 * time.Hour), Owns: tt.owns}, testRegistry(t), &fakeIndicators{},
+				fakeAgents{}, nil, j, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if _, err := s.Sweep(context.Background(), now); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, id := range []string{"BA-1", "BG-1"} {
+				if v, ok := j.of(windowed.RuleAgentSilent, id); ok && v.Firing {
+					got = append(got, id)
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(tt.judged, " ") {
+				t.Errorf("silent alerts for %v, want %v (neither agent was heard for 48 h)", got, tt.judged)
+			}
+		})
+	}
+}
+
 func TestSweepFailsWhenTheIndicatorsCannotBeRead(t *testing.T) {
 	j := &judged{}
 	s := New(Options{Schedule: "@every 1m", Location: time.UTC, Settings: func(string) windowed.Settings { return windowed.DefaultSettings() }},
