@@ -25,7 +25,10 @@
 #     with its version as the release build is;
 #   - nfpm v2.48.0 (`go install`, the same cache; about a minute the first
 #     time), which scripts/package.sh builds the .deb packages with and
-#     internal/e2e's package test runs.
+#     internal/e2e's package test runs;
+#   - nats-server v2.15.3 (`go install`, the same cache; about two minutes
+#     the first time), which the cluster tests start as a 3-node MQTT
+#     cluster (collector/cluster_integration_test.go, scripts/cluster-test.sh).
 # Starts nothing. Safe to run again: when all is present it only prints
 # where influxd is.
 set -euo pipefail
@@ -150,3 +153,8 @@ echo "alertmanager $alertmanager_version: $alertmanager"
 
 go_install_pinned nfpm "$nfpm" github.com/goreleaser/nfpm/v2/cmd/nfpm "$nfpm_version" "about a minute the first time"
 echo "nfpm $nfpm_version: $nfpm"
+
+nats_version=v2.15.3
+nats_server="$cache/bin/nats-server"
+go_install_pinned nats-server "$nats_server" github.com/nats-io/nats-server/v2 "$nats_version" "about two minutes the first time"
+echo "nats-server $nats_version: $nats_server"

@@ -2,9 +2,11 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
+	"time"
 )
 
 // RequireIntegration skips the test under go test -short: integration tests
@@ -77,4 +79,34 @@ func Unavailable(t testing.TB, format string, args ...any) {
 		t.Fatalf("%s\nCI is set, so this fails instead of skipping: run scripts/install-deps.sh", msg)
 	}
 	t.Skipf("%s\nskipped: run scripts/install-deps.sh as root to install it (with CI set this fails)", msg)
+}
+
+// StartNATSCluster starts a NATS cluster (3 nodes unless opt says) on free
+// loopback ports in a temp dir of the test and stops it when the test
+// ends. Without nats-server NATSVersion it skips, or fails under CI.
+func StartNATSCluster(t testing.TB, opt NATSOptions) *NATSCluster {
+	t.Helper()
+	c, err := NewNATSCluster(t.TempDir(), opt)
+	if errors.Is(err, ErrNotInstalled) {
+		Unavailable(t, "%v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, n := range c.Nodes {
+			// A node the test killed and left down is not an error.
+			if n.Pid() != 0 {
+				if err := n.Stop(); err != nil {
+					t.Errorf("stop test nats-server %s: %v", n.Name, err)
+				}
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
