@@ -311,12 +311,20 @@ func TestClusterSurvivesANodeAndACollectorKilled(t *testing.T) {
 		}
 	}
 
-	// Kill node 1 (where collector 0 and a third of the agents are).
+	// Kill the node that leads the stream of QoS 1 messages (and where a
+	// collector and a third of the agents are connected).
+	lookup, cancelLookup := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelLookup()
+	victim, err := cluster.StreamLeader(lookup, "$MQTT_msgs")
+	if err != nil {
+		t.Fatal(err)
+	}
 	atKill := storedOf()
 	killed := time.Now()
-	if err := cluster.Nodes[0].Kill(); err != nil {
+	if err := cluster.Nodes[victim].Kill(); err != nil {
 		t.Fatalf("kill nats node: %v", err)
 	}
+	t.Logf("killed %s, the leader of $MQTT_msgs", cluster.Nodes[victim].Name)
 	pending := map[string]bool{}
 	for _, id := range facilities {
 		pending[id] = true
@@ -339,21 +347,23 @@ func TestClusterSurvivesANodeAndACollectorKilled(t *testing.T) {
 	})
 	t.Logf("ingest back for every facility %.1f s after one of three nodes was killed (target 30 s)", back.Seconds())
 
-	// Kill collector 1 mid-stream; its facilities queue in its session.
-	if err := collectors[1].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	// Kill a collector of a surviving node mid-stream; its facilities
+	// queue in its session.
+	dead := collectors[(victim+1)%3]
+	if err := dead.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatalf("kill collector: %v", err)
 	}
-	_ = collectors[1].cmd.Wait()
+	_ = dead.cmd.Wait()
 	<-time.After(3 * time.Second) // agents go on publishing meanwhile
 
 	// Restart both.
 	restart, cancelRestart := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancelRestart()
-	if err := cluster.Nodes[0].Start(restart); err != nil {
+	if err := cluster.Nodes[victim].Start(restart); err != nil {
 		t.Fatalf("restart nats node: %v", err)
 	}
-	collectors[1].cmd = startProcess(t, bin, collectors[1].config)
-	waitReady(t, collectors[1].listen)
+	dead.cmd = startProcess(t, bin, dead.config)
+	waitReady(t, dead.listen)
 	<-time.After(3 * time.Second) // readings after the restarts
 	close(stopRecording)
 	<-recorded

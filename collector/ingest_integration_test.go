@@ -1,13 +1,16 @@
 package collector_test
 
 import (
-	"github.com/greenpulse-health/greenpulse/internal/teststack"
-
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/collector/partition"
+	"github.com/greenpulse-health/greenpulse/internal/teststack"
+	"github.com/greenpulse-health/greenpulse/registry"
 )
 
 // TestEveryStreamLands publishes each stream in JSON and in line protocol and
@@ -224,4 +227,89 @@ func TestSharedSubscription(t *testing.T) {
 func metricValue(t *testing.T, listen, series string) float64 {
 	t.Helper()
 	return teststack.MetricValue(t, listen, series)
+}
+
+// TestPartitionByFacilityFilters splits the facilities between three
+// collectors by one topic filter per facility, on Mosquitto: each
+// collector accepts exactly its partition's readings, and while one is
+// away its facilities wait in its session, not in another collector.
+func TestPartitionByFacilityFilters(t *testing.T) {
+	s := startStack(t)
+	cfgs := make([]config.Config, 3)
+	stops := make([]func() error, 3)
+	for i := range cfgs {
+		cfgs[i] = s.config(t)
+		cfgs[i].MQTT.ClientID = fmt.Sprintf("collector-part-%d", i)
+		cfgs[i].MQTT.Partition = partition.Partition{Count: 3, Index: i, Method: partition.FacilityFilters}
+		if err := cfgs[i].Validate(); err != nil {
+			t.Fatal(err)
+		}
+		stops[i] = runCollector(t, cfgs[i])
+	}
+	reg, err := registry.Load(cfgs[0].Registry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	facilities := reg.IDs()[:30]
+	pub := publisher(t, s.broker.URL(), "agent-partition")
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	publishRound := func(round, n int) {
+		t.Helper()
+		for _, id := range facilities {
+			items := make([]string, n)
+			for j := range items {
+				items[j] = fmt.Sprintf(`{"ts":%d,"kwh_total":%d}`, base.Add(time.Duration(round*n+j)*time.Second).UnixMilli(), round*n+j)
+			}
+			publish(t, pub, "greenpulse/"+id+"/solar", "["+strings.Join(items, ",")+"]")
+		}
+	}
+	stored := func(id string) int { return countPoints(t, s.influx.URL(), "solar", "kwh_total", id) }
+	const n = 10
+	publishRound(0, n)
+	eventually(t, 30*time.Second, "every reading stored", func() (bool, string) {
+		for _, id := range facilities {
+			if got := stored(id); got != n {
+				return false, fmt.Sprintf("%s: %d of %d", id, got, n)
+			}
+		}
+		return true, ""
+	})
+	owned := make([]int, 3)
+	for _, id := range facilities {
+		owned[partition.Of(id, 3)]++
+	}
+	for i, cfg := range cfgs {
+		got := int(metricValue(t, cfg.HTTP.Listen, `greenpulse_collector_readings_total{stream="solar"}`))
+		if got != owned[i]*n {
+			t.Errorf("collector %d accepted %d readings, want %d (its %d facilities' only)", i, got, owned[i]*n, owned[i])
+		}
+	}
+
+	// Collector 1 away: its facilities queue in its session.
+	if err := stops[1](); err != nil {
+		t.Fatal(err)
+	}
+	publishRound(1, n)
+	eventually(t, 30*time.Second, "the other partitions stored", func() (bool, string) {
+		for _, id := range facilities {
+			if partition.Of(id, 3) != 1 && stored(id) != 2*n {
+				return false, id
+			}
+		}
+		return true, ""
+	})
+	for _, id := range facilities {
+		if partition.Of(id, 3) == 1 && stored(id) != n {
+			t.Errorf("%s of the stopped collector's partition: %d stored, want %d until it returns", id, stored(id), n)
+		}
+	}
+	runCollector(t, cfgs[1])
+	eventually(t, 30*time.Second, "the returning collector's facilities stored", func() (bool, string) {
+		for _, id := range facilities {
+			if got := stored(id); got != 2*n {
+				return false, fmt.Sprintf("%s: %d of %d", id, got, 2*n)
+			}
+		}
+		return true, ""
+	})
 }

@@ -58,6 +58,7 @@ fuzz ./registry/importer FuzzHeRAMSCSV
 fuzz ./internal/dhis2test FuzzDataValueSet
 fuzz ./internal/dhis2test FuzzMetadata
 fuzz ./collector/alerts FuzzDecodeState
+fuzz ./collector/partition FuzzTopic
 fuzz ./agents/alertlist FuzzDecode
 fuzz ./registry/provision FuzzParseState
 fuzz ./collector/users FuzzDecode

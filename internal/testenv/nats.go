@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -244,6 +245,54 @@ func (n *NATSNode) healthy(ctx context.Context) error {
 		return fmt.Errorf("healthz: %s %s", resp.Status, strings.TrimSpace(string(body)))
 	}
 	return nil
+}
+
+// StreamLeader returns the index of the node that leads JetStream stream
+// name (such as $MQTT_msgs, where NATS keeps every QoS 1 message), as
+// the nodes' monitoring pages say: the node whose death costs the most.
+func (c *NATSCluster) StreamLeader(ctx context.Context, name string) (int, error) {
+	for _, n := range c.Nodes {
+		if n.Pid() == 0 {
+			continue
+		}
+		var jsz struct {
+			AccountDetails []struct {
+				StreamDetail []struct {
+					Name    string `json:"name"`
+					Cluster struct {
+						Leader string `json:"leader"`
+					} `json:"cluster"`
+				} `json:"stream_detail"`
+			} `json:"account_details"`
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+			fmt.Sprintf("http://127.0.0.1:%d/jsz?streams=true", n.MonitorPort), nil)
+		if err != nil {
+			return 0, err
+		}
+		resp, err := n.client.Do(req)
+		if err != nil {
+			continue
+		}
+		err = json.NewDecoder(resp.Body).Decode(&jsz)
+		resp.Body.Close()
+		if err != nil {
+			continue
+		}
+		for _, a := range jsz.AccountDetails {
+			for _, st := range a.StreamDetail {
+				if st.Name != name || st.Cluster.Leader == "" {
+					continue
+				}
+				for i, node := range c.Nodes {
+					if node.Name == st.Cluster.Leader {
+						return i, nil
+					}
+				}
+			}
+		}
+	}
+	return 0, fmt.Errorf("no node reports a leader of stream %s", name)
 }
 
 // Pid returns the node's process id, or 0 when it is not running.
