@@ -32,7 +32,9 @@ const (
 )
 
 // Partition is the share of one collector: Index of Count. The zero value
-// (Count 0) is no partition: one collector takes every facility.
+// (Count 0) is no partition: one collector takes every facility. Count 1
+// is one collector too, for a NATS cluster whose mapping has one
+// partition.
 type Partition struct {
 	Count  int    `yaml:"count"`
 	Index  int    `yaml:"index"`
@@ -43,8 +45,8 @@ type Partition struct {
 // and few enough topic filters per partition to stay useful.
 const MaxCount = 64
 
-// Enabled reports whether the facilities are split.
-func (p Partition) Enabled() bool { return p.Count > 1 }
+// Enabled reports whether a partition is configured.
+func (p Partition) Enabled() bool { return p.Count >= 1 }
 
 // Of returns the partition of facility among count, as NATS's
 // {{partition(count,1)}} computes it for the facility's topic level.
@@ -68,7 +70,7 @@ func (p Partition) Owns(facility string) bool {
 func (p Partition) Validate(prefix string) []error {
 	var errs []error
 	if p.Count < 0 || p.Count > MaxCount {
-		errs = append(errs, fmt.Errorf("%s.count: must be 0 or 1 (no partition) to %d, got %d", prefix, MaxCount, p.Count))
+		errs = append(errs, fmt.Errorf("%s.count: must be 0 (no partition) to %d, got %d", prefix, MaxCount, p.Count))
 	}
 	if p.Index < 0 || (p.Enabled() && p.Index >= p.Count) || (!p.Enabled() && p.Index != 0) {
 		errs = append(errs, fmt.Errorf("%s.index: must be 0 to count-1 (%d), got %d", prefix, max(p.Count-1, 0), p.Index))
@@ -88,6 +90,9 @@ func (p Partition) Filters(root string, facilities []string) []string {
 	}
 	if p.Method == NATSMapping {
 		return []string{root + "/+/+/" + strconv.Itoa(p.Index)}
+	}
+	if p.Count == 1 {
+		return []string{root + "/+/+"}
 	}
 	var out []string
 	for _, id := range facilities {

@@ -36,6 +36,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{Partition{Count: 3, Index: 2, Method: NATSMapping}, ""},
 		{Partition{Count: 3, Index: 3, Method: FacilityFilters}, "mqtt.partition.index: must be 0 to count-1 (2), got 3"},
 		{Partition{Count: 0, Index: 1, Method: FacilityFilters}, "mqtt.partition.index"},
+		{Partition{Count: 1, Index: 1, Method: NATSMapping}, "mqtt.partition.index: must be 0 to count-1 (0), got 1"},
 		{Partition{Count: -1, Method: FacilityFilters}, "mqtt.partition.count"},
 		{Partition{Count: MaxCount + 1, Method: FacilityFilters}, "mqtt.partition.count"},
 		{Partition{Count: 3, Method: "share"}, `mqtt.partition.method: must be facility_filters (any broker) or nats_mapping`},
@@ -59,6 +60,12 @@ func TestFilters(t *testing.T) {
 	}
 	if got := (Partition{Count: 3, Index: 1, Method: NATSMapping}).Filters("gp", ids); strings.Join(got, " ") != "gp/+/+/1" {
 		t.Errorf("nats_mapping: %v", got)
+	}
+	if got := (Partition{Count: 1, Method: NATSMapping}).Filters("gp", ids); strings.Join(got, " ") != "gp/+/+/0" {
+		t.Errorf("nats_mapping, one partition: %v", got)
+	}
+	if got := (Partition{Count: 1, Method: FacilityFilters}).Filters("gp", ids); strings.Join(got, " ") != "gp/+/+" {
+		t.Errorf("facility_filters, one partition: %v", got)
 	}
 	seen := map[string]int{}
 	for i := range 3 {
