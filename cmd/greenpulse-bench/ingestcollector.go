@@ -39,6 +39,23 @@ type collectorProc struct {
 // startCollector starts the collector with its shipped ingest defaults (and
 // o.ingest over them), its own session on the broker and its roll-up off.
 func startCollector(ctx context.Context, o ingestOptions, dir, clientID, brokerURL, influxURL string) (*collectorProc, error) {
+	return startCollectorWith(ctx, o, dir, collectorSetup{clientID: clientID, brokers: []string{brokerURL}}, influxURL)
+}
+
+// collectorSetup is what differs between the collectors the bench starts:
+// the session, the brokers tried in order, and extra keys.
+type collectorSetup struct {
+	clientID string
+	brokers  []string
+	// mqtt is more keys of the mqtt section, as YAML flow items (e.g.
+	// "partition: {count: 3, index: 0, method: nats_mapping}"); extra is
+	// more top-level YAML lines. Both may be empty.
+	mqtt, extra string
+}
+
+// startCollectorWith starts the collector as startCollector does, with
+// the session, brokers and extra keys of s.
+func startCollectorWith(ctx context.Context, o ingestOptions, dir string, s collectorSetup, influxURL string) (*collectorProc, error) {
 	port, err := testenv.FreePort()
 	if err != nil {
 		return nil, err
@@ -47,12 +64,25 @@ func startCollector(ctx context.Context, o ingestOptions, dir, clientID, brokerU
 	if err != nil {
 		return nil, err
 	}
-	cfg := filepath.Join(dir, clientID+".yaml")
-	yaml := fmt.Sprintf("log: {level: warn}\nhttp: {listen: \"127.0.0.1:%d\", pprof: true}\nmqtt: {broker: %q, client_id: %q}\ninfluxdb: {url: %q}\nregistry: %q\nrollup: {enabled: false}\naccess: {mode: open}\n",
-		port, brokerURL, clientID, influxURL, reg)
+	brokers := fmt.Sprintf("broker: %q", s.brokers[0])
+	if len(s.brokers) > 1 {
+		quoted := make([]string, len(s.brokers))
+		for i, b := range s.brokers {
+			quoted[i] = strconv.Quote(b)
+		}
+		brokers = "brokers: [" + strings.Join(quoted, ", ") + "]"
+	}
+	mqttKeys := brokers + fmt.Sprintf(", client_id: %q", s.clientID)
+	if s.mqtt != "" {
+		mqttKeys += ", " + s.mqtt
+	}
+	cfg := filepath.Join(dir, s.clientID+".yaml")
+	yaml := fmt.Sprintf("log: {level: warn}\nhttp: {listen: \"127.0.0.1:%d\", pprof: true}\nmqtt: {%s}\ninfluxdb: {url: %q}\nregistry: %q\nrollup: {enabled: false}\naccess: {mode: open}\n",
+		port, mqttKeys, influxURL, reg)
 	if o.ingest != "" {
 		yaml += "ingest: " + o.ingest + "\n"
 	}
+	yaml += s.extra
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return nil, err
 	}

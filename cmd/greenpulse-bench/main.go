@@ -2,12 +2,15 @@
 // Mosquitto and InfluxDB processes that it starts on free loopback ports.
 //
 //	greenpulse-bench ingest --collector bin/greenpulse-collector [--telegraf ~/.cache/greenpulse/bin/telegraf]
+//	greenpulse-bench cluster --collector bin/greenpulse-collector [--setups influxdb,mosquitto-1,nats-1,nats-3]
 //	greenpulse-bench agent --agent bin/greenpulse-agent
 //	greenpulse-bench rollup --facilities 500,1000,2000 --days 1,30
 //	greenpulse-bench dashboard --facilities 2000 [--screenshots docs/screenshots]
 //	greenpulse-bench dashboard --url http://127.0.0.1:8080 --screenshots docs/screenshots
 //
-// scripts/bench.sh builds the binaries and runs it.
+// scripts/bench.sh builds the binaries and runs it; scripts/bench-cluster.sh
+// runs the cluster bench (the capacity model's measurements: a load ladder
+// per broker and collector setup until each saturates).
 package main
 
 import (
@@ -36,6 +39,8 @@ func run(args []string, out io.Writer) error {
 		switch args[0] {
 		case "ingest":
 			bench = runIngestBench
+		case "cluster":
+			bench = runClusterBench
 		case "agent":
 			bench = runAgentBench
 		case "rollup":
@@ -45,7 +50,7 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	if bench == nil {
-		return fmt.Errorf("usage: greenpulse-bench ingest|agent|rollup|dashboard [flags]")
+		return fmt.Errorf("usage: greenpulse-bench ingest|cluster|agent|rollup|dashboard [flags]")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

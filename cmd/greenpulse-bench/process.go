@@ -109,3 +109,31 @@ func cpuModel() string {
 	}
 	return "unknown CPU"
 }
+
+// machineBusySeconds reads, from the first line of /proc/stat, the CPU
+// seconds all cores together have spent on anything but idling and waiting
+// for I/O since boot: the machine's own count, which includes what no
+// measured process shows (the kernel's network work, other processes).
+func machineBusySeconds() float64 {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0
+	}
+	var busy float64
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseFloat(v, 64)
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		if i >= 8 { // guest time is counted in user time already
+			break
+		}
+		busy += n
+	}
+	return busy / 100
+}
