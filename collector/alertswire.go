@@ -18,6 +18,7 @@ import (
 	"github.com/greenpulse-health/greenpulse/collector/alerts/webhook"
 	"github.com/greenpulse-health/greenpulse/collector/alerts/windowed"
 	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/reading"
 	"github.com/greenpulse-health/greenpulse/registry"
 )
 
@@ -105,6 +106,14 @@ func startAlerts(cfg config.Alerts, in alertInputs, reg *registry.Registry, prom
 	if err != nil {
 		return nil, err
 	}
+	// Alerts of facilities that another collector of the partition owns
+	// now are its to clear or keep: forgotten here without a word, so that
+	// neither the agent's page nor Alertmanager is told they resolved.
+	if n, err := store.Forget(func(a alerts.Alert) bool { return !in.owns(a.Facility) }); err != nil {
+		return nil, fmt.Errorf("alerts: forget other partitions' alerts: %w", err)
+	} else if n > 0 {
+		log.Info("alerts of facilities outside this collector's partition forgotten", "alerts", n)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var notify []alerts.Notify
@@ -145,7 +154,7 @@ func startAlerts(cfg config.Alerts, in alertInputs, reg *registry.Registry, prom
 		if r, ok := govs[f.Governorate]; ok {
 			rules = r
 		}
-		return !known || !in.owns(a.Facility) || !ruleEnabled(rules, a.Rule)
+		return !known || !ruleEnabled(rules, a.Rule)
 	})
 	eval.Resend()
 	wg.Add(1)
@@ -236,4 +245,28 @@ func amLabels(a alerts.Alert) map[string]string {
 	}
 	return map[string]string{"alertname": name.String(), "rule": a.Rule, "facility": a.Facility,
 		"district": a.District, "governorate": a.Governorate, "severity": string(a.Severity)}
+}
+
+// ownedReadings passes on to the event rules only the readings of the
+// facilities this collector owns: an old session's subscription, or a
+// partition count that disagrees with the broker's mapping, can bring it
+// another collector's facility, which that collector judges.
+type ownedReadings struct {
+	next interface{ Stored([]reading.Reading) }
+	owns func(facility string) bool
+}
+
+func (o ownedReadings) Stored(rs []reading.Reading) {
+	kept := rs
+	for i := range rs {
+		if o.owns(rs[i].Facility) {
+			continue
+		}
+		// Copy only in the rare batch that holds a foreign facility.
+		kept = slices.DeleteFunc(slices.Clone(rs), func(r reading.Reading) bool { return !o.owns(r.Facility) })
+		break
+	}
+	if len(kept) > 0 {
+		o.next.Stored(kept)
+	}
 }

@@ -1,12 +1,15 @@
 package collector
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/greenpulse-health/greenpulse/collector/alerts/windowed"
 	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/reading"
 )
 
 // TestAlertOptions: storage_hours 0 takes the roll-up's limit, in the
@@ -52,4 +55,56 @@ func TestRuleEnabled(t *testing.T) {
 			t.Errorf("ruleEnabled(%s) = %v, want %v", rule, got, want)
 		}
 	}
+}
+
+type storedFacilities [][]string
+
+func (s *storedFacilities) Stored(rs []reading.Reading) {
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.Facility)
+	}
+	*s = append(*s, ids)
+}
+
+// TestOwnedReadingsKeepsTheEventRulesToTheOwnFacilities: readings of
+// another partition's facilities never reach this collector's event rules.
+func TestOwnedReadingsKeepsTheEventRulesToTheOwnFacilities(t *testing.T) {
+	owns := func(id string) bool { return id != "OTHER" }
+	batch := func(ids ...string) []reading.Reading {
+		rs := make([]reading.Reading, len(ids))
+		for i, id := range ids {
+			rs[i].Facility = id
+		}
+		return rs
+	}
+	for _, tt := range []struct {
+		name string
+		in   []reading.Reading
+		want string
+	}{
+		{"all own", batch("A", "B"), "[[A B]]"},
+		{"one foreign", batch("A", "OTHER", "B"), "[[A B]]"},
+		{"only foreign", batch("OTHER"), "[]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got storedFacilities
+			in := slices.Clone(tt.in)
+			ownedReadings{next: &got, owns: owns}.Stored(in)
+			if s := fmt.Sprint([][]string(got)); s != tt.want {
+				t.Errorf("told %s, want %s", s, tt.want)
+			}
+			if !slices.Equal(facilitiesOf(in), facilitiesOf(tt.in)) {
+				t.Errorf("the caller's batch changed: %v", facilitiesOf(in))
+			}
+		})
+	}
+}
+
+func facilitiesOf(rs []reading.Reading) []string {
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.Facility)
+	}
+	return ids
 }

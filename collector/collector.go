@@ -155,7 +155,7 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 
 	pipeline := ingest.NewPipeline(cfg.Ingest, cfg.MQTT.TopicRoot, facilities, store, sub, statuses, metrics, log)
 	if facilityAlerts != nil {
-		pipeline.OnStored(facilityAlerts.eval)
+		pipeline.OnStored(ownedReadings{next: facilityAlerts.eval, owns: cfg.MQTT.Partition.Owns})
 		pipeline.OnRejected(facilityAlerts.rejections)
 	}
 	pipelineDone := make(chan error, 1)

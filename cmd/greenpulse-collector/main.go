@@ -96,8 +96,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err := cfg.Events.CheckAreas(reg); err != nil {
 			return fmt.Errorf("%s: %w", *path, err)
 		}
+		var share strings.Builder
+		if err := checkPartition(&share, cfg, reg); err != nil {
+			return fmt.Errorf("%s: %w", *path, err)
+		}
 		fmt.Fprintf(stdout, "%s: ok (registry %s: %d facilities; %d events)\n", *path, cfg.Registry, reg.Len(), len(cfg.Events.List))
-		printPartition(stdout, cfg, reg)
+		io.WriteString(stdout, share.String())
 		printDHIS2Check(stdout, cfg, reg)
 		if err := printAccessCheck(stdout, cfg); err != nil {
 			return err
@@ -121,26 +125,4 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			"config", *path, "keys", keys)
 	}
 	return collector.Run(ctx, cfg, version, log)
-}
-
-// printPartition says which facilities this collector takes, so that an
-// operator setting up collector i of n sees its share before starting it.
-func printPartition(w io.Writer, cfg config.Config, reg *registry.Registry) {
-	p := cfg.MQTT.Partition
-	if !p.Enabled() {
-		return
-	}
-	owned := 0
-	for _, id := range reg.IDs() {
-		if p.Owns(id) {
-			owned++
-		}
-	}
-	filters := p.Filters(cfg.MQTT.TopicRoot, reg.IDs())
-	if len(filters) == 0 {
-		fmt.Fprintf(w, "mqtt: partition %d of %d holds none of the %d facilities: serve would refuse to start\n", p.Index, p.Count, reg.Len())
-		return
-	}
-	fmt.Fprintf(w, "mqtt: partition %d of %d (%s): %d of %d facilities, %d topic filters, first %s\n",
-		p.Index, p.Count, p.Method, owned, reg.Len(), len(filters), filters[0])
 }

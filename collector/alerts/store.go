@@ -378,6 +378,26 @@ func (s *Store) clearIf(expired func(*Alert) bool, at time.Time) ([]Alert, error
 	return out, s.saveLocked()
 }
 
+// Forget removes the alerts, active or cleared, for which drop is true,
+// without clearing them: they are another collector's now (a partition
+// that changed), and clearing them here would tell the agent's page and
+// Alertmanager that alerts the other collector keeps firing are resolved.
+func (s *Store) Forget(drop func(Alert) bool) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, a := range s.alerts {
+		if drop(clone(a)) {
+			delete(s.alerts, id)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, s.saveLocked()
+}
+
 // Get returns the alert id.
 func (s *Store) Get(id string) (Alert, bool) {
 	s.mu.Lock()

@@ -315,3 +315,30 @@ func mustGet(t *testing.T, s *Store, id string) Alert {
 	}
 	return a
 }
+
+// TestForgetRemovesWithoutClearing: alerts of facilities that another
+// collector owns now leave the store, active or cleared, and stay gone
+// after a restart; the others are untouched.
+func TestForgetRemovesWithoutClearing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	s := openStore(t, path)
+	if _, err := s.Raise([]Event{ev(RuleOpenBurning, "F1", t0), ev(RuleOpenDumping, "F2", t0), ev(RuleOpenBurning, "F3", t0)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Clear(ID(RuleOpenDumping, "F2"), t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Forget(func(a Alert) bool { return a.Facility != "F1" })
+	if err != nil || n != 2 {
+		t.Fatalf("Forget: %d, %v; want 2 (F2's cleared alert and F3's active one)", n, err)
+	}
+	for _, store := range []*Store{s, openStore(t, path)} {
+		got := store.List(Filter{})
+		if len(got) != 1 || got[0].Facility != "F1" || !got[0].State.Active() {
+			t.Errorf("left %+v, want F1's active alert alone", got)
+		}
+	}
+	if n, err := s.Forget(func(Alert) bool { return false }); n != 0 || err != nil {
+		t.Errorf("forgetting nothing: %d, %v", n, err)
+	}
+}

@@ -26,6 +26,9 @@ type Metrics struct {
 	mqttConnected  prometheus.Gauge
 	mqttConnLost   prometheus.Counter
 	rejectPublishE prometheus.Counter
+	subscribeErrs  prometheus.Counter
+	subscribed     prometheus.Gauge
+	foreign        prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -87,8 +90,21 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Rejections that could not be republished to the _rejected topic (they are still logged and counted).",
 		}),
 	}
+	m.subscribeErrs = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "greenpulse_collector_mqtt_subscribe_failures_total",
+		Help: "SUBSCRIBE requests refused or unanswered; the collector retries while connected and is not ready meanwhile.",
+	})
+	m.subscribed = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "greenpulse_collector_mqtt_subscribed_filters",
+		Help: "Topic filters the broker granted on the current connection (one, or one per facility of a partition by facility filters).",
+	})
+	m.foreign = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "greenpulse_collector_partition_foreign_messages_total",
+		Help: "Messages of facilities outside this collector's mqtt.partition, stored all the same: the broker's mapping and partition.count disagree, or an old session kept an old subscription.",
+	})
 	reg.MustRegister(m.messages, m.readings, m.rejected, m.pointsWritten, m.writeDuration, m.batchPoints,
-		m.influxErrors, m.pointsDropped, m.ackDelay, m.pending, m.mqttConnected, m.mqttConnLost, m.rejectPublishE)
+		m.influxErrors, m.pointsDropped, m.ackDelay, m.pending, m.mqttConnected, m.mqttConnLost, m.rejectPublishE,
+		m.subscribeErrs, m.subscribed, m.foreign)
 	// Start every label at zero so that rate() and alerts see the series
 	// before the first event.
 	m.messagesOf = map[string]prometheus.Counter{}

@@ -12,6 +12,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/greenpulse-health/greenpulse/collector/config"
+	"github.com/greenpulse-health/greenpulse/collector/partition"
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
@@ -50,6 +51,11 @@ type Subscriber struct {
 	// listening is when the current connection's subscription was
 	// answered, in Unix nanoseconds; 0 while not connected and subscribed.
 	listening atomic.Int64
+	// connection counts connects and losses, so that a subscription
+	// answered on an earlier connection cannot mark the current one ready.
+	connection atomic.Uint64
+	// foreignWarned is when checkOwner last logged, in Unix nanoseconds.
+	foreignWarned atomic.Int64
 }
 
 // NewSubscriber builds the client; Connect starts it. facilities are the
@@ -74,7 +80,11 @@ func NewSubscriber(cfg config.MQTT, facilities []string, queue chan<- Message, m
 		// Order matters: messages reach the queue in the order the broker
 		// sent them, so acknowledgements go back in that order as MQTT 3.1.1
 		// requires. The handler only enqueues and the queue outsizes the
-		// broker's inflight window, so it does not block.
+		// broker's inflight window, so it does not block on a live
+		// connection. NATS also sends unacknowledged messages again every
+		// ack_wait: while InfluxDB is down those copies can fill the queue,
+		// and the handler then waits, holding paho's reader, until writes
+		// resume (TestClusterInfluxDBOutage).
 		SetOrderMatters(true).
 		SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).
@@ -82,6 +92,9 @@ func NewSubscriber(cfg config.MQTT, facilities []string, queue chan<- Message, m
 		SetDefaultPublishHandler(s.handle).
 		SetOnConnectHandler(s.onConnect).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			s.connection.Add(1)
+			s.subscribed.Store(false)
+			metrics.subscribed.Set(0)
 			s.listening.Store(0)
 			metrics.mqttConnected.Set(0)
 			metrics.mqttConnLost.Inc()
@@ -122,7 +135,9 @@ func (s *Subscriber) OnConnect(f func()) {
 }
 
 func (s *Subscriber) onConnect(c mqtt.Client) {
+	conn := s.connection.Add(1)
 	s.subscribed.Store(false)
+	s.metrics.subscribed.Set(0)
 	s.metrics.mqttConnected.Set(1)
 	s.log.Info("mqtt connected", "broker", s.cfg.Servers(), "client_id", s.cfg.ClientID)
 	s.hooksMu.Lock()
@@ -133,17 +148,37 @@ func (s *Subscriber) onConnect(c mqtt.Client) {
 	}
 	// Subscribe from a goroutine: waiting on the token inside OnConnect
 	// would block the client's own goroutine that delivers the SUBACK.
-	go func() {
-		if err := s.subscribe(c); err != nil {
-			// The persistent session keeps the earlier subscriptions, so
-			// delivery goes on; the next reconnect subscribes again.
-			s.log.Error("mqtt subscribe failed", "filters", len(s.filters), "err", err)
+	go s.subscribeUntilGranted(c, conn)
+}
+
+// subscribeUntilGranted subscribes on connection conn, and tries again
+// with backoff while that connection lasts: a fresh session (the first
+// start, a new client id, a facility new to the registry) has no earlier
+// subscription to fall back on, and a broker drops what nobody subscribed
+// to after acknowledging it to the agent.
+func (s *Subscriber) subscribeUntilGranted(c mqtt.Client, conn uint64) {
+	backoff := time.Second
+	for {
+		err := s.subscribe(c)
+		if s.connection.Load() != conn {
+			return // a later connection subscribes for itself
+		}
+		if err == nil {
+			s.subscribed.Store(true)
+			s.metrics.subscribed.Set(float64(len(s.filters)))
+			s.listening.Store(time.Now().UnixNano())
+			s.log.Info("mqtt subscribed", "filters", len(s.filters), "first", s.filters[0], "qos", 1)
 			return
 		}
-		s.subscribed.Store(true)
-		s.listening.Store(time.Now().UnixNano())
-		s.log.Info("mqtt subscribed", "filters", len(s.filters), "first", s.filters[0], "qos", 1)
-	}()
+		s.metrics.subscribeErrs.Inc()
+		s.log.Error("mqtt subscribe failed; retrying", "filters", len(s.filters), "retry_in", backoff, "err", err)
+		select {
+		case <-s.stopping:
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
 }
 
 // subscribe sends the filters in chunks and checks the broker granted each.
@@ -162,14 +197,15 @@ func (s *Subscriber) subscribe(c mqtt.Client) error {
 		}
 		st, ok := tok.(*mqtt.SubscribeToken)
 		if !ok {
-			continue
+			return fmt.Errorf("SUBSCRIBE %s: paho returned a %T, not a subscribe token", chunk[0], tok)
 		}
 		for f, code := range st.Result() {
 			// 0x80 is MQTT 3.1.1's failure: NATS answers it for a $share
-			// filter or a consumer it could not make, Mosquitto for an ACL
-			// that forbids the filter.
-			if code > 2 {
-				return fmt.Errorf("broker refused filter %s (SUBACK return code %#x)", f, code)
+			// filter, a consumer it could not make or a session over its
+			// max_ack_pending total; Mosquitto for an ACL that forbids the
+			// filter. QoS 0 would be at most once: as bad.
+			if code != 1 {
+				return fmt.Errorf("broker granted filter %s SUBACK return code %#x, want QoS 1", f, code)
 			}
 		}
 	}
@@ -178,12 +214,33 @@ func (s *Subscriber) subscribe(c mqtt.Client) error {
 
 func (s *Subscriber) handle(_ mqtt.Client, m mqtt.Message) {
 	msg := Message{Topic: s.cfg.Partition.Topic(s.cfg.TopicRoot, m.Topic()), Payload: m.Payload(), Received: time.Now(), ack: m.Ack}
+	if s.cfg.Partition.Enabled() {
+		s.checkOwner(msg.Topic)
+	}
 	select {
 	case s.queue <- msg:
 		s.metrics.pending.Inc()
 	case <-s.stopping:
 		// Shutting down: leave it unacknowledged; the broker redelivers it
 		// to the next session.
+	}
+}
+
+// checkOwner counts a message of a facility outside the partition. It is
+// stored all the same (it is a reading nobody else may be storing), but
+// it says that the broker's mapping and partition.count disagree, and
+// then readings of partitions nobody subscribes to are being dropped.
+func (s *Subscriber) checkOwner(topic string) {
+	facility, _, ok := splitTopic(s.cfg.TopicRoot, topic)
+	if !ok || s.cfg.Partition.Owns(facility) {
+		return
+	}
+	s.metrics.foreign.Inc()
+	now := time.Now().UnixNano()
+	if last := s.foreignWarned.Load(); now-last > int64(time.Minute) && s.foreignWarned.CompareAndSwap(last, now) {
+		s.log.Warn("a facility of another partition reached this collector: check that the broker's partition mapping and "+
+			"mqtt.partition.count agree (greenpulse_collector_partition_foreign_messages_total counts them)",
+			"facility", facility, "partition", partition.Of(facility, s.cfg.Partition.Count), "index", s.cfg.Partition.Index, "count", s.cfg.Partition.Count)
 	}
 }
 

@@ -87,7 +87,6 @@ type NATSNode struct {
 	MonitorPort                       int
 	proc                              *process
 	client                            *http.Client
-	healthMu                          sync.Mutex
 }
 
 // NewNATSCluster writes the nodes' configurations under dir and returns
@@ -298,8 +297,8 @@ func (c *NATSCluster) StreamLeader(ctx context.Context, name string) (int, error
 // Pid returns the node's process id, or 0 when it is not running.
 func (n *NATSNode) Pid() int { return n.proc.pid() }
 
-// Stop ends the node with SIGTERM (lame duck: clients are moved away)
-// and waits until it has exited; after 30 s it is killed.
+// Stop ends the node with SIGTERM, a clean shutdown, and waits until it
+// has exited; after 30 s it is killed.
 func (n *NATSNode) Stop() error { return n.proc.stop(syscall.SIGTERM, 30*time.Second) }
 
 // Kill ends the node with SIGKILL, as a crash or a power cut of its
