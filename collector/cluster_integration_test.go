@@ -236,6 +236,9 @@ func (c *clusterAgent) record(base time.Time, n int) error {
 // InfluxDB, counted exactly. scripts/cluster-test.sh runs it alone.
 func TestClusterSurvivesANodeAndACollectorKilled(t *testing.T) {
 	testenv.RequireIntegration(t)
+	// Mostly waiting on outages and redeliveries, on processes and ports
+	// of its own: it overlaps the other parallel tests.
+	t.Parallel()
 	cluster := testenv.StartNATSCluster(t, natsConfigs)
 	influx := testenv.StartInfluxDB(t)
 	bin := buildCollector(t)
@@ -430,6 +433,9 @@ func TestClusterSurvivesANodeAndACollectorKilled(t *testing.T) {
 // be lost for it, and each reading is still one point.
 func TestClusterInfluxDBOutage(t *testing.T) {
 	testenv.RequireIntegration(t)
+	// Mostly waiting on outages and redeliveries, on processes and ports
+	// of its own: it overlaps the other parallel tests.
+	t.Parallel()
 	cluster := testenv.StartNATSCluster(t, testenv.NATSOptions{MQTTInclude: natsConfigs.MQTTInclude})
 	influx := testenv.StartInfluxDB(t)
 	cfg := (&teststack.Stack{Influx: influx}).CollectorConfig(t, "..")

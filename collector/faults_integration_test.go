@@ -56,6 +56,7 @@ func stream(t *testing.T, c mqtt.Client, facility string, perMessage int, interv
 // collector pauses (acknowledging nothing), the broker holds the messages,
 // and after the restart every published reading is stored, exactly once.
 func TestInfluxDBOutage(t *testing.T) {
+	t.Parallel() // mostly the outage's 20 s of waiting
 	s := startStack(t)
 	runCollector(t, s.config(t))
 	influxOutageLosesNothing(t, publisher(t, s.broker.URL(), "agent-outage"), s.influx, 20*time.Second)
