@@ -108,13 +108,7 @@ func Path() (string, error) {
 		}
 		return p, nil
 	}
-	var looked []string
-	if c := os.Getenv("GREENPULSE_CACHE"); c != "" {
-		looked = append(looked, filepath.Join(c, "bin", "alertmanager"))
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		looked = append(looked, filepath.Join(home, ".cache", "greenpulse", "bin", "alertmanager"))
-	}
+	looked := testenv.CachedBinaries("alertmanager")
 	for _, p := range looked {
 		if isExecutable(p) {
 			return p, nil

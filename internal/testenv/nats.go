@@ -30,13 +30,7 @@ func NATSServerPath() (string, error) {
 	if p := os.Getenv("GREENPULSE_NATS_SERVER"); p != "" {
 		return checkBinary("GREENPULSE_NATS_SERVER", p)
 	}
-	var looked []string
-	if c := os.Getenv("GREENPULSE_CACHE"); c != "" {
-		looked = append(looked, filepath.Join(c, "bin", "nats-server"))
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		looked = append(looked, filepath.Join(home, ".cache", "greenpulse", "bin", "nats-server"))
-	}
+	looked := CachedBinaries("nats-server")
 	if p, err := exec.LookPath("nats-server"); err == nil {
 		looked = append(looked, p)
 	}

@@ -35,13 +35,7 @@ func InfluxdPath() (string, error) {
 	if p := os.Getenv("GREENPULSE_INFLUXD"); p != "" {
 		return checkBinary("GREENPULSE_INFLUXD", p)
 	}
-	var cached []string
-	if c := os.Getenv("GREENPULSE_CACHE"); c != "" {
-		cached = append(cached, filepath.Join(c, "bin", "influxd"))
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		cached = append(cached, filepath.Join(home, ".cache", "greenpulse", "bin", "influxd"))
-	}
+	cached := CachedBinaries("influxd")
 	for _, p := range cached {
 		if isExecutable(p) {
 			return p, nil
@@ -70,6 +64,20 @@ func InfluxdPath() (string, error) {
 	}
 	return "", fmt.Errorf("find influxd 1.8 (looked at $GREENPULSE_INFLUXD, %s, PATH, GOPATH/bin): %w",
 		strings.Join(cached, ", "), ErrNotInstalled)
+}
+
+// CachedBinaries returns where scripts/install-deps.sh puts the binary
+// name, in the order to look: $GREENPULSE_CACHE/bin, then
+// $HOME/.cache/greenpulse/bin.
+func CachedBinaries(name string) []string {
+	var paths []string
+	if c := os.Getenv("GREENPULSE_CACHE"); c != "" {
+		paths = append(paths, filepath.Join(c, "bin", name))
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		paths = append(paths, filepath.Join(home, ".cache", "greenpulse", "bin", name))
+	}
+	return paths
 }
 
 func checkBinary(env, p string) (string, error) {
