@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -143,25 +142,10 @@ registry: %q
 }
 
 // accepted reads the collector's count of energy readings accepted for
-// writing; 0 when it has accepted none.
+// writing (the series starts at zero).
 func (c *clusterCollector) accepted(t *testing.T) float64 {
 	t.Helper()
-	resp, err := http.Get("http://" + c.listen + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(body), "\n") {
-		if v, ok := strings.CutPrefix(line, `greenpulse_collector_readings_total{stream="energy"} `); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return f
-		}
-	}
-	return 0
+	return metricValue(t, c.listen, `greenpulse_collector_readings_total{stream="energy"}`)
 }
 
 // clusterAgent is an agent of the test, in process: the real outbox and
