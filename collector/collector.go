@@ -155,7 +155,11 @@ func Run(ctx context.Context, cfg config.Config, version string, log *slog.Logge
 
 	pipeline := ingest.NewPipeline(cfg.Ingest, cfg.MQTT.TopicRoot, facilities, store, sub, statuses, metrics, log)
 	if facilityAlerts != nil {
-		pipeline.OnStored(ownedReadings{next: facilityAlerts.eval, owns: cfg.MQTT.Partition.Owns})
+		var stored ingest.Stored = facilityAlerts.eval
+		if cfg.MQTT.Partition.Enabled() {
+			stored = ownedReadings{next: facilityAlerts.eval, owns: cfg.MQTT.Partition.Owns}
+		}
+		pipeline.OnStored(stored)
 		pipeline.OnRejected(facilityAlerts.rejections)
 	}
 	pipelineDone := make(chan error, 1)

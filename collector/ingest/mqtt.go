@@ -62,9 +62,10 @@ type Subscriber struct {
 // registry's ids, which a partition by facility filters subscribes to.
 func NewSubscriber(cfg config.MQTT, facilities []string, queue chan<- Message, metrics *Metrics, log *slog.Logger) (*Subscriber, error) {
 	s := &Subscriber{cfg: cfg, queue: queue, metrics: metrics, log: log, stopping: make(chan struct{})}
-	s.filters = cfg.Partition.Filters(cfg.TopicRoot, facilities)
 	if cfg.SharedGroup != "" {
 		s.filters = []string{"$share/" + cfg.SharedGroup + "/" + cfg.TopicRoot + "/+/+"}
+	} else {
+		s.filters = cfg.Partition.Filters(cfg.TopicRoot, facilities)
 	}
 	if len(s.filters) == 0 {
 		return nil, fmt.Errorf("mqtt.partition: partition %d of %d holds none of the registry's %d facilities",
@@ -113,10 +114,6 @@ func NewSubscriber(cfg config.MQTT, facilities []string, queue chan<- Message, m
 func ownLevel(level string) bool {
 	return level == reading.AlertsLevel || level == reading.FiguresLevel
 }
-
-// Filters are the subscription: every facility's streams, shared between
-// the collectors of a group when one is configured, or a partition's.
-func (s *Subscriber) Filters() []string { return slices.Clone(s.filters) }
 
 // subscribeChunk is how many topic filters one SUBSCRIBE carries. A
 // partition by facility filters has hundreds; NATS answers a SUBSCRIBE

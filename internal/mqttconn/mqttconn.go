@@ -92,8 +92,16 @@ func (c Config) URLs() []string {
 }
 
 // Servers names the brokers for logs and errors: one URL, or the list
-// joined with commas.
-func (c Config) Servers() string { return strings.Join(c.URLs(), ",") }
+// joined with commas, with any password in a URL shown as xxxxx.
+func (c Config) Servers() string {
+	urls := c.URLs()
+	for i, raw := range urls {
+		if u, err := url.Parse(raw); err == nil {
+			urls[i] = u.Redacted()
+		}
+	}
+	return strings.Join(urls, ",")
+}
 
 // ClientOptions are the paho options both sides set alike: broker, id,
 // login, keepalive, timeouts, reconnection and TLS.

@@ -71,6 +71,11 @@ func TestSeveralBrokersAreTriedInOrder(t *testing.T) {
 	if c.Servers() != "tcp://127.0.0.1:1884,ssl://127.0.0.1:8884,tcp://127.0.0.1:1886" {
 		t.Errorf("Servers() = %q", c.Servers())
 	}
+	withPassword := valid()
+	withPassword.Brokers = []string{"tcp://u:s3cret@127.0.0.1:1884", "tcp://127.0.0.1:1885"}
+	if got := withPassword.Servers(); strings.Contains(got, "s3cret") || got != "tcp://u:xxxxx@127.0.0.1:1884,tcp://127.0.0.1:1885" {
+		t.Errorf("Servers() = %q: a password in a URL must not reach the logs", got)
+	}
 	if one := valid(); one.Servers() != one.Broker {
 		t.Errorf("one broker: Servers() = %q", one.Servers())
 	}
