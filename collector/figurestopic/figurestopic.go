@@ -48,9 +48,6 @@ import (
 	"github.com/greenpulse-health/greenpulse/reading"
 )
 
-// Topic returns facility's figures topic under root.
-func Topic(root, facility string) string { return reading.FiguresTopic(root, facility) }
-
 // Broker is the collector's MQTT client as the publisher uses it.
 type Broker interface {
 	// PublishRetained sends payload to topic, retained at QoS 1, and
@@ -394,7 +391,7 @@ func (p *Publisher) job(id string) job {
 // but the broker and the metrics.
 func (p *Publisher) run(ctx context.Context, j job) sendResult {
 	r := sendResult{job: j}
-	topic := Topic(p.root, j.id)
+	topic := reading.FiguresTopic(p.root, j.id)
 	for _, s := range j.sends {
 		pctx, cancel := context.WithTimeout(ctx, p.opt.AckTimeout)
 		err := p.broker.PublishRetained(pctx, topic, s.payload)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/greenpulse-health/greenpulse/agents/officialfigures"
 	"github.com/greenpulse-health/greenpulse/collector/indicators"
+	"github.com/greenpulse-health/greenpulse/reading"
 )
 
 // fakeBroker records what it acknowledged; fail refuses that many
@@ -109,7 +110,7 @@ func (h *harness) marker(t *testing.T, month indicators.Period, before int) []se
 	id := fmt.Sprintf("MARK-%d", before)
 	h.p.Month(month, time.Now(), map[string][]indicators.Value{id: vals(float64(before))})
 	got := h.waitSent(t, before+1)
-	if got[before].topic != Topic("greenpulse", id) {
+	if got[before].topic != reading.FiguresTopic("greenpulse", id) {
 		t.Fatalf("sent %s before the marker %s", topics(got[before:]), id)
 	}
 	return got[:before]

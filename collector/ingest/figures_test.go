@@ -9,13 +9,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/greenpulse-health/greenpulse/collector/figurestopic"
+	"github.com/greenpulse-health/greenpulse/reading"
 )
 
 // TestFiguresLevelIsThePublishers: the level the subscription leaves alone
 // is the one the collector publishes figures on.
 func TestFiguresLevelIsThePublishers(t *testing.T) {
-	if topic := figurestopic.Topic("greenpulse", "BG-H-001"); !ownLevel(topic[strings.LastIndexByte(topic, '/')+1:]) {
+	if topic := reading.FiguresTopic("greenpulse", "BG-H-001"); !ownLevel(topic[strings.LastIndexByte(topic, '/')+1:]) {
 		t.Errorf("ingest does not leave %q alone, where figurestopic publishes", topic)
 	}
 	for level, own := range map[string]bool{"figures": true, "alerts": true, "energy": false, "status": false, "figure": false, "Figures": false, "": false} {
