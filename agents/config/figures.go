@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/greenpulse-health/greenpulse/agents/figures"
+
 	"fmt"
 	"maps"
 	"math"
@@ -59,7 +61,7 @@ func DefaultFigures() Figures {
 			GeneratorKgPerKWh: p.GeneratorKgPerKWh,
 			TreatmentKgPerKg:  p.TreatmentKgPerKg,
 		},
-		SaveInterval: 5 * time.Minute,
+		SaveInterval: figures.DefaultSaveInterval,
 	}
 }
 

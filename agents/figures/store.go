@@ -233,7 +233,7 @@ func (s *Store) add(r *reading.Reading) bool {
 		}
 	case reading.Waste:
 		if d == nil {
-			return true
+			return false // a day not kept: nothing to save at once
 		}
 		d.Reported = true
 		mass, _ := r.Field("mass_kg")

@@ -25,12 +25,6 @@ type Events struct {
 	ListWeeks []int
 }
 
-// The collector's baseline: its default and longest (registry/events).
-const (
-	DefaultBaselineWeeks = events.DefaultBaselineWeeks
-	MaxBaselineWeeks     = events.MaxBaselineWeeks
-)
-
 // eventKeys are the keys of one event, in the order the errors list them.
 var eventKeys = []string{"id", "name", "name_ar", "series", "areas", "first_day", "last_day", "source", "baseline_weeks"}
 
@@ -62,7 +56,7 @@ func LoadEvents(path string) (Events, error) {
 // every key must be known, and each problem is named by its key, e.g.
 // events.list[1].first_day. A file without events gives none.
 func ParseEvents(data []byte) (Events, error) {
-	out := Events{BaselineWeeks: DefaultBaselineWeeks}
+	out := Events{BaselineWeeks: events.DefaultBaselineWeeks}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return out, fmt.Errorf("parse YAML: %w", err)
@@ -78,9 +72,9 @@ func ParseEvents(data []byte) (Events, error) {
 		return out, fmt.Errorf("events: line %d: want a mapping with list and baseline_weeks", sec.Line)
 	}
 	if n := lookup(sec, "baseline_weeks"); n != nil {
-		if err := n.Decode(&out.BaselineWeeks); err != nil || out.BaselineWeeks < 1 || out.BaselineWeeks > MaxBaselineWeeks {
+		if err := n.Decode(&out.BaselineWeeks); err != nil || out.BaselineWeeks < 1 || out.BaselineWeeks > events.MaxBaselineWeeks {
 			return out, fmt.Errorf("events.baseline_weeks: line %d: %q: want a whole number of weeks from 1 to %d",
-				n.Line, n.Value, MaxBaselineWeeks)
+				n.Line, n.Value, events.MaxBaselineWeeks)
 		}
 	}
 	list := lookup(sec, "list")
@@ -147,8 +141,8 @@ func decodeEvent(n *yaml.Node, at string) (events.Event, int, []error) {
 		case "last_day":
 			err = date(v, &e.Last)
 		case "baseline_weeks":
-			if v.Decode(&weeks) != nil || weeks < 0 || weeks > MaxBaselineWeeks {
-				err = fmt.Errorf("%q: want 0 (events.baseline_weeks) or a whole number of weeks from 1 to %d", v.Value, MaxBaselineWeeks)
+			if v.Decode(&weeks) != nil || weeks < 0 || weeks > events.MaxBaselineWeeks {
+				err = fmt.Errorf("%q: want 0 (events.baseline_weeks) or a whole number of weeks from 1 to %d", v.Value, events.MaxBaselineWeeks)
 			}
 		default:
 			err = fmt.Errorf("unknown key; an event has %s", strings.Join(eventKeys, ", "))

@@ -168,11 +168,11 @@ func FuzzParseEvents(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if ev.BaselineWeeks < 1 || ev.BaselineWeeks > MaxBaselineWeeks {
+		if ev.BaselineWeeks < 1 || ev.BaselineWeeks > events.MaxBaselineWeeks {
 			t.Fatalf("accepted %d baseline weeks", ev.BaselineWeeks)
 		}
 		for i := range ev.List {
-			if w := ev.Weeks(i); w < 1 || w > MaxBaselineWeeks {
+			if w := ev.Weeks(i); w < 1 || w > events.MaxBaselineWeeks {
 				t.Fatalf("accepted %d baseline weeks for event %d", w, i)
 			}
 		}

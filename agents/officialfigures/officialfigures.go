@@ -23,6 +23,7 @@ package officialfigures
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -54,11 +55,10 @@ type Month struct {
 }
 
 func (m Month) clone() Month {
-	v := make(map[indicators.ID]float64, len(m.Values))
-	for k, x := range m.Values {
-		v[k] = x
+	m.Values = maps.Clone(m.Values)
+	if m.Values == nil { // a file's "values": null answers {}, not null
+		m.Values = map[indicators.ID]float64{}
 	}
-	m.Values = v
 	return m
 }
 
@@ -118,9 +118,6 @@ func Open(dir, facility string, log *slog.Logger) (*List, error) {
 	}
 	return l, nil
 }
-
-// Path returns the path of the list's file.
-func (l *List) Path() string { return l.path }
 
 // Update takes payload, a message of the figures topic that arrived at
 // at, as its month's figures, and keeps the list on disk. A payload that

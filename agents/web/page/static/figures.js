@@ -37,7 +37,6 @@
   // compares with the collector's API.
   var tenths = new Intl.NumberFormat(W.locale, { maximumFractionDigits: 1, minimumFractionDigits: 1 });
   var whole = new Intl.NumberFormat(W.locale, { maximumFractionDigits: 0 });
-  var dayOfMonth = new Intl.NumberFormat(W.locale, { maximumFractionDigits: 0 });
 
   // The rows of each group: the indicator (or the agent's extra figure)
   // and its unit.
@@ -288,7 +287,7 @@
       return; // without the library the tables still tell the figures
     }
     var days = answers.month.days;
-    var labels = days.map(function (d) { return dayOfMonth.format(Number(d.date.slice(8, 10))); });
+    var labels = days.map(function (d) { return whole.format(Number(d.date.slice(8, 10))); });
     var energy = SOURCES.map(function (s) {
       return {
         label: F.names[s[0]], backgroundColor: s[1],

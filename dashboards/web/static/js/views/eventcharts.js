@@ -16,8 +16,14 @@ const surgeColors = ['#74add1', '#ffffbf', '#fee090', '#fdae61', '#f46d43', '#a5
 const noRatio = '#bdbdbd';
 
 // surgeColor is the fill of a ratio (null: no baseline).
+// localName names an event or a facility in the page's language, its
+// English name where it has no Arabic one.
+export function localName(i18n, x) {
+  return i18n.lang === 'ar' && x.name_ar ? x.name_ar : x.name;
+}
+
 export function surgeColor(ratio) {
-  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return noRatio;
+  if (!Number.isFinite(ratio)) return noRatio; // also null and undefined
   let i = 0;
   while (i < surgeBreaks.length && ratio >= surgeBreaks[i]) i++;
   return surgeColors[i];
@@ -26,7 +32,7 @@ export function surgeColor(ratio) {
 // ratioText writes a ratio as the view shows every ratio: two decimals
 // and a times sign ("2.46×"), or a dash when there is none.
 export function ratioText(i18n, ratio) {
-  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '–';
+  if (!Number.isFinite(ratio)) return '–';
   return `${i18n.number(ratio, 2)}×`;
 }
 
@@ -93,7 +99,7 @@ export async function surgeMap(shell, {answer, measure, unit, selected, onArea, 
       const on = f.facility === selected;
       const m = L.circleMarker([f.lat, f.lon], {radius: on ? 8 : 4, weight: on ? 2.5 : 0.6, color: on ? '#000' : '#333',
         fillColor: surgeColor(ratioOf(f)), fillOpacity: 0.95});
-      m.bindTooltip(() => tip(i18n.lang === 'ar' ? f.name_ar || f.name : f.name, f));
+      m.bindTooltip(() => tip(localName(i18n, f), f));
       m.on('click', () => onFacility(f.facility));
       m.addTo(map);
     }

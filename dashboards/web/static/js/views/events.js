@@ -17,7 +17,7 @@ import {h, Table} from '../widgets.js';
 import {Period} from '../api.js';
 import {title} from './common.js';
 import {governorateOutlines} from '../map.js';
-import {surgeMap, surgeColor, ratioText, timeline} from './eventcharts.js';
+import {surgeMap, surgeColor, ratioText, timeline, localName} from './eventcharts.js';
 
 // mapMeasures are the measures the map and the timeline can show: a
 // count of storage breaches has no meaningful surge factor of its own
@@ -32,10 +32,6 @@ function defaultEvent(list, today) {
   return (begun[0] ?? [...list].sort((a, b) => a.first_day.localeCompare(b.first_day))[0]).id;
 }
 
-// eventName names an event in the page's language.
-function eventName(i18n, e) {
-  return i18n.lang === 'ar' && e.name_ar ? e.name_ar : e.name;
-}
 
 export async function events(shell, s) {
   const {api, i18n} = shell;
@@ -56,8 +52,8 @@ export async function events(shell, s) {
   // Every row the timeline can show, by code: the areas, then the
   // facilities.
   const rows = new Map();
-  for (const a of answer.areas) rows.set(a.area, {row: a, label: a.level === 'event' ? eventName(i18n, entry) : shell.names.area(a.area), level: a.level});
-  for (const f of answer.facilities) rows.set(f.facility, {row: f, label: i18n.lang === 'ar' ? f.name_ar || f.name : f.name, level: 'facility'});
+  for (const a of answer.areas) rows.set(a.area, {row: a, label: a.level === 'event' ? localName(i18n, entry) : shell.names.area(a.area), level: a.level});
+  for (const f of answer.facilities) rows.set(f.facility, {row: f, label: localName(i18n, f), level: 'facility'});
   const whole = answer.areas.find((a) => a.level === 'event');
   const first = whole ?? answer.areas[0] ?? answer.facilities[0];
   const sel = rows.has(s.params.sel) ? s.params.sel : first && (first.area ?? first.facility);
@@ -67,8 +63,8 @@ export async function events(shell, s) {
   const unit = (m) => shell.catalog.get(m)?.unit ?? '';
 
   const days = answer.days.length;
-  const head = title(`${eventName(i18n, entry)} — ${i18n.calendar(entry.first_day, 'day')} – ${i18n.calendar(entry.last_day, 'day')}`,
-    [i18n.plural('eventDays', days), i18n.t('nFacilities').replace('{n}', i18n.number(entry.facilities, 0)),
+  const head = title(`${localName(i18n, entry)} — ${i18n.calendar(entry.first_day, 'day')} – ${i18n.calendar(entry.last_day, 'day')}`,
+    [i18n.plural('eventDays', days), i18n.fill('nFacilities', {n: i18n.number(entry.facilities, 0)}),
       i18n.fill('baselineOf', {weeks: i18n.plural('weeks', answer.baseline.weeks), from: i18n.calendar(answer.baseline.from, 'day'), to: i18n.calendar(answer.baseline.to, 'day')}),
     ].join(' · '));
   const parts = [head,
@@ -105,7 +101,7 @@ function note(id, text) {
 function picker(shell, list, id, measure, onMeasure) {
   const {i18n} = shell;
   const events = h('select', {id: 'event', onchange: (e) => shell.go('events', [e.target.value], {params: {measure: measure === 'waste_kg' ? '' : measure}})},
-    list.map((e) => h('option', {value: e.id, selected: e.id === id}, `${eventName(i18n, e)} (${i18n.calendar(e.first_day, 'day')})`)),
+    list.map((e) => h('option', {value: e.id, selected: e.id === id}, `${localName(i18n, e)} (${i18n.calendar(e.first_day, 'day')})`)),
     list.some((e) => e.id === id) ? null : h('option', {value: id, selected: true, disabled: true}, id));
   const form = h('form', {class: 'filters', id: 'event-pickers', onsubmit: (e) => e.preventDefault()},
     h('label', {}, i18n.t('eventPick'), ' ', events));
@@ -173,7 +169,7 @@ function exceededCard(shell, answer, entry, link) {
     columns.push({key: 'page', label: t('facilityPage'), format: () => '↗', href: (r) => shell.link('facility', [r.id], {period: month, params: {}})});
   }
   const list = answer.exceeded.map((fid) => byId.get(fid)).filter(Boolean).map((f) => ({
-    key: f.facility, id: f.facility, name: i18n.lang === 'ar' ? f.name_ar || f.name : f.name,
+    key: f.facility, id: f.facility, name: localName(i18n, f),
     place: `${names.area(f.district)}${t('comma')}${names.area(f.governorate)}`,
     hazardous_kg: f.hazardous_kg, safely_treated_kg: f.safely_treated_kg, untreated_kg: f.untreated_kg,
   }));
@@ -190,11 +186,11 @@ function previousCard(shell, answer, entry, list, whole) {
   const p = answer.previous;
   const before = list.find((e) => e.id === (p?.event ?? entry.previous));
   if (!p || !whole) {
-    const why = p ? t('previousScope') : before ? i18n.fill('previousNoData', {name: eventName(i18n, before)}) : t('previousNone');
+    const why = p ? t('previousScope') : before ? i18n.fill('previousNoData', {name: localName(i18n, before)}) : t('previousNone');
     card.append(note('no-previous', why));
     return card;
   }
-  const label = (e, n) => `${e ? eventName(i18n, e) : p.event} (${i18n.plural('eventDays', n)})`;
+  const label = (e, n) => `${e ? localName(i18n, e) : p.event} (${i18n.plural('eventDays', n)})`;
   const cols = [['measure', t('measurePick')], ['value', label(entry, answer.days.length)], ['ratio', t('ratioCol')],
     ['prev_value', label(before, p.days.length)], ['prev_ratio', t('ratioCol')], ['change', t('change')]];
   const body = answer.measures.map((m) => {
